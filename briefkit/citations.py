@@ -1,0 +1,33 @@
+"""Sources as CSL JSON, so that pandoc's citeproc renders citations in every format alike."""
+
+from __future__ import annotations
+
+import json
+
+from briefkit.data import Source
+from briefkit.schema import PartialDate
+
+
+def _date_parts(date: PartialDate) -> dict:
+    parts = [date.year] + ([date.month] if date.month else []) + ([date.day] if date.day else [])
+    return {"date-parts": [parts]}
+
+
+def to_csl(source: Source) -> dict:
+    item: dict = {"id": source.id, "type": "report", "title": source.title, "publisher": source.publisher}
+    if source.author:
+        item["author"] = [{"literal": source.author}]
+    if source.date:
+        item["issued"] = _date_parts(source.date)
+    if source.url:
+        item["URL"] = source.url
+    if source.accessed:
+        item["accessed"] = _date_parts(source.accessed)
+    if source.note:
+        item["note"] = source.note
+    return item
+
+
+def csl_json(sources: dict[str, Source]) -> str:
+    """The bibliography file handed to pandoc, in a stable order."""
+    return json.dumps([to_csl(sources[k]) for k in sorted(sources)], ensure_ascii=False, indent=1)

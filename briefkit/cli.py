@@ -1,0 +1,84 @@
+"""The command line: arguments, messages and exit codes. The only place that turns errors into text."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from briefkit.errors import BriefkitError, InputError
+from briefkit.project import FORMATS
+
+EXIT_OK, EXIT_USER, EXIT_USAGE = 0, 1, 2
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="build.py",
+        description="Build the briefing (PDF, DOCX, HTML) from report/ and data/.",
+    )
+    parser.add_argument("--format", action="append", choices=FORMATS, dest="formats",
+                        help="build only this format (repeatable); default: the formats in report.yaml")
+    parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
+    parser.add_argument("--project", type=Path, default=Path("."), metavar="DIR",
+                        help="project folder (default: the current folder)")
+    parser.add_argument("--check", action="store_true", help="validate everything without rendering")
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="print each stage")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_OK if exc.code == 0 else EXIT_USAGE
+    _configure_logging(args)
+    from briefkit import pipeline
+
+    try:
+        if args.check:
+            pipeline.check(args.project)
+            if not args.quiet:
+                print("check: no problems found")
+            return EXIT_OK
+        result = pipeline.build(args.project, args.out, tuple(args.formats or ()))
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        count = sum(p.severity == "error" for p in exc.problems)
+        print(f"build stopped: {count} problem{'s' if count != 1 else ''} to fix", file=sys.stderr)
+        return EXIT_USER
+    except BriefkitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER
+    except KeyboardInterrupt:
+        print("interrupted; earlier outputs are unchanged", file=sys.stderr)
+        return 130
+    if not args.quiet:
+        for fmt, path in result.outputs.items():
+            print(f"{fmt:>4}  {_shown(path)}")
+        print(f"built in {result.seconds:.1f} s")
+    return EXIT_OK
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    level = logging.ERROR if args.quiet else logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr, force=True)
+    # WeasyPrint and fontTools are chatty at INFO; their warnings still show.
+    for name in ("weasyprint", "matplotlib", "PIL"):
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    # fontTools warns about the creation dates inside the shipped fonts: nothing a user can act on.
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    # A note about this machine's HarfBuzz, not about the user's briefing.
+    logging.getLogger("weasyprint").addFilter(lambda record: "HarfBuzz-Subset" not in record.getMessage())

@@ -1,0 +1,50 @@
+"""The exceptions of briefkit: each user mistake carries the file and line it comes from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about the user's input, located in a file."""
+
+    path: str
+    line: int | None
+    column: int | None
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {prefix}{self.message}"
+
+
+class BriefkitError(Exception):
+    """Base of every error that the CLI reports as a user mistake (exit code 1)."""
+
+
+class InputError(BriefkitError):
+    """One or more problems in the project's files, all reported at once."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: (p.path, p.line or 0, p.column or 0))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def single(cls, path: str | Path, line: int | None, message: str, column: int | None = None) -> InputError:
+        return cls([Problem(str(path), line, column, message)])
+
+
+class OutputError(BriefkitError):
+    """The outputs could not be written (a folder that cannot be created, a full disk)."""
+
+
+class EngineError(BriefkitError):
+    """An engine (pandoc, WeasyPrint, matplotlib) failed on input that passed our checks."""

@@ -1,0 +1,58 @@
+"""The HTML outputs: the self-contained web page, and the print HTML that WeasyPrint typesets."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from briefkit.project import Project
+
+_IMG = re.compile(r'<img src="(charts/[A-Za-z0-9_.-]+\.svg)"([^>]*)/?>')
+_ALT = re.compile(r'alt="([^"]*)"')
+_SVG_START = re.compile(r"<svg\b")
+
+
+def shell(project: Project, toc: str, body: str, css: str, mode: str, templates_dir: Path,
+          downloads: list[tuple[str, str]] | None = None) -> str:
+    """Wrap a pandoc HTML body in the Jinja shell (cover, contents, metadata, CSS)."""
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+    from markupsafe import Markup
+
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(templates_dir), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    return env.get_template("briefing.html.j2").render(
+        project=project,
+        toc=Markup(toc),
+        body=Markup(body),
+        css=Markup(css),
+        mode=mode,
+        created=project.date.iso,
+        downloads=downloads or [],
+    )
+
+
+def inline_svg(body: str, resource_dir: Path) -> str:
+    """Replace each chart <img> by the SVG itself, labelled with the image's alt text."""
+
+    def replace(match: re.Match) -> str:
+        svg = (resource_dir / match.group(1)).read_text(encoding="utf-8")
+        svg = svg[svg.index("<svg"):]
+        alt = _ALT.search(match.group(2))
+        label = alt.group(1) if alt else ""
+        return _SVG_START.sub(f'<svg role="img" aria-label="{label}"', svg, count=1)
+
+    return _IMG.sub(replace, body)
+
+
+def web_page(project: Project, toc: str, body: str, resource_dir: Path, templates_dir: Path,
+             downloads: list[tuple[str, str]] | None = None) -> str:
+    css = (templates_dir / "screen.css").read_text(encoding="utf-8")
+    return shell(project, toc, inline_svg(body, resource_dir), css, "web", templates_dir, downloads)
+
+
+def print_page(project: Project, toc: str, body: str, templates_dir: Path) -> str:
+    """The HTML for WeasyPrint; the print CSS is given to WeasyPrint separately so its fonts resolve."""
+    return shell(project, toc, body, "", "print", templates_dir)
+

@@ -1,0 +1,71 @@
+"""The PDF: WeasyPrint typesets the print HTML with the print CSS, fetching only the project's files."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from briefkit.project import Project
+
+LOG = logging.getLogger(__name__)
+
+
+def make_url_fetcher(allowed_dirs: list[Path]):
+    """A fetcher that serves files inside `allowed_dirs` and data: URLs, and refuses everything else."""
+    from weasyprint import URLFetcher
+    from weasyprint.urls import URLFetcherResponse
+
+    roots = [d.resolve() for d in allowed_dirs]
+
+    class ProjectFetcher(URLFetcher):
+        def fetch(self, url: str, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            parsed = urlparse(url)
+            if parsed.scheme == "file":
+                path = Path(unquote(parsed.path)).resolve()
+                if any(path.is_relative_to(root) for root in roots) and path.is_file():
+                    return URLFetcherResponse(url, body=path.read_bytes())
+                LOG.warning("refused to read %s: only files inside the project may be embedded", path)
+                raise ValueError(f"refused: {path} is outside the project")
+            LOG.warning("refused to fetch %s: the build makes no network requests", url)
+            raise ValueError(f"refused: {url} (no network access during a build)")
+
+    return ProjectFetcher()
+
+
+def page_css(project: Project) -> str:
+    size = "A4" if project.paper == "A4" else "letter"
+    return f"@page {{ size: {size}; }}\n"
+
+
+def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: list[Path], target: Path,
+              attachments: list[Path] | None = None) -> None:
+    """Typeset the PDF: tagged (PDF/UA-1), or PDF/A-3b with the data attached when asked."""
+    from weasyprint import CSS, HTML, Attachment
+    from weasyprint.text.fonts import FontConfiguration
+
+    fetcher = make_url_fetcher(allowed_dirs)
+    fonts = FontConfiguration()
+    stylesheets = [
+        CSS(filename=str(project.templates_dir / "print.css"), url_fetcher=fetcher, font_config=fonts),
+        CSS(string=page_css(project), font_config=fonts),
+    ]
+    document = HTML(string=page_html, base_url=str(base_dir) + "/", url_fetcher=fetcher)
+    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+    if attachments:
+        options = {
+            "pdf_variant": "pdf/a-3b",
+            "pdf_tags": True,
+            "attachments": [Attachment(filename=str(p), url_fetcher=fetcher, name=p.name) for p in attachments],
+        }
+    document.write_pdf(
+        target, stylesheets=stylesheets, font_config=fonts, pdf_identifier=_identifier(page_html), **options
+    )
+
+
+def _identifier(page_html: str) -> bytes:
+    import hashlib
+
+    return hashlib.md5(page_html.encode("utf-8")).hexdigest().encode("ascii")
