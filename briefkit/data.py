@@ -16,7 +16,7 @@ AGREEMENT_KINDS = (
     "convention", "roadmap", "resolution", "event",
 )
 SCOPES = ("bilateral", "multilateral")
-STATUSES = ("in force", "expired", "superseded", "completed")
+STATUSES = ("signed", "in force", "expired", "superseded", "completed")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from briefkit.data import Data, Source, TradePoint
 from briefkit.formatting import date_span, pct, usd
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|@$~^])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|@$~^])")
 KIND_LABELS = {
     "reported": "reported",
     "approximate": "approximate",

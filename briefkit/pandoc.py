@@ -45,6 +45,7 @@ def _common_args(inputs: PandocInputs, meta_file: Path) -> list[str]:
         "--citeproc",
         f"--bibliography={inputs.bibliography}",
         f"--csl={inputs.csl}",
+        f"--lua-filter={inputs.templates_dir / 'filters' / 'clean-metadata.lua'}",
         "--number-sections",
         f"--resource-path={inputs.resource_dir}",
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -33,6 +34,7 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
     project = load_project(root)
     data = load_data(project.data_dir)
     formats = formats or project.formats
+    fix_timestamps(project)
     out_dir = ensure_folder(out_dir or project.root / "build")
     with work_folder(out_dir) as work:
         charts = draw_charts(project, data, work)
@@ -58,6 +60,11 @@ def check(root: Path) -> tuple[Project, Data]:
     data = load_data(project.data_dir)
     render_sections(project, data, chart_image="charts/check.svg")
     return project, data
+
+
+def fix_timestamps(project: Project) -> None:
+    """Identical inputs give identical bytes: pandoc and fontTools stamp files with SOURCE_DATE_EPOCH."""
+    os.environ.setdefault("SOURCE_DATE_EPOCH", str(project.epoch))
 
 
 @contextmanager

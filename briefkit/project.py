@@ -45,6 +45,14 @@ class Project:
     pdf_attach_data: bool
 
     @property
+    def epoch(self) -> int:
+        """The report's date as seconds since 1970, the fixed time stamp of reproducible outputs."""
+        import calendar
+
+        d = self.date
+        return calendar.timegm((d.year, d.month or 1, d.day or 1, 0, 0, 0))
+
+    @property
     def data_dir(self) -> Path:
         return self.root / "data"
 

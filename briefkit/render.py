@@ -40,8 +40,8 @@ class _Numbering:
     order: list[str] = field(default_factory=list)
     placed: list[str] = field(default_factory=list)
 
-    def place(self, label: str) -> Caption:
-        if label in self.placed:
+    def place(self, label: str, strict: bool) -> Caption:
+        if label in self.placed and strict:
             raise LookupError(f"the exhibit '{label}' is placed twice")
         self.placed.append(label)
         if label not in self.order:
@@ -171,10 +171,10 @@ def _helpers(data: Data, numbering: _Numbering, chart_image: str, collecting: bo
         "trade_value": trade_value,
         "cite": cite_keys,
         "ref": ref,
-        "agreements_table": lambda: agreements_table(data, numbering.place("tbl:agreements")),
-        "trade_table": lambda: trade_table(data, period, numbering.place("tbl:trade")),
+        "agreements_table": lambda: agreements_table(data, numbering.place("tbl:agreements", not collecting)),
+        "trade_table": lambda: trade_table(data, period, numbering.place("tbl:trade", not collecting)),
         "trade_chart": lambda: chart_figure(
-            chart_image, numbering.place("fig:trade"), describe_trade(period), chart_source_line(data, period)
+            chart_image, numbering.place("fig:trade", not collecting), describe_trade(period), chart_source_line(data, period)
         ),
         "bibliography": lambda: "::: {#refs}\n:::",
     }

@@ -54,8 +54,22 @@ def make_reference_docx(target: Path) -> Path:
     restyle("Footnote Text", HEADING_FONT, 8.5)
     restyle("Table", HEADING_FONT, 8.5)
     document.core_properties.title = "briefkit reference document"
-    document.save(target)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    target.write_bytes(_fixed_zip(buffer.getvalue()))
     return target
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    """The same archive with every entry dated 1980-01-01, so that identical styles give identical bytes."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dest:
+        for info in source.infolist():
+            dest.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), source.read(info),
+                          compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def write_docx(markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, reference_doc: Path, target: Path) -> None:

@@ -1,0 +1,110 @@
+"""Merging sections with data: figures from the data, numbered exhibits, and template mistakes located."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefkit.data import load_data
+from briefkit.errors import InputError
+from briefkit.project import load_project
+from briefkit.render import render_sections
+
+
+def render(root) -> str:
+    project = load_project(root)
+    sections = render_sections(project, load_data(project.data_dir), chart_image="charts/trade-chart.svg")
+    return "\n".join(s.markdown for s in sections)
+
+
+def problems(root) -> list[str]:
+    with pytest.raises(InputError) as info:
+        render(root)
+    return [str(p) for p in info.value.problems]
+
+
+def write_section(root, text: str, name: str = "01-summary.md") -> None:
+    (root / "report" / "sections" / name).write_text(text, encoding="utf-8")
+
+
+def test_figures_in_prose_come_from_the_data(mini):
+    text = render(mini)
+    assert "Trade reached USD 865 million [@customs] in 2021, after USD 970.1 million in 2020." in text
+    assert "Growth in 2020 was +39.6% [@customs]." in text
+    assert "The treaty of 23 April 2002" in text
+
+
+def test_exhibits_are_numbered_by_order_and_references_point_forward(mini):
+    text = render(mini)
+    # The summary refers to the agreements table before it is placed: it is the second table.
+    assert "is listed in Table 2." in text
+    assert "Figure 1 shows the series; Table 1 lists it." in text
+    assert ": Table 1. Bilateral trade by year" in text
+    assert ": Table 2. Agreements and milestones" in text
+    assert "{#tbl:agreements}" in text and "{#fig:trade" in text
+
+
+def test_agreements_table_is_markdown_with_one_row_per_agreement(mini):
+    rows = [line for line in render(mini).splitlines() if line.startswith("| ") and "(bilateral)" in line]
+    assert len(rows) == 2
+    assert rows[0].startswith("| 23 April 2002 | Treaty of Friendship and Cooperation | treaty |")
+    assert "| February 2017 |" in rows[1]
+
+
+def test_conflicting_sources_are_marked_in_the_trade_table(mini):
+    text = render(mini)
+    assert "| 2020 | USD 970.1 million\u2020 |" in text
+    assert "\u2020 Sources differ for 2020: USD 1.374 billion according to News Agency 2023 (officials)." in text
+    assert "| 2022 | no figure published | no figure published |" in text
+
+
+def test_jinja_comments_do_not_clash_with_pandoc_attributes(mini):
+    write_section(mini, "# Summary {#summary .unnumbered}\n\n{## a note for editors ##}Text.\n")
+    text = render(mini)
+    assert "# Summary {#summary .unnumbered}" in text and "editors" not in text
+
+
+def test_unknown_exhibit_label_names_file_and_line(mini):
+    write_section(mini, "# Summary\n\nSee {{ ref('tbl:nothing') }}.\n")
+    assert problems(mini) == [
+        "report/sections/01-summary.md:3: unknown exhibit label 'tbl:nothing'; "
+        "known labels: tbl:agreements, tbl:trade, fig:trade"
+    ]
+
+
+def test_undefined_name_and_syntax_error_reported_together(mini):
+    write_section(mini, "# Summary\n\nText.\n\n{{ trade.valeu(2021) }}\n")
+    section = mini / "report" / "sections" / "02-trade.md"
+    section.write_text(section.read_text() + "\n{% if %}\n")
+    assert problems(mini) == [
+        "report/sections/01-summary.md:5: undefined name: 'briefkit.data.TradeSeries object' has no attribute 'valeu'",
+        "report/sections/02-trade.md:18: template syntax error: Expected an expression, got 'end of statement block'",
+    ]
+
+
+def test_unknown_citation_names_file_line_and_column(mini):
+    write_section(mini, "# Summary\n\nA claim [@nobody].\n")
+    assert problems(mini) == [
+        "report/sections/01-summary.md:3:10: unknown source '@nobody'; it is not in data/sources.yaml"
+    ]
+
+
+def test_gap_year_cannot_be_quoted_as_a_figure(mini):
+    write_section(mini, "# Summary\n\nIn 2022 trade was {{ trade.point(2022) | usd }}.\n")
+    assert problems(mini) == ["report/sections/01-summary.md:3: data/trade.yaml has no published figure for 2022"]
+
+
+def test_sandbox_refuses_python_internals(mini):
+    write_section(mini, "# Summary\n\n{{ ''.__class__.__mro__[1].__subclasses__() }}\n")
+    [message] = problems(mini)
+    assert message.startswith("report/sections/01-summary.md:3: ")
+    assert "__class__" in message
+
+
+def test_empty_section_is_an_error(mini):
+    write_section(mini, "{## nothing yet ##}\n")
+    assert problems(mini) == ["report/sections/01-summary.md:1: the section is empty"]
+
+
+def test_exhibit_placed_twice_is_an_error(mini):
+    write_section(mini, "# Summary\n\n{{ trade_chart() }}\n")
+    assert problems(mini) == ["report/sections/02-trade.md:6: the exhibit 'fig:trade' is placed twice"]
