@@ -53,7 +53,10 @@ def chart_source_line(data: Data, points: tuple[TradePoint, ...]) -> str:
     labels = source_labels(data.sources)
     used = sorted({labels[s] for p in points for s in p.sources + tuple(
         s for a in p.alternatives for s in a.sources)})
-    return "Sources: " + "; ".join(used) + ". Open markers are estimates or projections; shaded years have no published figure."
+    return (
+        "Sources: " + "; ".join(used)
+        + ". Open markers are estimates or projections; shaded years have no published figure."
+    )
 
 
 def draw_trade_chart(data: Data, points: tuple[TradePoint, ...], out_dir: Path, fonts_dir: Path) -> dict[str, Path]:
@@ -103,10 +106,11 @@ def draw_trade_chart(data: Data, points: tuple[TradePoint, ...], out_dir: Path, 
             Patch(facecolor="#eeeeee", edgecolor="none", label="no figure published"),
         ]
         ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
-        fig.text(0.01, 0.015, chart_source_line(data, points), fontsize=6.5, color="#555555", wrap=True)
         fig.tight_layout(rect=(0, 0.06, 1, 1))
         paths = {"svg": out_dir / f"{CHART_NAME}.svg", "png": out_dir / f"{CHART_NAME}.png"}
+        # In HTML and PDF the source line is text under the caption; the PNG may travel alone, so it carries it.
         fig.savefig(paths["svg"], format="svg", metadata={"Date": None, "Creator": None})
+        fig.text(0.01, 0.015, chart_source_line(data, points), fontsize=6.5, color="#555555", wrap=True)
         fig.savefig(paths["png"], format="png", dpi=PNG_DPI, metadata={"Software": None})
         plt.close(fig)
     return paths

@@ -15,6 +15,8 @@ def _date_parts(date: PartialDate) -> dict:
 
 def to_csl(source: Source) -> dict:
     item: dict = {"id": source.id, "type": "report", "title": source.title, "publisher": source.publisher}
+    if source.short:
+        item["title-short"] = source.short
     if source.author:
         item["author"] = [{"literal": source.author}]
     if source.date:

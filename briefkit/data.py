@@ -26,6 +26,7 @@ class Source:
     publisher: str
     date: PartialDate | None
     author: str = ""
+    short: str = ""
     url: str = ""
     accessed: PartialDate | None = None
     note: str = ""
@@ -169,7 +170,7 @@ def _sources(reader: Reader, problems: list[Problem]) -> dict[str, Source]:
     ids = []
     for node in reader.items("sources"):
         r = Reader(node, problems, "a source")
-        r.reject_unknown({"id", "title", "publisher", "author", "date", "url", "accessed", "note"})
+        r.reject_unknown({"id", "title", "short", "publisher", "author", "date", "url", "accessed", "note"})
         ident = r.identifier()
         ids.append((ident, r.mark("id")))
         source = Source(
@@ -178,6 +179,7 @@ def _sources(reader: Reader, problems: list[Problem]) -> dict[str, Source]:
             publisher=r.text("publisher") or "",
             date=r.date("date", required=False),
             author=r.text("author", required=False) or "",
+            short=r.text("short", required=False) or "",
             url=r.text("url", required=False) or "",
             accessed=r.date("accessed", required=False),
             note=r.text("note", required=False) or "",

@@ -26,8 +26,10 @@ def md_escape(text: str) -> str:
 
 
 def source_labels(sources: dict[str, Source]) -> dict[str, str]:
-    """Short labels such as 'TASS 2023', made unique with a, b, c where they would clash."""
-    base = {sid: f"{s.publisher} {s.date.year}" if s.date else s.publisher for sid, s in sources.items()}
+    """Short labels such as 'TASS 2023' (or the source's own short name), made unique where they would clash."""
+    base = {
+        sid: s.short or (f"{s.publisher} {s.date.year}" if s.date else s.publisher) for sid, s in sources.items()
+    }
     counts: dict[str, int] = {}
     for label in base.values():
         counts[label] = counts.get(label, 0) + 1
@@ -78,7 +80,7 @@ def agreements_table(data: Data, caption: Caption) -> str:
     ]
     table = _pipe_table(
         ["Date", "Agreement or milestone", "Kind", "Subject and scope", "Status", "Source"],
-        [13, 30, 10, 28, 10, 13],
+        [12, 28, 12, 26, 10, 12],
         rows,
     )
     used = sorted({s for a in data.agreements for s in a.sources})
@@ -114,7 +116,7 @@ def trade_table(data: Data, points: tuple[TradePoint, ...], caption: Caption) ->
             md_escape("; ".join(labels[s] for s in point.sources)) or md_escape("(see note)"),
         ])
     table = _pipe_table(["Year", "Bilateral trade", "Kind of figure", "Change on year", "Source"],
-                        [6, 28, 20, 12, 20], rows)
+                        [6, 22, 18, 12, 30], rows)
     parts = [table, f": {md_escape(caption.full)} {{#{caption.label}}}"]
     lines = [md_escape(n) for n in notes]
     lines.append(

@@ -174,7 +174,10 @@ def _helpers(data: Data, numbering: _Numbering, chart_image: str, collecting: bo
         "agreements_table": lambda: agreements_table(data, numbering.place("tbl:agreements", not collecting)),
         "trade_table": lambda: trade_table(data, period, numbering.place("tbl:trade", not collecting)),
         "trade_chart": lambda: chart_figure(
-            chart_image, numbering.place("fig:trade", not collecting), describe_trade(period), chart_source_line(data, period)
+            chart_image,
+            numbering.place("fig:trade", not collecting),
+            describe_trade(period),
+            chart_source_line(data, period),
         ),
         "bibliography": lambda: "::: {#refs}\n:::",
     }
