@@ -18,12 +18,15 @@ def make_parser() -> argparse.ArgumentParser:
         prog="build.py",
         description="Build the briefing (PDF, DOCX, HTML) from report/ and data/.",
     )
+    parser.add_argument("command", nargs="?", choices=("build", "clean"), default="build",
+                        help="build the briefing (default), or clean: remove the outputs and the cache")
     parser.add_argument("--format", action="append", choices=FORMATS, dest="formats",
                         help="build only this format (repeatable); default: the formats in report.yaml")
     parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
     parser.add_argument("--project", type=Path, default=Path("."), metavar="DIR",
                         help="project folder (default: the current folder)")
     parser.add_argument("--check", action="store_true", help="validate everything without rendering")
+    parser.add_argument("--no-cache", action="store_true", help="rebuild every stage, ignoring .cache/")
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="print each stage")
@@ -40,12 +43,17 @@ def main(argv: list[str] | None = None) -> int:
     from briefkit import pipeline
 
     try:
+        if args.command == "clean":
+            for folder in pipeline.clean(args.project.resolve(), args.out):
+                if not args.quiet:
+                    print(f"removed {_shown(folder)}")
+            return EXIT_OK
         if args.check:
             pipeline.check(args.project)
             if not args.quiet:
                 print("check: no problems found")
             return EXIT_OK
-        result = pipeline.build(args.project, args.out, tuple(args.formats or ()))
+        result = pipeline.build(args.project, args.out, tuple(args.formats or ()), use_cache=not args.no_cache)
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -61,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet:
         for fmt, path in result.outputs.items():
             print(f"{fmt:>4}  {_shown(path)}")
-        print(f"built in {result.seconds:.1f} s")
+        fresh = ", ".join(result.rebuilt) if result.rebuilt else "nothing (all up to date)"
+        print(f"built in {result.seconds:.1f} s; rebuilt: {fresh}")
     return EXIT_OK
 
 
@@ -75,6 +84,11 @@ def _shown(path: Path) -> str:
 def _configure_logging(args: argparse.Namespace) -> None:
     level = logging.ERROR if args.quiet else logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr, force=True)
+    progress = logging.getLogger("briefkit.progress")
+    progress.propagate = False
+    progress.handlers = [logging.StreamHandler(sys.stderr)]
+    progress.handlers[0].setFormatter(logging.Formatter("  %(message)s"))
+    progress.setLevel(logging.ERROR if args.quiet else logging.INFO)
     # WeasyPrint and fontTools are chatty at INFO; their warnings still show.
     for name in ("weasyprint", "matplotlib", "PIL"):
         logging.getLogger(name).setLevel(max(level, logging.WARNING))

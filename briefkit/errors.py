@@ -37,6 +37,10 @@ class InputError(BriefkitError):
         self.problems = sorted(problems, key=lambda p: (p.path, p.line or 0, p.column or 0))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):
+        # Keeps the problems when the error crosses from a worker process to the CLI.
+        return (InputError, (self.problems,))
+
     @classmethod
     def single(cls, path: str | Path, line: int | None, message: str, column: int | None = None) -> InputError:
         return cls([Problem(str(path), line, column, message)])

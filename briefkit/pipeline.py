@@ -1,18 +1,22 @@
-"""The build, stage by stage: load, check, draw, render, convert, typeset, publish."""
+"""The build, stage by stage: load, check, plan, draw, convert and typeset (in parallel), publish."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 from briefkit import pandoc
+from briefkit.cache import CACHE_DIR, Cache, code_fingerprint, engine_versions, fingerprint
 from briefkit.citations import csl_json
 from briefkit.data import Data, load_data
 from briefkit.files import ensure_folder
@@ -20,51 +24,124 @@ from briefkit.project import FORMATS, Project, load_project
 from briefkit.render import render_sections
 
 LOG = logging.getLogger(__name__)
+PROGRESS = logging.getLogger("briefkit.progress")
+CHART_FILES = ("trade-chart.svg", "trade-chart.png")
+SVG_IMAGE = "charts/trade-chart.svg"
+PNG_IMAGE = "charts/trade-chart.png"
 
 
 @dataclass(frozen=True)
 class BuildResult:
     outputs: dict[str, Path]
     seconds: float
+    rebuilt: tuple[str, ...] = ()
 
 
-def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()) -> BuildResult:
+@dataclass(frozen=True)
+class Plan:
+    """What to make and the key of each product: everything a stage reads goes into its key."""
+
+    project: Project
+    data: Data
+    formats: tuple[str, ...]
+    markdown: dict[str, str]
+    keys: dict[str, str]
+    bibliography: str
+    metadata: str
+
+
+@dataclass
+class Workspace:
+    """The private folder of one build and the files every format reads."""
+
+    root: Path
+    inputs: pandoc.PandocInputs = field(init=False)
+    meta_file: Path = field(init=False)
+
+
+def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = (), use_cache: bool = True,
+          parallel: bool = True) -> BuildResult:
     """Build the briefing in the asked formats (default: those in report.yaml)."""
     started = time.perf_counter()
     project = load_project(root)
     data = load_data(project.data_dir)
-    formats = formats or project.formats
     fix_timestamps(project)
+    plan = plan_build(project, data, formats or project.formats)
     out_dir = ensure_folder(out_dir or project.root / "build")
+    cache = Cache(project.root / CACHE_DIR, enabled=use_cache)
     with work_folder(out_dir) as work:
-        charts = draw_charts(project, data, work)
-        inputs, meta_file = write_pandoc_inputs(project, data, work)
-        staged: dict[str, Path] = {}
-        if "html" in formats or "pdf" in formats:
-            markdown = assemble_markdown(project, data, chart_image=f"charts/{charts['svg'].name}")
-        if "html" in formats:
-            staged["html"] = build_html(project, markdown, inputs, meta_file, work)
-        if "pdf" in formats:
-            staged["pdf"] = build_pdf(project, data, markdown, inputs, meta_file, work)
-        if "docx" in formats:
-            # pandoc runs sandboxed and reads no file by itself: the PNG travels inside the Markdown.
-            docx_markdown = assemble_markdown(project, data, chart_image=data_uri(charts["png"]))
-            staged["docx"] = build_docx(docx_markdown, inputs, meta_file, work)
+        workspace = prepare_workspace(plan, work)
+        cached = {fmt: cache.lookup(fmt, plan.keys[fmt]) for fmt in plan.formats}
+        todo = tuple(fmt for fmt in plan.formats if cached[fmt] is None)
+        staged = {fmt: entry / f"briefing.{fmt}" for fmt, entry in cached.items() if entry is not None}
+        if todo:
+            ensure_chart(plan, cache, work)
+            staged.update(make_formats(plan, workspace, todo, parallel))
+            for fmt in todo:
+                cache.store(fmt, plan.keys[fmt], {f"briefing.{fmt}": staged[fmt]})
         outputs = publish(project, staged, out_dir)
-    return BuildResult(outputs=outputs, seconds=time.perf_counter() - started)
+    return BuildResult(outputs=outputs, seconds=time.perf_counter() - started, rebuilt=todo)
 
 
 def check(root: Path) -> tuple[Project, Data]:
     """Validate everything a build reads, without rendering anything."""
     project = load_project(root)
     data = load_data(project.data_dir)
-    render_sections(project, data, chart_image="charts/check.svg")
+    render_sections(project, data, chart_image=SVG_IMAGE)
     return project, data
+
+
+def clean(root: Path, out_dir: Path | None = None) -> list[Path]:
+    """Remove the outputs and the cache."""
+    removed = []
+    for folder in (out_dir or root / "build", root / CACHE_DIR):
+        if folder.exists():
+            shutil.rmtree(folder)
+            removed.append(folder)
+    return removed
 
 
 def fix_timestamps(project: Project) -> None:
     """Identical inputs give identical bytes: pandoc and fontTools stamp files with SOURCE_DATE_EPOCH."""
     os.environ.setdefault("SOURCE_DATE_EPOCH", str(project.epoch))
+
+
+def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
+    """Render the sections and compute each product's key; cheap, so a no-op build stops here."""
+    templates = project.templates_dir
+    markdown = {}
+    if "html" in formats or "pdf" in formats:
+        markdown["svg"] = assemble_markdown(project, data, chart_image=SVG_IMAGE)
+    if "docx" in formats:
+        markdown["png"] = assemble_markdown(project, data, chart_image=PNG_IMAGE)
+    bibliography = csl_json(data.sources)
+    meta = json.dumps(pandoc.metadata(project, exhibit_sources(data)), ensure_ascii=False, sort_keys=True)
+    code, versions = code_fingerprint(), engine_versions()
+    chart = fingerprint("chart", code, versions, repr(data.trade), repr(sorted(data.sources.items())),
+                        sorted(templates.joinpath("fonts").glob("Lato-*.ttf")))
+    common = (code, versions, chart, bibliography, meta, repr(project.__dict__ | {"root": ""}),
+              templates / "briefkit-note.csl", templates / "filters", SOURCE_DATE())
+    keys = {"chart": chart}
+    if "html" in formats:
+        keys["html"] = fingerprint("html", *common, markdown["svg"], templates / "pandoc-body.html",
+                                   templates / "briefing.html.j2", templates / "screen.css")
+    if "pdf" in formats:
+        keys["pdf"] = fingerprint("pdf", *common, markdown["svg"], templates / "pandoc-body.html",
+                                  templates / "briefing.html.j2", templates / "print.css", templates / "fonts",
+                                  _attachments(project))
+    if "docx" in formats:
+        keys["docx"] = fingerprint("docx", *common, markdown["png"])
+    return Plan(project, data, formats, markdown, keys, bibliography, meta)
+
+
+def SOURCE_DATE() -> str:  # noqa: N802 - reads like the variable it reports
+    return os.environ.get("SOURCE_DATE_EPOCH", "")
+
+
+def _attachments(project: Project) -> list[Path]:
+    if not project.pdf_attach_data:
+        return []
+    return [project.data_dir / "trade.yaml", project.data_dir / "agreements.yaml"]
 
 
 @contextmanager
@@ -77,30 +154,56 @@ def work_folder(out_dir: Path) -> Iterator[Path]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def draw_charts(project: Project, data: Data, work: Path) -> dict[str, Path]:
+def prepare_workspace(plan: Plan, work: Path) -> Workspace:
+    workspace = Workspace(work)
+    bibliography = work / "sources.json"
+    bibliography.write_text(plan.bibliography, encoding="utf-8")
+    workspace.inputs = pandoc.PandocInputs(
+        bibliography=bibliography,
+        csl=plan.project.templates_dir / "briefkit-note.csl",
+        resource_dir=work,
+        templates_dir=plan.project.templates_dir,
+    )
+    workspace.meta_file = work / "metadata.json"
+    workspace.meta_file.write_text(plan.metadata, encoding="utf-8")
+    return workspace
+
+
+def ensure_chart(plan: Plan, cache: Cache, work: Path) -> None:
+    """Put the chart files in the work folder, drawing them only when the trade data changed."""
+    charts = work / "charts"
+    entry = cache.lookup("chart", plan.keys["chart"])
+    if entry is None:
+        PROGRESS.info("drawing the trade chart")
+        draw_charts(plan.project, plan.data, charts)
+        cache.store("chart", plan.keys["chart"], {name: charts / name for name in CHART_FILES})
+        return
+    charts.mkdir(exist_ok=True)
+    for name in CHART_FILES:
+        shutil.copyfile(entry / name, charts / name)
+
+
+def draw_charts(project: Project, data: Data, charts: Path) -> dict[str, Path]:
     from briefkit.charts import draw_trade_chart
 
-    LOG.info("drawing the trade chart")
-    return draw_trade_chart(data, data.trade.points_for_chart(), work / "charts", project.templates_dir / "fonts")
+    return draw_trade_chart(data, data.trade.points_for_chart(), charts, project.templates_dir / "fonts")
 
 
-def write_pandoc_inputs(project: Project, data: Data, work: Path) -> tuple[pandoc.PandocInputs, Path]:
-    bibliography = work / "sources.json"
-    bibliography.write_text(csl_json(data.sources), encoding="utf-8")
-    inputs = pandoc.PandocInputs(
-        bibliography=bibliography,
-        csl=project.templates_dir / "briefkit-note.csl",
-        resource_dir=work,
-        templates_dir=project.templates_dir,
-    )
-    meta_file = pandoc.write_metadata(pandoc.metadata(project, exhibit_sources(data)), work / "metadata.json")
-    return inputs, meta_file
-
-
-def data_uri(path: Path) -> str:
-    import base64
-
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], parallel: bool) -> dict[str, Path]:
+    """Convert and typeset each format, in separate processes when there is more than one to make."""
+    jobs: dict[str, tuple[Callable[..., Path], tuple]] = {
+        "html": (build_html, (plan.project, plan.markdown.get("svg"), workspace)),
+        "pdf": (build_pdf, (plan.project, plan.markdown.get("svg"), workspace)),
+        "docx": (build_docx, (plan.project, plan.markdown.get("png"), workspace)),
+    }
+    # The PDF takes longest: start it first.
+    order = sorted(formats, key=lambda f: f != "pdf")
+    workers = min(len(order), os.cpu_count() or 1)
+    if not parallel or workers < 2:
+        return {fmt: jobs[fmt][0](*jobs[fmt][1]) for fmt in order}
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        futures: dict[str, Future] = {fmt: pool.submit(jobs[fmt][0], *jobs[fmt][1]) for fmt in order}
+        return {fmt: future.result() for fmt, future in futures.items()}
 
 
 def exhibit_sources(data: Data) -> list[str]:
@@ -113,45 +216,50 @@ def exhibit_sources(data: Data) -> list[str]:
 
 
 def assemble_markdown(project: Project, data: Data, chart_image: str) -> str:
-    LOG.info("rendering %d sections", len(project.sections))
     sections = render_sections(project, data, chart_image=chart_image)
     return "\n\n".join(s.markdown.strip() for s in sections) + "\n"
 
 
-def build_html(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, work: Path) -> Path:
+def build_html(project: Project, markdown: str, workspace: Workspace) -> Path:
     from briefkit.outputs.html import web_page
 
-    LOG.info("converting to HTML")
-    toc, body = pandoc.html_body(markdown, inputs, meta_file, footnotes="end")
-    target = work / "briefing.html"
-    target.write_text(web_page(project, toc, body, work, project.templates_dir), encoding="utf-8")
+    PROGRESS.info("html: converting with pandoc")
+    toc, body = pandoc.html_body(markdown, workspace.inputs, workspace.meta_file, footnotes="end")
+    target = workspace.root / "briefing.html"
+    target.write_text(web_page(project, toc, body, workspace.root, project.templates_dir), encoding="utf-8")
     return target
 
 
-def build_pdf(project: Project, data: Data, markdown: str, inputs: pandoc.PandocInputs, meta_file: Path,
-              work: Path) -> Path:
+def build_pdf(project: Project, markdown: str, workspace: Workspace) -> Path:
     from briefkit.outputs.html import print_page
     from briefkit.outputs.pdf import write_pdf
 
-    LOG.info("typesetting the PDF")
-    toc, body = pandoc.html_body(markdown, inputs, meta_file, footnotes="inline")
-    target = work / "briefing.pdf"
-    attachments = None
-    if project.pdf_attach_data:
-        attachments = [project.data_dir / "trade.yaml", project.data_dir / "agreements.yaml"]
-    allowed = [project.templates_dir, project.root / "report", project.data_dir, work]
-    write_pdf(project, print_page(project, toc, body, project.templates_dir), work, allowed, target, attachments)
+    PROGRESS.info("pdf: typesetting with WeasyPrint")
+    toc, body = pandoc.html_body(markdown, workspace.inputs, workspace.meta_file, footnotes="inline")
+    target = workspace.root / "briefing.pdf"
+    allowed = [project.templates_dir, project.root / "report", project.data_dir, workspace.root]
+    page = print_page(project, toc, body, project.templates_dir)
+    write_pdf(project, page, workspace.root, allowed, target, _attachments(project))
     return target
 
 
-def build_docx(markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, work: Path) -> Path:
+def build_docx(project: Project, markdown: str, workspace: Workspace) -> Path:
     from briefkit.outputs.docx import make_reference_docx, write_docx
 
-    LOG.info("converting to DOCX")
-    reference = make_reference_docx(work / "reference.docx")
-    target = work / "briefing.docx"
-    write_docx(markdown, inputs, meta_file, reference, target)
+    PROGRESS.info("docx: converting with pandoc")
+    # pandoc runs sandboxed and reads no file by itself: the PNG travels inside the Markdown.
+    chart = workspace.root / PNG_IMAGE
+    markdown = markdown.replace(f"]({PNG_IMAGE})", f"]({data_uri(chart)})")
+    reference = make_reference_docx(workspace.root / "reference.docx")
+    target = workspace.root / "briefing.docx"
+    write_docx(markdown, workspace.inputs, workspace.meta_file, reference, target)
     return target
+
+
+def data_uri(path: Path) -> str:
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
 def publish(project: Project, staged: dict[str, Path], out_dir: Path) -> dict[str, Path]:
@@ -160,6 +268,9 @@ def publish(project: Project, staged: dict[str, Path], out_dir: Path) -> dict[st
     for fmt in FORMATS:
         if fmt in staged:
             target = out_dir / f"{project.output_name}.{fmt}"
-            staged[fmt].replace(target)
+            tmp = out_dir / f".{target.name}.publish"
+            shutil.copyfile(staged[fmt], tmp)
+            os.chmod(tmp, 0o644)
+            tmp.replace(target)
             outputs[fmt] = target
     return outputs
