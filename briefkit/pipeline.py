@@ -72,15 +72,19 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
     with work_folder(out_dir) as work:
         workspace = prepare_workspace(plan, work)
         cached = {fmt: cache.lookup(fmt, plan.keys[fmt]) for fmt in plan.formats}
-        todo = tuple(fmt for fmt in plan.formats if cached[fmt] is None)
         staged = {fmt: entry / f"briefing.{fmt}" for fmt, entry in cached.items() if entry is not None}
-        if todo:
-            ensure_chart(plan, cache, work)
-            staged.update(make_formats(plan, workspace, todo, parallel))
-            for fmt in todo:
-                cache.store(fmt, plan.keys[fmt], {f"briefing.{fmt}": staged[fmt]})
+        missing = tuple(fmt for fmt in plan.formats if cached[fmt] is None)
+        rebuilt: list[str] = []
+        if missing:
+            if ensure_chart(plan, cache, work):
+                rebuilt.append("chart")
+            made = make_formats(plan, workspace, missing, parallel)
+            for fmt, path in made.items():
+                cache.store(fmt, plan.keys[fmt], {f"briefing.{fmt}": path})
+            staged.update(made)
+            rebuilt.extend(missing)
         outputs = publish(project, staged, out_dir)
-    return BuildResult(outputs=outputs, seconds=time.perf_counter() - started, rebuilt=todo)
+    return BuildResult(outputs=outputs, seconds=time.perf_counter() - started, rebuilt=tuple(rebuilt))
 
 
 def check(root: Path) -> tuple[Project, Data]:
@@ -169,18 +173,19 @@ def prepare_workspace(plan: Plan, work: Path) -> Workspace:
     return workspace
 
 
-def ensure_chart(plan: Plan, cache: Cache, work: Path) -> None:
-    """Put the chart files in the work folder, drawing them only when the trade data changed."""
+def ensure_chart(plan: Plan, cache: Cache, work: Path) -> bool:
+    """Put the chart files in the work folder, drawing them only when their inputs changed; True if drawn."""
     charts = work / "charts"
     entry = cache.lookup("chart", plan.keys["chart"])
     if entry is None:
         PROGRESS.info("drawing the trade chart")
         draw_charts(plan.project, plan.data, charts)
         cache.store("chart", plan.keys["chart"], {name: charts / name for name in CHART_FILES})
-        return
+        return True
     charts.mkdir(exist_ok=True)
     for name in CHART_FILES:
         shutil.copyfile(entry / name, charts / name)
+    return False
 
 
 def draw_charts(project: Project, data: Data, charts: Path) -> dict[str, Path]:

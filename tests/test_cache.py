@@ -1,0 +1,82 @@
+"""The cache never serves a stale result: each kind of input rebuilds exactly what depends on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefkit.pipeline import build
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+CHANGES = [
+    ("a section", lambda r: edit(r / "report/sections/02-trade.md", "shows the series", "plots the series"),
+     {"html", "pdf", "docx"}),
+    ("trade data", lambda r: edit(r / "data/trade.yaml", "value: 865", "value: 866"),
+     {"chart", "html", "pdf", "docx"}),
+    ("agreements data", lambda r: edit(r / "data/agreements.yaml", "general relations", "general ties"),
+     {"html", "pdf", "docx"}),
+    ("the HTML shell", lambda r: append(r / "templates/briefing.html.j2", "\n"), {"html", "pdf"}),
+    ("the print CSS", lambda r: append(r / "templates/print.css", "\np { color: #111; }\n"), {"pdf"}),
+    ("the screen CSS", lambda r: append(r / "templates/screen.css", "\np { color: #111; }\n"), {"html"}),
+    ("a body font", lambda r: append(r / "templates/fonts/CharisSIL-Regular.ttf", "\0"), {"pdf"}),
+    ("report.yaml", lambda r: edit(r / "report/report.yaml", "edition: January 2025", "edition: February 2025"),
+     {"html", "pdf", "docx"}),
+]
+
+
+@pytest.fixture
+def warm(mini: Path) -> Path:
+    first = build(mini, parallel=False)
+    assert set(first.rebuilt) == {"chart", "html", "pdf", "docx"}
+    return mini
+
+
+def test_nothing_changed_rebuilds_nothing(warm: Path):
+    before = {p.name: p.read_bytes() for p in (warm / "build").iterdir()}
+    again = build(warm, parallel=False)
+    assert again.rebuilt == ()
+    assert {p.name: p.read_bytes() for p in (warm / "build").iterdir()} == before
+
+
+def test_each_input_rebuilds_exactly_what_depends_on_it(warm: Path):
+    for name, change, expected in CHANGES:
+        change(warm)
+        result = build(warm, parallel=False)
+        assert set(result.rebuilt) == expected, name
+
+
+def test_changed_number_reaches_the_output_after_a_cached_build(warm: Path):
+    edit(warm / "data/trade.yaml", "value: 865", "value: 864.5")
+    build(warm, parallel=False)
+    assert "USD 864.5 million" in (warm / "build" / "mini.html").read_text(encoding="utf-8")
+
+
+def test_no_cache_rebuilds_everything(warm: Path):
+    result = build(warm, use_cache=False, parallel=False)
+    assert set(result.rebuilt) == {"chart", "html", "pdf", "docx"}
+
+
+def test_a_half_written_cache_entry_is_ignored(warm: Path):
+    # A build killed while storing leaves a temporary folder, never a complete-looking entry.
+    for entry in (warm / ".cache" / "pdf").iterdir():
+        (entry / ".complete").unlink()
+    result = build(warm, parallel=False)
+    assert result.rebuilt == ("pdf",)
+
+
+def test_parallel_build_gives_the_same_bytes_as_a_serial_one(warm: Path, tmp_path: Path):
+    serial = {p.name: p.read_bytes() for p in (warm / "build").iterdir()}
+    build(warm, out_dir=tmp_path / "parallel", use_cache=False, parallel=True)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "parallel").iterdir()} == serial
