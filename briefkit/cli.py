@@ -49,9 +49,11 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"removed {_shown(folder)}")
             return EXIT_OK
         if args.check:
-            pipeline.check(args.project)
+            warnings = pipeline.check(args.project)
+            for warning in warnings:
+                print(warning, file=sys.stderr)
             if not args.quiet:
-                print("check: no problems found")
+                print(f"check: no errors{f', {len(warnings)} warnings' if warnings else ''}")
             return EXIT_OK
         result = pipeline.build(args.project, args.out, tuple(args.formats or ()), use_cache=not args.no_cache)
     except InputError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefkit.errors import InputError, Problem
@@ -30,6 +30,7 @@ class Source:
     url: str = ""
     accessed: PartialDate | None = None
     note: str = ""
+    line: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ def _sources(reader: Reader, problems: list[Problem]) -> dict[str, Source]:
             url=r.text("url", required=False) or "",
             accessed=r.date("accessed", required=False),
             note=r.text("note", required=False) or "",
+            line=node.mark.line,
         )
         if ident and ident not in out:
             out[ident] = source

@@ -16,14 +16,18 @@ class Problem:
     message: str
     severity: str = "error"
 
-    def __str__(self) -> str:
+    @property
+    def where(self) -> str:
         where = self.path
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
+        return where
+
+    def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{where}: {prefix}{self.message}"
+        return f"{self.where}: {prefix}{self.message}"
 
 
 class BriefkitError(Exception):

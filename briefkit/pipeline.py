@@ -19,7 +19,9 @@ from briefkit import pandoc
 from briefkit.cache import CACHE_DIR, Cache, code_fingerprint, engine_versions, fingerprint
 from briefkit.citations import csl_json
 from briefkit.data import Data, load_data
+from briefkit.errors import InputError, Problem
 from briefkit.files import ensure_folder
+from briefkit.lint import literal_figures, uncited_sources
 from briefkit.project import FORMATS, Project, load_project
 from briefkit.render import render_sections
 
@@ -67,6 +69,8 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
     data = load_data(project.data_dir)
     fix_timestamps(project)
     plan = plan_build(project, data, formats or project.formats)
+    for finding in lint_findings(project, data):
+        LOG.warning("%s: %s", finding.where, finding.message)
     out_dir = ensure_folder(out_dir or project.root / "build")
     cache = Cache(project.root / CACHE_DIR, enabled=use_cache)
     with work_folder(out_dir) as work:
@@ -87,12 +91,23 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
     return BuildResult(outputs=outputs, seconds=time.perf_counter() - started, rebuilt=tuple(rebuilt))
 
 
-def check(root: Path) -> tuple[Project, Data]:
-    """Validate everything a build reads, without rendering anything."""
+def check(root: Path) -> list[Problem]:
+    """Validate everything a build reads, without rendering anything; returns the warnings.
+
+    Figures typed by hand without a citation are errors here, and warnings in a build.
+    """
     project = load_project(root)
     data = load_data(project.data_dir)
     render_sections(project, data, chart_image=SVG_IMAGE)
-    return project, data
+    findings = lint_findings(project, data)
+    errors = [p for p in findings if p.severity == "error"]
+    if errors:
+        raise InputError(findings)
+    return findings
+
+
+def lint_findings(project: Project, data: Data) -> list[Problem]:
+    return literal_figures(project, data) + uncited_sources(project, data, exhibit_sources(data))
 
 
 def clean(root: Path, out_dir: Path | None = None) -> list[Path]:

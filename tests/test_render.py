@@ -108,3 +108,42 @@ def test_empty_section_is_an_error(mini):
 def test_exhibit_placed_twice_is_an_error(mini):
     write_section(mini, "# Summary\n\n{{ trade_chart() }}\n")
     assert problems(mini) == ["report/sections/02-trade.md:6: the exhibit 'fig:trade' is placed twice"]
+
+
+def check_messages(root, capsys) -> tuple[int, list[str]]:
+    from briefkit.cli import main
+
+    code = main(["--project", str(root), "--check"])
+    return code, capsys.readouterr().err.splitlines()
+
+
+def test_check_catches_a_literal_amount_without_citation(mini, capsys):
+    write_section(mini, "# Summary\n\nTrade was worth $1.6 billion in 2022. Growth was 12 per cent [@news].\n")
+    code, lines = check_messages(mini, capsys)
+    assert code == 1
+    assert lines[0] == "report/sections/01-summary.md:3:17: figure '$1.6 billion' has no citation in its sentence;" \
+        " add [@source-id]"
+
+
+def test_check_catches_a_trade_figure_typed_by_hand_even_with_a_citation(mini, capsys):
+    write_section(mini, "# Summary\n\nIn 2021 trade was USD 865 million [@customs].\n")
+    code, lines = check_messages(mini, capsys)
+    assert code == 1
+    assert lines[0] == (
+        "report/sections/01-summary.md:3:19: trade figure 'USD 865 million' typed by hand; take it from the data,"
+        " e.g. {{ trade_value(YEAR) }} or {{ trade.point(YEAR) | usd }}"
+    )
+
+
+def test_check_accepts_cited_figures_and_jinja_expressions(mini, capsys):
+    write_section(mini, "# Summary\n\nExports rose 12 per cent [@news]. Trade was {{ trade_value(2021) }}.\n")
+    code, lines = check_messages(mini, capsys)
+    assert (code, lines) == (0, [])
+
+
+def test_check_warns_about_a_source_nothing_cites(mini, capsys):
+    sources = mini / "data" / "sources.yaml"
+    sources.write_text(sources.read_text() + "  - id: unused\n    title: Never cited\n    publisher: Nobody\n")
+    code, lines = check_messages(mini, capsys)
+    assert code == 0
+    assert lines == ["data/sources.yaml:10: warning: source 'unused' is cited nowhere"]
