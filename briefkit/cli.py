@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     if not args.quiet:
         for fmt, path in result.outputs.items():
-            print(f"{fmt:>4}  {_shown(path)}")
+            print(f"{fmt if fmt in FORMATS else 'data':>4}  {_shown(path)}")
         fresh = ", ".join(result.rebuilt) if result.rebuilt else "nothing (all up to date)"
         print(f"built in {result.seconds:.1f} s; rebuilt: {fresh}")
     return EXIT_OK

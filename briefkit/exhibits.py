@@ -89,7 +89,8 @@ def agreements_table(data: Data, caption: Caption) -> str:
         f": {md_escape(caption.full)} {{#{caption.label}}}",
         _source_line(
             "Sources: " + "; ".join(md_escape(labels[s]) for s in used)
-            + ". Full references are listed under Sources. Dates are given to the day where known."
+            + ". Full references are listed under Sources. Dates are given to the day where known. "
+            + download_link("agreements.csv")
         ),
     ])
 
@@ -121,7 +122,7 @@ def trade_table(data: Data, points: tuple[TradePoint, ...], caption: Caption) ->
     lines = [md_escape(n) for n in notes]
     lines.append(
         "Values in current US dollars as published; the kind says how firm each figure is. "
-        "Gaps are years for which no level was published."
+        "Gaps are years for which no level was published. " + download_link("trade.csv")
     )
     parts.append(_source_line("\\\n".join(lines)))
     return "\n\n".join(parts)
@@ -131,5 +132,46 @@ def chart_figure(image: str, caption: Caption, alt: str, source: str) -> str:
     alt_attr = alt.replace("\\", "\\\\").replace('"', '\\"')
     return "\n\n".join([
         f'![{md_escape(caption.full)}]({image}){{#{caption.label} alt="{alt_attr}"}}',
-        _source_line(md_escape(source)),
+        _source_line(md_escape(source) + " " + download_link("trade.csv")),
     ])
+
+
+def download_link(file_name: str) -> str:
+    """A marker the web page turns into a download of the CSV; the PDF and DOCX leave it out."""
+    return f"[Download the data ({file_name})]{{.download file=\"{file_name}\"}}"
+
+
+def data_notes(data: Data) -> str:
+    """Every trade figure and every agreement with its kind, source and caveats: the path from number to source."""
+    labels = source_labels(data.sources)
+
+    def named(ids: tuple[str, ...]) -> str:
+        return md_escape("; ".join(labels[s] for s in ids))
+
+    lines = ["## Trade figures {.unnumbered}", ""]
+    if data.trade.note:
+        lines += [md_escape(data.trade.note), ""]
+    for point in data.trade.points:
+        figure = "no figure published" if point.is_gap else usd(point)
+        lines.append(f"**{point.year}: {md_escape(figure)}** ({md_escape(KIND_LABELS[point.kind])})")
+        details = []
+        if point.sources:
+            details.append(f"Source: {named(point.sources)}.")
+        if point.growth is not None:
+            details.append(f"Change on the previous year: {md_escape(pct(point.growth))}.")
+        if point.note:
+            details.append(md_escape(point.note))
+        for alt in point.alternatives:
+            details.append(f"Sources differ: {md_escape(usd(alt))} according to {named(alt.sources)}"
+                           + (f" ({md_escape(alt.note)})." if alt.note else "."))
+        lines.append(":   " + " ".join(details))
+        lines.append("")
+    lines += ["## Agreements and milestones {.unnumbered}", ""]
+    for agreement in data.agreements:
+        lines.append(f"**{md_escape(date_span(agreement.date, agreement.end))}: {md_escape(agreement.title)}**")
+        detail = f"Source: {named(agreement.sources)}."
+        if agreement.note:
+            detail += " " + md_escape(agreement.note)
+        lines.append(":   " + detail)
+        lines.append("")
+    return "\n".join(lines)

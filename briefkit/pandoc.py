@@ -84,6 +84,7 @@ def html_body(markdown: str, inputs: PandocInputs, meta_file: Path, footnotes: s
     ]
     if footnotes == "inline":
         args.append(f"--lua-filter={inputs.templates_dir / 'filters' / 'inline-footnotes.lua'}")
+        args.append(f"--lua-filter={inputs.templates_dir / 'filters' / 'drop-downloads.lua'}")
     out = _convert(markdown, "html5", args)
     toc, _, body = out.partition(BODY_MARKER)
     return toc.strip(), body.strip()
@@ -92,6 +93,7 @@ def html_body(markdown: str, inputs: PandocInputs, meta_file: Path, footnotes: s
 def docx(markdown: str, inputs: PandocInputs, meta_file: Path, reference_doc: Path, out: Path) -> None:
     args = _common_args(inputs, meta_file) + [
         f"--reference-doc={reference_doc}",
+        f"--lua-filter={inputs.templates_dir / 'filters' / 'drop-downloads.lua'}",
         "--toc",
         "--toc-depth=2",
     ]

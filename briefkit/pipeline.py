@@ -20,7 +20,8 @@ from briefkit.cache import CACHE_DIR, Cache, code_fingerprint, engine_versions, 
 from briefkit.citations import csl_json
 from briefkit.data import Data, load_data
 from briefkit.errors import InputError, Problem
-from briefkit.files import ensure_folder
+from briefkit.exports import csv_files
+from briefkit.files import ensure_folder, write_text_atomic
 from briefkit.lint import literal_figures, uncited_sources
 from briefkit.project import FORMATS, Project, load_project
 from briefkit.render import render_sections
@@ -88,6 +89,7 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
             staged.update(made)
             rebuilt.extend(missing)
         outputs = publish(project, staged, out_dir)
+        outputs.update(publish_data(data, out_dir))
     return BuildResult(outputs=outputs, seconds=time.perf_counter() - started, rebuilt=tuple(rebuilt))
 
 
@@ -142,7 +144,8 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
               templates / "briefkit-note.csl", templates / "filters", SOURCE_DATE())
     keys = {"chart": chart}
     if "html" in formats:
-        keys["html"] = fingerprint("html", *common, markdown["svg"], templates / "pandoc-body.html",
+        keys["html"] = fingerprint("html", *common, markdown["svg"], *csv_files(data).values(),
+                                   templates / "pandoc-body.html",
                                    templates / "briefing.html.j2", templates / "screen.css")
     if "pdf" in formats:
         keys["pdf"] = fingerprint("pdf", *common, markdown["svg"], templates / "pandoc-body.html",
@@ -212,7 +215,7 @@ def draw_charts(project: Project, data: Data, charts: Path) -> dict[str, Path]:
 def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], parallel: bool) -> dict[str, Path]:
     """Convert and typeset each format, in separate processes when there is more than one to make."""
     jobs: dict[str, tuple[Callable[..., Path], tuple]] = {
-        "html": (build_html, (plan.project, plan.markdown.get("svg"), workspace)),
+        "html": (build_html, (plan.project, plan.data, plan.markdown.get("svg"), workspace)),
         "pdf": (build_pdf, (plan.project, plan.markdown.get("svg"), workspace)),
         "docx": (build_docx, (plan.project, plan.markdown.get("png"), workspace)),
     }
@@ -240,13 +243,14 @@ def assemble_markdown(project: Project, data: Data, chart_image: str) -> str:
     return "\n\n".join(s.markdown.strip() for s in sections) + "\n"
 
 
-def build_html(project: Project, markdown: str, workspace: Workspace) -> Path:
+def build_html(project: Project, data: Data, markdown: str, workspace: Workspace) -> Path:
     from briefkit.outputs.html import web_page
 
     PROGRESS.info("html: converting with pandoc")
     toc, body = pandoc.html_body(markdown, workspace.inputs, workspace.meta_file, footnotes="end")
     target = workspace.root / "briefing.html"
-    target.write_text(web_page(project, toc, body, workspace.root, project.templates_dir), encoding="utf-8")
+    page = web_page(project, toc, body, workspace.root, project.templates_dir, csv_files(data))
+    target.write_text(page, encoding="utf-8")
     return target
 
 
@@ -280,6 +284,12 @@ def data_uri(path: Path) -> str:
     import base64
 
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def publish_data(data: Data, out_dir: Path) -> dict[str, Path]:
+    """The CSV files behind the tables and the chart, in build/data/."""
+    folder = ensure_folder(out_dir / "data")
+    return {name: write_text_atomic(folder / name, text) for name, text in csv_files(data).items()}
 
 
 def publish(project: Project, staged: dict[str, Path], out_dir: Path) -> dict[str, Path]:

@@ -13,7 +13,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from briefkit.charts import chart_source_line, describe_trade
 from briefkit.data import Agreement, Data, cite_keys
 from briefkit.errors import InputError, Problem
-from briefkit.exhibits import Caption, agreements_table, chart_figure, trade_table
+from briefkit.exhibits import Caption, agreements_table, chart_figure, data_notes, trade_table
 from briefkit.formatting import longdate, pct, usd
 from briefkit.project import Project, Section
 from briefkit.yamlfile import read_text
@@ -179,5 +179,6 @@ def _helpers(data: Data, numbering: _Numbering, chart_image: str, collecting: bo
             describe_trade(period),
             chart_source_line(data, period),
         ),
+        "data_notes": lambda: data_notes(data),
         "bibliography": lambda: "::: {#refs}\n:::",
     }

@@ -29,7 +29,9 @@ def section_headings() -> list[str]:
 
 
 def test_all_three_formats_are_built(built_briefing: Path):
-    assert sorted(p.name for p in built_briefing.iterdir()) == [f"{NAME}.{ext}" for ext in ("docx", "html", "pdf")]
+    expected = ["data"] + [f"{NAME}.{ext}" for ext in ("docx", "html", "pdf")]
+    assert sorted(p.name for p in built_briefing.iterdir()) == expected
+    assert sorted(p.name for p in (built_briefing / "data").iterdir()) == ["agreements.csv", "trade.csv"]
 
 
 def test_pdf_holds_every_heading_and_every_agreement(built_briefing: Path):
@@ -101,4 +103,54 @@ def test_a_failed_build_leaves_earlier_outputs_untouched(mini: Path, fmt: str):
     (mini / "report" / "sections" / "01-summary.md").write_text("# Summary\n\n{{ nothing }}\n")
     assert main(["--project", str(mini), "-q", "--format", fmt]) == 1
     assert output.read_bytes() == before
-    assert sorted(p.name for p in (mini / "build").iterdir()) == [f"mini.{fmt}"]
+    assert sorted(p.name for p in (mini / "build").iterdir()) == ["data", f"mini.{fmt}"]
+
+
+def test_conflicting_figures_are_marked_in_pdf_and_docx(built_briefing: Path):
+    text = " ".join("\n".join(pdf_text(built_briefing / f"{NAME}.pdf")).split())
+    assert "over USD 1.6 billion\u2020\u2020" in text
+    assert "\u2020\u2020 Sources differ for 2022: about USD 1 billion according to" in text
+    from docx import Document
+
+    document = Document(str(built_briefing / f"{NAME}.docx"))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    assert "over USD 1.6 billion\u2020\u2020" in cells
+    assert any("Sources differ for 2022" in p.text for p in document.paragraphs)
+
+
+def test_csv_files_match_the_yaml(built_briefing: Path):
+    import csv
+
+    data = load_data(REPO / "data")
+    with (built_briefing / "data" / "trade.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["year"]) for r in rows] == [p.year for p in data.trade.points]
+    for row, point in zip(rows, data.trade.points, strict=True):
+        assert row["kind"] == point.kind
+        assert (float(row["value_million_usd"]) if row["value_million_usd"] else None) == point.value
+        assert row["sources"].split(";") == list(point.sources) or (not point.sources and row["sources"] == "")
+    with (built_briefing / "data" / "agreements.csv").open(encoding="utf-8") as handle:
+        agreements = list(csv.DictReader(handle))
+    assert [(r["id"], r["date"], r["title"]) for r in agreements] == [
+        (a.id, a.date.iso, a.title) for a in data.agreements]
+
+
+def test_web_page_offers_the_data_for_download(built_briefing: Path):
+    import base64
+
+    html = (built_briefing / f"{NAME}.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a class="download" download="(trade|agreements)\.csv" href="data:text/csv;charset=utf-8;'
+                       r'base64,([A-Za-z0-9+/=]+)"', html)
+    assert {name for name, _ in links} == {"trade", "agreements"}
+    for name, payload in links:
+        assert base64.b64decode(payload).decode("utf-8") == (built_briefing / "data" / f"{name}.csv").read_text()
+    pdf = "\n".join(pdf_text(built_briefing / f"{NAME}.pdf"))
+    assert "Download the data" not in pdf
+
+
+def test_data_notes_trace_every_trade_year_to_its_source(built_briefing: Path):
+    html = (built_briefing / f"{NAME}.html").read_text(encoding="utf-8")
+    notes = html[html.index('id="data-notes"'):html.index('id="sources"')]
+    for point in load_data(REPO / "data").trade.points:
+        assert f"<strong>{point.year}:" in notes
+    assert "Sources differ:" in notes

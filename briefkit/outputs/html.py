@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from briefkit.project import Project
 _IMG = re.compile(r'<img src="(charts/[A-Za-z0-9_.-]+\.svg)"([^>]*)/?>')
 _ALT = re.compile(r'alt="([^"]*)"')
 _SVG_START = re.compile(r"<svg\b")
+_DOWNLOAD = re.compile(r'<span class="download" data-file="([A-Za-z0-9_.-]+)">(.*?)</span>')
 
 
 def shell(project: Project, toc: str, body: str, css: str, mode: str, templates_dir: Path,
@@ -47,9 +49,20 @@ def inline_svg(body: str, resource_dir: Path) -> str:
 
 
 def web_page(project: Project, toc: str, body: str, resource_dir: Path, templates_dir: Path,
-             downloads: list[tuple[str, str]] | None = None) -> str:
+             downloads: dict[str, str]) -> str:
+    """The self-contained page: the chart inline, and the CSV files as data: links."""
     css = (templates_dir / "screen.css").read_text(encoding="utf-8")
-    return shell(project, toc, inline_svg(body, resource_dir), css, "web", templates_dir, downloads)
+    hrefs = {name: "data:text/csv;charset=utf-8;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
+             for name, text in downloads.items()}
+
+    def link(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in hrefs:
+            return match.group(2)
+        return f'<a class="download" download="{name}" href="{hrefs[name]}">{match.group(2)}</a>'
+
+    body = _DOWNLOAD.sub(link, inline_svg(body, resource_dir))
+    return shell(project, toc, body, css, "web", templates_dir, sorted(hrefs.items()))
 
 
 def print_page(project: Project, toc: str, body: str, templates_dir: Path) -> str:
