@@ -27,6 +27,9 @@ def make_parser() -> argparse.ArgumentParser:
                         help="project folder (default: the current folder)")
     parser.add_argument("--check", action="store_true", help="validate everything without rendering")
     parser.add_argument("--no-cache", action="store_true", help="rebuild every stage, ignoring .cache/")
+    parser.add_argument("--watch", action="store_true",
+                        help="rebuild on every save and serve the web page with live reload")
+    parser.add_argument("--port", type=int, default=8000, help="port of the --watch server (default: 8000)")
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="print each stage")
@@ -55,15 +58,11 @@ def main(argv: list[str] | None = None) -> int:
             if not args.quiet:
                 print(f"check: no errors{f', {len(warnings)} warnings' if warnings else ''}")
             return EXIT_OK
+        if args.watch:
+            return _watch(args, pipeline)
         result = pipeline.build(args.project, args.out, tuple(args.formats or ()), use_cache=not args.no_cache)
-    except InputError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        count = sum(p.severity == "error" for p in exc.problems)
-        print(f"build stopped: {count} problem{'s' if count != 1 else ''} to fix", file=sys.stderr)
-        return EXIT_USER
     except BriefkitError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(describe_error(exc), file=sys.stderr)
         return EXIT_USER
     except KeyboardInterrupt:
         print("interrupted; earlier outputs are unchanged", file=sys.stderr)
@@ -73,6 +72,32 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{fmt if fmt in FORMATS else 'data':>4}  {_shown(path)}")
         fresh = ", ".join(result.rebuilt) if result.rebuilt else "nothing (all up to date)"
         print(f"built in {result.seconds:.1f} s; rebuilt: {fresh}")
+    return EXIT_OK
+
+
+def describe_error(exc: BriefkitError) -> str:
+    """What the user reads: every located problem on its own line, then a summary."""
+    if isinstance(exc, InputError):
+        count = sum(p.severity == "error" for p in exc.problems)
+        lines = [str(p) for p in exc.problems]
+        return "\n".join(lines + [f"build stopped: {count} problem{'s' if count != 1 else ''} to fix"])
+    return f"error: {exc}"
+
+
+def _watch(args: argparse.Namespace, pipeline) -> int:
+    from functools import partial
+
+    from briefkit.project import load_project
+    from briefkit.watch import watch
+
+    project = load_project(args.project)
+    out_dir = (args.out or project.root / "build").resolve()
+    formats = tuple(args.formats or project.formats)
+    build = partial(pipeline.build, project.root, out_dir, use_cache=not args.no_cache)
+    page = out_dir / f"{project.output_name}.html"
+    if "html" not in formats:
+        formats = ("html", *formats)
+    watch(project.root, build, page, formats, args.port, describe_error)
     return EXIT_OK
 
 

@@ -1,0 +1,145 @@
+"""Watch mode: rebuild on save and serve the web page on localhost, reloading the browser when it changes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from briefkit.errors import BriefkitError
+
+LOG = logging.getLogger("briefkit.progress")
+WATCHED = ("report", "data", "templates")
+STATUS_PATH = "/__briefkit__/status"
+
+# Injected into the served page only (never into the file): polls the status and reloads on a new build,
+# or shows the build error over the last good page.
+RELOAD_SCRIPT = """
+<script>
+(function () {
+  var seen = null;
+  function show(error) {
+    var box = document.getElementById("briefkit-error");
+    if (!error) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement("pre");
+      box.id = "briefkit-error";
+      box.style.cssText = "position:fixed;left:0;right:0;bottom:0;margin:0;padding:1em;max-height:40%;" +
+        "overflow:auto;background:#7a1f10;color:#fff;font:13px/1.4 monospace;white-space:pre-wrap;z-index:9999";
+      document.body.appendChild(box);
+    }
+    box.textContent = "Build failed; showing the last good version.\\n\\n" + error;
+  }
+  function poll() {
+    fetch("__STATUS__").then(function (r) { return r.json(); }).then(function (s) {
+      if (seen !== null && s.version !== seen) { location.reload(); return; }
+      seen = s.version;
+      show(s.error);
+    }).catch(function () {}).finally(function () { setTimeout(poll, 700); });
+  }
+  poll();
+})();
+</script>
+""".replace("__STATUS__", STATUS_PATH)
+
+
+@dataclass
+class WatchState:
+    """What the server shows: the last good page, a version that changes with each good build, the last error."""
+
+    page: Path
+    version: int = 0
+    error: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def succeeded(self) -> None:
+        with self.lock:
+            self.version += 1
+            self.error = ""
+
+    def failed(self, message: str) -> None:
+        with self.lock:
+            self.error = message
+
+    def status(self) -> dict:
+        with self.lock:
+            return {"version": self.version, "error": self.error}
+
+
+def make_server(state: WatchState, port: int) -> ThreadingHTTPServer:
+    """An HTTP server on 127.0.0.1 only, serving the page and the status."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            if self.path == STATUS_PATH:
+                self._send(json.dumps(state.status()).encode(), "application/json")
+            elif self.path in ("/", "/index.html"):
+                try:
+                    html = state.page.read_text(encoding="utf-8")
+                except OSError:
+                    html = "<!DOCTYPE html><title>briefkit</title><p>No successful build yet.</p>"
+                self._send(html.replace("</body>", RELOAD_SCRIPT + "</body>").encode(), "text/html; charset=utf-8")
+            else:
+                self.send_error(404)
+
+        def _send(self, body: bytes, content_type: str) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args) -> None:  # noqa: A002 - the signature http.server uses
+            pass
+
+    return ThreadingHTTPServer(("127.0.0.1", port), Handler)
+
+
+def rebuild(build: Callable[..., object], state: WatchState, formats: tuple[str, ...], describe: Callable) -> None:
+    """The web page first (what the browser shows), then the other formats; an error keeps the last good output."""
+    first = tuple(f for f in formats if f == "html")
+    rest = tuple(f for f in formats if f != "html")
+    for group in (first, rest):
+        if not group:
+            continue
+        try:
+            build(formats=group)
+        except BriefkitError as exc:
+            message = describe(exc)
+            LOG.error("%s", message)
+            state.failed(message)
+            return
+        if group == first:
+            state.succeeded()
+            LOG.info("html rebuilt")
+    if not first:
+        state.succeeded()
+    LOG.info("%s rebuilt", ", ".join(rest) or "html")
+
+
+def watch(project_root: Path, build: Callable[..., object], page: Path, formats: tuple[str, ...], port: int,
+          describe: Callable[[BriefkitError], str], stop: threading.Event | None = None,
+          ready: Callable[[int], None] | None = None) -> None:
+    """Build, serve, then rebuild on every change until `stop` is set (or Ctrl-C)."""
+    import watchfiles
+
+    state = WatchState(page)
+    server = make_server(state, port)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        rebuild(build, state, formats, describe)
+        LOG.info("serving http://127.0.0.1:%d/ (Ctrl-C to stop)", server.server_port)
+        if ready:
+            ready(server.server_port)
+        paths = [project_root / name for name in WATCHED if (project_root / name).exists()]
+        for _changes in watchfiles.watch(*paths, stop_event=stop, debounce=300, step=50, raise_interrupt=False):
+            rebuild(build, state, formats, describe)
+    finally:
+        server.shutdown()
+        server.server_close()
