@@ -8,7 +8,6 @@ from briefkit.data import Data, TradePoint
 from briefkit.exhibits import source_labels
 from briefkit.formatting import EN_DASH, usd
 
-CHART_NAME = "trade-chart"
 PNG_DPI = 200
 INK = "#1f3a5f"
 ACCENT = "#b5472b"
@@ -59,7 +58,7 @@ def chart_source_line(data: Data, points: tuple[TradePoint, ...]) -> str:
     )
 
 
-def draw_trade_chart(data: Data, points: tuple[TradePoint, ...], out_dir: Path, fonts_dir: Path) -> dict[str, Path]:
+def draw_trade_chart(points: tuple[TradePoint, ...], out_dir: Path, fonts_dir: Path, name: str) -> dict[str, Path]:
     """Draw the chart as SVG (vector, for HTML and PDF) and PNG at 200 dpi (for DOCX)."""
     import matplotlib
 
@@ -106,11 +105,10 @@ def draw_trade_chart(data: Data, points: tuple[TradePoint, ...], out_dir: Path, 
             Patch(facecolor="#eeeeee", edgecolor="none", label="no figure published"),
         ]
         ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
-        fig.tight_layout(rect=(0, 0.06, 1, 1))
-        paths = {"svg": out_dir / f"{CHART_NAME}.svg", "png": out_dir / f"{CHART_NAME}.png"}
-        # In HTML and PDF the source line is text under the caption; the PNG may travel alone, so it carries it.
+        fig.tight_layout()
+        paths = {"svg": out_dir / f"{name}.svg", "png": out_dir / f"{name}.png"}
+        # The source line is text under the caption in every format, so the image does not repeat it.
         fig.savefig(paths["svg"], format="svg", metadata={"Date": None, "Creator": None})
-        fig.text(0.01, 0.015, chart_source_line(data, points), fontsize=6.5, color="#555555", wrap=True)
         fig.savefig(paths["png"], format="png", dpi=PNG_DPI, metadata={"Software": None})
         plt.close(fig)
     return paths

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -28,9 +29,7 @@ from briefkit.render import render_sections
 
 LOG = logging.getLogger(__name__)
 PROGRESS = logging.getLogger("briefkit.progress")
-CHART_FILES = ("trade-chart.svg", "trade-chart.png")
-SVG_IMAGE = "charts/trade-chart.svg"
-PNG_IMAGE = "charts/trade-chart.png"
+_PNG_LINK = re.compile(r"\]\((charts/trade-chart-\d+-\d+\.png)\)")
 
 
 @dataclass(frozen=True)
@@ -48,6 +47,7 @@ class Plan:
     data: Data
     formats: tuple[str, ...]
     markdown: dict[str, str]
+    charts: dict[tuple[int, int], str]
     keys: dict[str, str]
     bibliography: str
     metadata: str
@@ -81,7 +81,7 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
         missing = tuple(fmt for fmt in plan.formats if cached[fmt] is None)
         rebuilt: list[str] = []
         if missing:
-            if ensure_chart(plan, cache, work):
+            if ensure_charts(plan, cache, work):
                 rebuilt.append("chart")
             made = make_formats(plan, workspace, missing, parallel)
             for fmt, path in made.items():
@@ -100,7 +100,7 @@ def check(root: Path) -> list[Problem]:
     """
     project = load_project(root)
     data = load_data(project.data_dir)
-    render_sections(project, data, chart_image=SVG_IMAGE)
+    render_sections(project, data)
     findings = lint_findings(project, data)
     errors = [p for p in findings if p.severity == "error"]
     if errors:
@@ -130,19 +130,24 @@ def fix_timestamps(project: Project) -> None:
 def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
     """Render the sections and compute each product's key; cheap, so a no-op build stops here."""
     templates = project.templates_dir
-    markdown = {}
+    markdown, periods = {}, set()
     if "html" in formats or "pdf" in formats:
-        markdown["svg"] = assemble_markdown(project, data, chart_image=SVG_IMAGE)
+        markdown["svg"] = assemble_markdown(project, data, "svg", periods)
     if "docx" in formats:
-        markdown["png"] = assemble_markdown(project, data, chart_image=PNG_IMAGE)
+        markdown["png"] = assemble_markdown(project, data, "png", periods)
     bibliography = csl_json(data.sources)
     meta = json.dumps(pandoc.metadata(project, exhibit_sources(data)), ensure_ascii=False, sort_keys=True)
     code, versions = code_fingerprint(), engine_versions()
-    chart = fingerprint("chart", code, versions, repr(data.trade), repr(sorted(data.sources.items())),
-                        sorted(templates.joinpath("fonts").glob("Lato-*.ttf")))
+    fonts = sorted(templates.joinpath("fonts").glob("Lato-*.ttf"))
+    charts = {
+        period: fingerprint("chart", code, versions, period, repr(data.trade), repr(sorted(data.sources.items())),
+                            *fonts)
+        for period in sorted(periods)
+    }
+    chart = fingerprint(*charts.values())
     common = (code, versions, chart, bibliography, meta, repr(project.__dict__ | {"root": ""}),
               templates / "briefkit-note.csl", templates / "filters", SOURCE_DATE())
-    keys = {"chart": chart}
+    keys = {}
     if "html" in formats:
         keys["html"] = fingerprint("html", *common, markdown["svg"], *csv_files(data).values(),
                                    templates / "pandoc-body.html",
@@ -152,8 +157,9 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
                                   templates / "briefing.html.j2", templates / "print.css", templates / "fonts",
                                   _attachments(project))
     if "docx" in formats:
-        keys["docx"] = fingerprint("docx", *common, markdown["png"])
-    return Plan(project, data, formats, markdown, keys, bibliography, meta)
+        # The DOCX column widths are measured with the Lato files.
+        keys["docx"] = fingerprint("docx", *common, markdown["png"], *fonts)
+    return Plan(project, data, formats, markdown, charts, keys, bibliography, meta)
 
 
 def SOURCE_DATE() -> str:  # noqa: N802 - reads like the variable it reports
@@ -191,25 +197,32 @@ def prepare_workspace(plan: Plan, work: Path) -> Workspace:
     return workspace
 
 
-def ensure_chart(plan: Plan, cache: Cache, work: Path) -> bool:
-    """Put the chart files in the work folder, drawing them only when their inputs changed; True if drawn."""
-    charts = work / "charts"
-    entry = cache.lookup("chart", plan.keys["chart"])
-    if entry is None:
-        PROGRESS.info("drawing the trade chart")
-        draw_charts(plan.project, plan.data, charts)
-        cache.store("chart", plan.keys["chart"], {name: charts / name for name in CHART_FILES})
-        return True
-    charts.mkdir(exist_ok=True)
-    for name in CHART_FILES:
-        shutil.copyfile(entry / name, charts / name)
-    return False
+def ensure_charts(plan: Plan, cache: Cache, work: Path) -> bool:
+    """Put the chart files in the work folder, drawing only those whose inputs changed; True if any was drawn."""
+    from briefkit.render import chart_name
+
+    folder = work / "charts"
+    folder.mkdir(exist_ok=True)
+    drawn = False
+    for (first, last), key in plan.charts.items():
+        name = chart_name(first, last)
+        files = (f"{name}.svg", f"{name}.png")
+        entry = cache.lookup("chart", key)
+        if entry is None:
+            PROGRESS.info("drawing the trade chart %d\u2013%d", first, last)
+            draw_chart(plan.project, plan.data, (first, last), folder, name)
+            cache.store("chart", key, {f: folder / f for f in files})
+            drawn = True
+        else:
+            for f in files:
+                shutil.copyfile(entry / f, folder / f)
+    return drawn
 
 
-def draw_charts(project: Project, data: Data, charts: Path) -> dict[str, Path]:
+def draw_chart(project: Project, data: Data, period: tuple[int, int], folder: Path, name: str) -> dict[str, Path]:
     from briefkit.charts import draw_trade_chart
 
-    return draw_trade_chart(data, data.trade.points_for_chart(), charts, project.templates_dir / "fonts")
+    return draw_trade_chart(data.trade.between(*period), folder, project.templates_dir / "fonts", name)
 
 
 def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], parallel: bool) -> dict[str, Path]:
@@ -238,8 +251,8 @@ def exhibit_sources(data: Data) -> list[str]:
     return sorted(ids)
 
 
-def assemble_markdown(project: Project, data: Data, chart_image: str) -> str:
-    sections = render_sections(project, data, chart_image=chart_image)
+def assemble_markdown(project: Project, data: Data, image_format: str, charts: set[tuple[int, int]]) -> str:
+    sections = render_sections(project, data, image_format, charts)
     return "\n\n".join(s.markdown.strip() for s in sections) + "\n"
 
 
@@ -272,11 +285,10 @@ def build_docx(project: Project, markdown: str, workspace: Workspace) -> Path:
 
     PROGRESS.info("docx: converting with pandoc")
     # pandoc runs sandboxed and reads no file by itself: the PNG travels inside the Markdown.
-    chart = workspace.root / PNG_IMAGE
-    markdown = markdown.replace(f"]({PNG_IMAGE})", f"]({data_uri(chart)})")
+    markdown = _PNG_LINK.sub(lambda m: f"]({data_uri(workspace.root / m.group(1))})", markdown)
     reference = make_reference_docx(workspace.root / "reference.docx")
     target = workspace.root / "briefing.docx"
-    write_docx(markdown, workspace.inputs, workspace.meta_file, reference, target)
+    write_docx(project, markdown, workspace.inputs, workspace.meta_file, reference, target)
     return target
 
 

@@ -18,12 +18,14 @@ from briefkit.formatting import longdate, pct, usd
 from briefkit.project import Project, Section
 from briefkit.yamlfile import read_text
 
-# label -> (kind, caption text); the number comes from the order of appearance.
-EXHIBITS = {
-    "tbl:agreements": ("Table", "Agreements and milestones in Russia\u2013Turkmenistan relations"),
-    "tbl:trade": ("Table", "Bilateral trade by year, with the kind and source of each figure"),
-    "fig:trade": ("Figure", "Bilateral trade, in billions of US dollars"),
+# The default label and caption of each generated exhibit; a section may place one again under another label.
+DEFAULTS = {
+    "agreements_table": ("tbl:agreements", "Agreements and milestones in Russia\u2013Turkmenistan relations"),
+    "trade_table": ("tbl:trade", "Bilateral trade by year, with the kind and source of each figure"),
+    "trade_chart": ("fig:trade", "Bilateral trade, in billions of US dollars"),
 }
+KINDS = {"tbl": "Table", "fig": "Figure"}
+_LABEL = re.compile(r"^(tbl|fig):[a-z0-9][a-z0-9-]*$")
 _CITATION = re.compile(r"(?<![\w.@])@([a-z0-9][a-z0-9-]*)")
 
 
@@ -37,28 +39,28 @@ class RenderedSection:
 class _Numbering:
     """Exhibit numbers by order of appearance; filled in a first pass, read in the second."""
 
-    order: list[str] = field(default_factory=list)
+    captions: dict[str, str] = field(default_factory=dict)
     placed: list[str] = field(default_factory=list)
 
-    def place(self, label: str, strict: bool) -> Caption:
+    def place(self, label: str, caption: str, strict: bool, prefix: str) -> Caption:
+        match = _LABEL.match(label)
+        if not match or match.group(1) != prefix:
+            raise LookupError(f"exhibit label '{label}' must look like '{prefix}:some-name'")
         if label in self.placed and strict:
-            raise LookupError(f"the exhibit '{label}' is placed twice")
+            raise LookupError(f"the exhibit '{label}' is placed twice; give the second one another label")
         self.placed.append(label)
-        if label not in self.order:
-            self.order.append(label)
+        self.captions.setdefault(label, caption)
         return self.caption(label)
 
     def caption(self, label: str) -> Caption:
-        kind, text = EXHIBITS[label]
-        same_kind = [lab for lab in self.order if EXHIBITS[lab][0] == kind]
-        number = same_kind.index(label) + 1 if label in same_kind else 0
-        return Caption(label, f"{kind} {number}", text)
+        kind = KINDS[label.split(":")[0]]
+        same_kind = [lab for lab in self.captions if lab.split(":")[0] == label.split(":")[0]]
+        return Caption(label, f"{kind} {same_kind.index(label) + 1}", self.captions[label])
 
     def ref(self, label: str) -> str:
-        if label not in EXHIBITS:
-            raise LookupError(f"unknown exhibit label '{label}'; known labels: {', '.join(EXHIBITS)}")
-        if label not in self.order:
-            raise LookupError(f"'{label}' is referred to but its exhibit is placed in no section")
+        if label not in self.captions:
+            known = ", ".join(self.captions) or "none"
+            raise LookupError(f"unknown exhibit label '{label}'; exhibits placed: {known}")
         return self.caption(label).number
 
 
@@ -82,16 +84,22 @@ def make_environment(project: Project) -> SandboxedEnvironment:
     return env
 
 
-def render_sections(project: Project, data: Data, chart_image: str) -> list[RenderedSection]:
-    """Render every section to Markdown, the chart pointing at `chart_image`; all problems at once."""
+def render_sections(project: Project, data: Data, image_format: str = "svg",
+                    charts: set[tuple[int, int]] | None = None) -> list[RenderedSection]:
+    """Render every section to Markdown; all problems at once.
+
+    Charts point at charts/trade-chart-FIRST-LAST.{image_format}; the periods asked for are added to `charts`.
+    """
     env = make_environment(project)
     numbering = _Numbering()
     problems: list[Problem] = []
+    charts = set() if charts is None else charts
     _check_citations(project, data, problems)
     # First pass: learn the order of the exhibits, so that references can point forward.
-    _render_all(project, env, _helpers(data, numbering, chart_image, collecting=True), [])
+    _render_all(project, env, _helpers(data, numbering, image_format, charts, collecting=True), [])
     numbering.placed.clear()
-    rendered = _render_all(project, env, _helpers(data, numbering, chart_image, collecting=False), problems)
+    helpers = _helpers(data, numbering, image_format, charts, collecting=False)
+    rendered = _render_all(project, env, helpers, problems)
     if problems:
         raise InputError(problems)
     return rendered
@@ -147,11 +155,15 @@ def _check_citations(project: Project, data: Data, problems: list[Problem]) -> N
                         f"unknown source '@{match.group(1)}'; it is not in data/sources.yaml"))
 
 
-def _helpers(data: Data, numbering: _Numbering, chart_image: str, collecting: bool) -> dict:
-    period = data.trade.points_for_chart()
+def chart_name(first: int, last: int) -> str:
+    return f"trade-chart-{first}-{last}"
 
+
+def _helpers(data: Data, numbering: _Numbering, image_format: str, charts: set[tuple[int, int]],
+             collecting: bool) -> dict:
     def ref(label: str) -> str:
-        return "??" if collecting else numbering.ref(label)
+        # A link to the exhibit: clickable in HTML and PDF, a cross-reference field in the DOCX.
+        return "??" if collecting else f"[{numbering.ref(label)}](#{label})"
 
     def agreement(ident: str) -> Agreement:
         for item in data.agreements:
@@ -163,6 +175,35 @@ def _helpers(data: Data, numbering: _Numbering, chart_image: str, collecting: bo
         point = data.trade.point(year)
         return f"{usd(point)} {point.cite}".strip()
 
+    def place(helper: str, label: str | None, caption: str | None) -> Caption:
+        default_label, default_caption = DEFAULTS[helper]
+        return numbering.place(label or default_label, caption or default_caption, not collecting,
+                               default_label.split(":")[0])
+
+    def period(first: int | None, last: int | None) -> tuple:
+        points = data.trade.points_for_chart()
+        first = points[0].year if first is None else first
+        last = points[-1].year if last is None else last
+        chosen = data.trade.between(first, last)
+        if not chosen:
+            raise LookupError(f"data/trade.yaml has no years between {first} and {last}")
+        return chosen
+
+    def agreements_exhibit(label: str | None = None, caption: str | None = None) -> str:
+        return agreements_table(data, place("agreements_table", label, caption))
+
+    def trade_table_exhibit(first: int | None = None, last: int | None = None, label: str | None = None,
+                            caption: str | None = None) -> str:
+        return trade_table(data, period(first, last), place("trade_table", label, caption))
+
+    def trade_chart_exhibit(first: int | None = None, last: int | None = None, label: str | None = None,
+                            caption: str | None = None) -> str:
+        points = period(first, last)
+        charts.add((points[0].year, points[-1].year))
+        image = f"charts/{chart_name(points[0].year, points[-1].year)}.{image_format}"
+        return chart_figure(image, place("trade_chart", label, caption), describe_trade(points),
+                            chart_source_line(data, points))
+
     return {
         "trade": data.trade,
         "agreements": data.agreements,
@@ -171,14 +212,9 @@ def _helpers(data: Data, numbering: _Numbering, chart_image: str, collecting: bo
         "trade_value": trade_value,
         "cite": cite_keys,
         "ref": ref,
-        "agreements_table": lambda: agreements_table(data, numbering.place("tbl:agreements", not collecting)),
-        "trade_table": lambda: trade_table(data, period, numbering.place("tbl:trade", not collecting)),
-        "trade_chart": lambda: chart_figure(
-            chart_image,
-            numbering.place("fig:trade", not collecting),
-            describe_trade(period),
-            chart_source_line(data, period),
-        ),
+        "agreements_table": agreements_exhibit,
+        "trade_table": trade_table_exhibit,
+        "trade_chart": trade_chart_exhibit,
         "data_notes": lambda: data_notes(data),
         "bibliography": lambda: "::: {#refs}\n:::",
     }

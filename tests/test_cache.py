@@ -43,11 +43,15 @@ def warm(mini: Path) -> Path:
     return mini
 
 
+def outputs(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def test_nothing_changed_rebuilds_nothing(warm: Path):
-    before = {p.name: p.read_bytes() for p in (warm / "build").iterdir()}
+    before = outputs(warm / "build")
     again = build(warm, parallel=False)
     assert again.rebuilt == ()
-    assert {p.name: p.read_bytes() for p in (warm / "build").iterdir()} == before
+    assert outputs(warm / "build") == before
 
 
 def test_each_input_rebuilds_exactly_what_depends_on_it(warm: Path):
@@ -77,6 +81,17 @@ def test_a_half_written_cache_entry_is_ignored(warm: Path):
 
 
 def test_parallel_build_gives_the_same_bytes_as_a_serial_one(warm: Path, tmp_path: Path):
-    serial = {p.name: p.read_bytes() for p in (warm / "build").iterdir()}
+    serial = outputs(warm / "build")
     build(warm, out_dir=tmp_path / "parallel", use_cache=False, parallel=True)
-    assert {p.name: p.read_bytes() for p in (tmp_path / "parallel").iterdir()} == serial
+    assert outputs(tmp_path / "parallel") == serial
+
+
+def test_a_no_op_build_imports_neither_weasyprint_nor_matplotlib(warm: Path):
+    import subprocess
+    import sys
+
+    probe = ("import sys; from briefkit.cli import main; code = main(sys.argv[1:]); "
+             "print(code, sorted(m for m in ('weasyprint', 'matplotlib') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe, "--project", str(warm), "-q"], capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.strip() == "0 []"

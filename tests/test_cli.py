@@ -73,4 +73,4 @@ def test_format_option_builds_only_that_format(mini, capsys, tmp_path: Path):
     out_dir = tmp_path / "out"
     code, out, _ = run(["--project", str(mini), "--format", "html", "--out", str(out_dir)], capsys)
     assert code == 0
-    assert sorted(p.name for p in out_dir.iterdir()) == ["mini.html"]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["data", "mini.html"]

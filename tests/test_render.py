@@ -12,7 +12,7 @@ from briefkit.render import render_sections
 
 def render(root) -> str:
     project = load_project(root)
-    sections = render_sections(project, load_data(project.data_dir), chart_image="charts/trade-chart.svg")
+    sections = render_sections(project, load_data(project.data_dir))
     return "\n".join(s.markdown for s in sections)
 
 
@@ -36,8 +36,8 @@ def test_figures_in_prose_come_from_the_data(mini):
 def test_exhibits_are_numbered_by_order_and_references_point_forward(mini):
     text = render(mini)
     # The summary refers to the agreements table before it is placed: it is the second table.
-    assert "is listed in Table 2." in text
-    assert "Figure 1 shows the series; Table 1 lists it." in text
+    assert "is listed in [Table 2](#tbl:agreements)." in text
+    assert "[Figure 1](#fig:trade) shows the series; [Table 1](#tbl:trade) lists it." in text
     assert ": Table 1. Bilateral trade by year" in text
     assert ": Table 2. Agreements and milestones" in text
     assert "{#tbl:agreements}" in text and "{#fig:trade" in text
@@ -67,7 +67,7 @@ def test_unknown_exhibit_label_names_file_and_line(mini):
     write_section(mini, "# Summary\n\nSee {{ ref('tbl:nothing') }}.\n")
     assert problems(mini) == [
         "report/sections/01-summary.md:3: unknown exhibit label 'tbl:nothing'; "
-        "known labels: tbl:agreements, tbl:trade, fig:trade"
+        "exhibits placed: fig:trade, tbl:trade, tbl:agreements"
     ]
 
 
@@ -107,7 +107,27 @@ def test_empty_section_is_an_error(mini):
 
 def test_exhibit_placed_twice_is_an_error(mini):
     write_section(mini, "# Summary\n\n{{ trade_chart() }}\n")
-    assert problems(mini) == ["report/sections/02-trade.md:6: the exhibit 'fig:trade' is placed twice"]
+    assert problems(mini) == [
+        "report/sections/02-trade.md:6: the exhibit 'fig:trade' is placed twice; give the second one another label"
+    ]
+
+
+def test_an_exhibit_can_be_placed_again_under_its_own_label_and_period(mini):
+    write_section(mini, "# Summary\n\nSee {{ ref('fig:early') }} and {{ ref('fig:trade') }}.\n\n"
+                        "{{ trade_chart(first=2019, last=2020, label='fig:early', caption='Early years') }}\n")
+    charts: set = set()
+    project = load_project(mini)
+    text = "\n".join(s.markdown for s in render_sections(project, load_data(project.data_dir), "svg", charts))
+    assert charts == {(2019, 2020), (2019, 2022)}
+    assert "See [Figure 1](#fig:early) and [Figure 2](#fig:trade)." in text
+    assert "![Figure 1. Early years](charts/trade-chart-2019-2020.svg){#fig:early" in text
+    assert "2021" not in text.split("{#fig:early")[1].split("\n")[0]
+
+
+def test_an_exhibit_label_must_match_its_kind(mini):
+    write_section(mini, "# Summary\n\n{{ trade_chart(label='tbl:oops') }}\n")
+    assert problems(mini)[0] == (
+        "report/sections/01-summary.md:3: exhibit label 'tbl:oops' must look like 'fig:some-name'")
 
 
 def check_messages(root, capsys) -> tuple[int, list[str]]:

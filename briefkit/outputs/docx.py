@@ -1,76 +1,92 @@
-"""The DOCX: pandoc writes it with a reference document whose styles match the PDF."""
+"""The DOCX: pandoc writes it with a reference document whose styles match the PDF; briefkit then finishes it
+the way Word itself would (cover, filled contents, captions and cross-references as fields, header and footer,
+properties), so that it can be edited and sent on as it is.
+"""
 
 from __future__ import annotations
 
 import io
+import logging
+import re
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from briefkit import pandoc
+from briefkit.project import Project
 
-BODY_FONT = "Charis SIL"
-HEADING_FONT = "Lato"
-INK = "1F3A5F"
-MUTED = "5B6470"
+LOG = logging.getLogger(__name__)
+SOURCE_LINE = re.compile(r"^(:{3,}\s*)\{\.exhibit-source\}", re.MULTILINE)
 
 
 def make_reference_docx(target: Path) -> Path:
     """Build the reference document from pandoc's default, restyled with python-docx."""
-    from docx import Document
-    from docx.shared import Pt, RGBColor
+    from briefkit.outputs.docx_styles import reference_docx, theme_fonts
 
-    document = Document(io.BytesIO(pandoc.default_reference_docx()))
-    styles = document.styles
-
-    def restyle(name: str, font: str, size: float, bold: bool | None = None, color: str | None = None) -> None:
-        try:
-            style = styles[name]
-        except KeyError:
-            return
-        style.font.name = font
-        style.font.size = Pt(size)
-        if bold is not None:
-            style.font.bold = bold
-        if color:
-            style.font.color.rgb = RGBColor.from_string(color)
-        rpr = style.element.get_or_add_rPr()
-        fonts = rpr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}rFonts")
-        if fonts is not None:
-            for attr in ("ascii", "hAnsi", "cs", "eastAsia"):
-                fonts.set(f"{{http://schemas.openxmlformats.org/wordprocessingml/2006/main}}{attr}", font)
-            for attr in ("asciiTheme", "hAnsiTheme", "cstheme", "eastAsiaTheme"):
-                fonts.attrib.pop(f"{{http://schemas.openxmlformats.org/wordprocessingml/2006/main}}{attr}", None)
-
-    for name in ("Normal", "Body Text", "First Paragraph", "Compact", "Bibliography"):
-        restyle(name, BODY_FONT, 10.5)
-    restyle("Title", HEADING_FONT, 28, True, INK)
-    restyle("Subtitle", HEADING_FONT, 15, False, MUTED)
-    restyle("Author", HEADING_FONT, 11, False, MUTED)
-    restyle("Date", HEADING_FONT, 11, False, MUTED)
-    restyle("Heading 1", HEADING_FONT, 17, True, INK)
-    restyle("Heading 2", HEADING_FONT, 12.5, True, INK)
-    restyle("Heading 3", HEADING_FONT, 11, True, INK)
-    restyle("Table Caption", HEADING_FONT, 9.5, True, INK)
-    restyle("Image Caption", HEADING_FONT, 9.5, True, INK)
-    restyle("Footnote Text", HEADING_FONT, 8.5)
-    restyle("Table", HEADING_FONT, 8.5)
-    document.core_properties.title = "briefkit reference document"
-    buffer = io.BytesIO()
-    document.save(buffer)
-    target.write_bytes(_fixed_zip(buffer.getvalue()))
+    target.write_bytes(rewrite_zip(reference_docx(), {"word/theme/theme1.xml": theme_fonts}))
     return target
 
 
-def _fixed_zip(data: bytes) -> bytes:
-    """The same archive with every entry dated 1980-01-01, so that identical styles give identical bytes."""
-    import zipfile
+def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, reference_doc: Path,
+               target: Path) -> None:
+    """Convert with pandoc, then finish the document step by step."""
+    from docx import Document
 
+    from briefkit.outputs.docx_contents import prefill_toc
+    from briefkit.outputs.docx_exhibits import describe_pictures, format_tables, link_references, make_captions
+    from briefkit.outputs.docx_pages import (
+        add_cover,
+        add_header_footer,
+        box_key_judgements,
+        set_page_layout,
+        word_settings,
+    )
+    from briefkit.outputs.docx_properties import custom_properties, extended_properties, set_properties
+    from briefkit.outputs.docx_xml import Bookmarks
+
+    pandoc.docx(style_source_lines(markdown), inputs, meta_file, reference_doc, target)
+    document = Document(str(target))
+    body = document.element.body
+    bookmarks = Bookmarks(body)
+    text_width = set_page_layout(document, project.paper)
+    word_settings(document.settings.element)
+    add_cover(body, project)
+    entries = prefill_toc(body, bookmarks)
+    box_key_judgements(body)
+    tables = format_tables(body, text_width, inputs.templates_dir / "fonts")
+    captions = make_captions(body, bookmarks)
+    references = link_references(body, captions)
+    pictures = describe_pictures(document, text_width)
+    add_header_footer(document, project)
+    set_properties(document.core_properties, project)
+    LOG.debug("docx: %d contents entries, %d tables, %d captions, %d cross-references, %d pictures",
+              entries, tables, len(captions), references, pictures)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    target.write_bytes(rewrite_zip(buffer.getvalue(), {
+        "docProps/app.xml": lambda _: extended_properties(project),
+        "docProps/custom.xml": lambda _: custom_properties(project),
+    }))
+
+
+def style_source_lines(markdown: str) -> str:
+    """The source line under each exhibit (a .exhibit-source div) gets the "Exhibit Source" paragraph style:
+    pandoc's DOCX writer gives a div's custom-style to the paragraphs inside it.
+    """
+    return SOURCE_LINE.sub(r'\1{.exhibit-source custom-style="Exhibit Source"}', markdown)
+
+
+def rewrite_zip(data: bytes, edits: dict[str, Callable[[bytes], bytes]] | None = None) -> bytes:
+    """The same archive with some entries rewritten and every entry dated 1980-01-01, so that identical inputs
+    give identical bytes.
+    """
+    edits = edits or {}
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dest:
         for info in source.infolist():
-            dest.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), source.read(info),
+            content = source.read(info)
+            if info.filename in edits:
+                content = edits[info.filename](content)
+            dest.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), content,
                           compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
-
-
-def write_docx(markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, reference_doc: Path, target: Path) -> None:
-    pandoc.docx(markdown, inputs, meta_file, reference_doc, target)

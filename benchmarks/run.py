@@ -1,0 +1,255 @@
+"""Benchmark briefkit against the engines it drives; prints a Markdown table (median of several runs).
+
+    python benchmarks/run.py [--runs 3] [--scales 1,5,20] [--out benchmarks/RESULTS.md]
+
+Every case runs in a fresh process, so imports count, as they do for a user. Baselines are measured in
+the same run: the raw engines (matplotlib, pandoc for HTML and DOCX, WeasyPrint) called one after
+another in one process on the same inputs, with none of briefkit's checks, cache or parallelism.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+# Runs a command and reports its wall time and the peak memory of it and its children, in MiB.
+MEASURE = r"""
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+seconds = time.perf_counter() - start
+if code.returncode:
+    sys.stderr.write(code.stderr)
+    sys.exit(code.returncode)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mib": peak}))
+"""
+
+# The baseline: the same engine work, without briefkit. Inputs were prepared by briefkit beforehand.
+BASELINE = r"""
+import json, sys
+from pathlib import Path
+work = Path(sys.argv[1])
+spec = json.loads((work / "spec.json").read_text())
+import matplotlib
+matplotlib.use("Agg")
+from briefkit.charts import draw_trade_chart
+from briefkit.data import load_data
+data = load_data(Path(spec["data_dir"]))
+for first, last in spec["charts"]:
+    draw_trade_chart(data.trade.between(first, last), work / "charts", Path(spec["fonts"]),
+                     f"trade-chart-{first}-{last}")
+import pypandoc
+common = ["--citeproc", "--bibliography=" + str(work / "sources.json"), "--csl=" + spec["csl"],
+          "--metadata-file=" + str(work / "metadata.json"), "--number-sections"]
+pypandoc.convert_text((work / "svg.md").read_text(), "html5", format="markdown", extra_args=common + ["--toc"])
+pypandoc.convert_text((work / "png.md").read_text(), "docx", format="markdown", outputfile=str(work / "x.docx"),
+                      extra_args=common + ["--toc", "--resource-path=" + str(work)])
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+fonts = FontConfiguration()
+HTML(string=(work / "print.html").read_text(), base_url=str(work) + "/").write_pdf(
+    work / "x.pdf", stylesheets=[CSS(filename=spec["css"], font_config=fonts)], font_config=fonts)
+"""
+
+
+def measure(command: list[str], runs: int, before=None) -> dict:
+    samples = []
+    for _ in range(runs):
+        if before:
+            before()
+        out = subprocess.run([PY, "-c", MEASURE, *command], capture_output=True, text=True)
+        if out.returncode:
+            raise SystemExit(f"failed: {' '.join(command)}\n{out.stderr}")
+        samples.append(json.loads(out.stdout))
+    return {
+        "seconds": statistics.median(s["seconds"] for s in samples),
+        "peak_mib": max(s["peak_mib"] for s in samples),
+    }
+
+
+def copy_project(target: Path) -> Path:
+    for name in ("report", "data", "templates"):
+        shutil.copytree(REPO / name, target / name)
+    return target
+
+
+def scale_project(root: Path, factor: int) -> None:
+    """Repeat the body sections `factor` times, each copy with its own ids, exhibits and chart period."""
+    report = root / "report" / "report.yaml"
+    text = report.read_text(encoding="utf-8")
+    sections = re.findall(r"^  - (\S+\.md)$", text, re.M)
+    body = [s for s in sections if not re.match(r"(01|10|11)-", s)]
+    periods = [(a, b) for a in range(2017, 2024) for b in range(a + 2, 2026)]
+    extra = []
+    for copy in range(2, factor + 1):
+        first, last = periods[(copy - 2) % len(periods)]
+        for name in body:
+            source = (root / "report" / "sections" / name).read_text(encoding="utf-8")
+            source = re.sub(r"\{#([a-z0-9-]+)", rf"{{#\1-{copy}", source)
+            source = re.sub(r"^(#+ .*?)(\s*\{|$)", rf"\1 ({copy})\2", source, flags=re.M)
+            for label in ("tbl:agreements", "tbl:trade", "fig:trade"):
+                source = source.replace(f"ref('{label}')", f"ref('{label}-{copy}')")
+            source = source.replace("agreements_table()", f"agreements_table(label='tbl:agreements-{copy}')")
+            source = source.replace("trade_table()", f"trade_table(label='tbl:trade-{copy}')")
+            source = source.replace(
+                "trade_chart()", f"trade_chart(first={first}, last={last}, label='fig:trade-{copy}')")
+            new = f"{copy:02d}x-{name}"
+            (root / "report" / "sections" / new).write_text(source, encoding="utf-8")
+            extra.append(new)
+    tail = [s for s in sections if re.match(r"(10|11)-", s)]
+    ordered = [s for s in sections if s not in tail] + extra + tail
+    listing = "".join(f"  - {s}\n" for s in ordered)
+    text = re.sub(r"^sections:\n(  - .*\n)+", "sections:\n" + listing, text, flags=re.M)
+    report.write_text(text, encoding="utf-8")
+
+
+def prepare_baseline(root: Path, work: Path) -> None:
+    """Let briefkit write the engines' inputs once, so that the baseline does only engine work."""
+    sys.path.insert(0, str(REPO))
+    from briefkit import pandoc
+    from briefkit.citations import csl_json
+    from briefkit.data import load_data
+    from briefkit.outputs.html import print_page
+    from briefkit.pipeline import assemble_markdown, exhibit_sources
+    from briefkit.project import load_project
+
+    project = load_project(root)
+    data = load_data(project.data_dir)
+    periods: set = set()
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "svg.md").write_text(assemble_markdown(project, data, "svg", periods))
+    (work / "png.md").write_text(assemble_markdown(project, data, "png", periods))
+    (work / "sources.json").write_text(csl_json(data.sources))
+    (work / "metadata.json").write_text(json.dumps(pandoc.metadata(project, exhibit_sources(data))))
+    inputs = pandoc.PandocInputs(work / "sources.json", project.templates_dir / "briefkit-note.csl", work,
+                                 project.templates_dir)
+    toc, body = pandoc.html_body((work / "svg.md").read_text(), inputs, work / "metadata.json", "inline")
+    (work / "print.html").write_text(print_page(project, toc, body, project.templates_dir))
+    (work / "charts").mkdir(exist_ok=True)
+    (work / "spec.json").write_text(json.dumps({
+        "data_dir": str(project.data_dir), "fonts": str(project.templates_dir / "fonts"),
+        "charts": sorted(periods), "csl": str(project.templates_dir / "briefkit-note.csl"),
+        "css": str(project.templates_dir / "print.css"),
+    }))
+
+
+def pages(pdf: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(str(pdf)).pages)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scales", default="1,5,20")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    build = [PY, str(REPO / "build.py")]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = copy_project(Path(tmp) / "project")
+        out = Path(tmp) / "out"
+        project = ["--project", str(root), "--out", str(out), "-q"]
+        prepare_baseline(root, Path(tmp) / "baseline")
+        env_base = [str(Path(tmp) / "baseline")]
+
+        baseline = measure([PY, "-c", f"import sys; sys.path.insert(0, {str(REPO)!r})\n" + BASELINE, *env_base],
+                           args.runs)
+        cold = measure(build + project + ["--no-cache"], args.runs)
+        rows.append(("Cold build, all formats (no cache)", cold, baseline))
+
+        measure(build + project, 1)  # warm the cache
+        noop = measure(build + project, args.runs)
+        rows.append(("No-op rebuild", noop, None))
+
+        section = root / "report" / "sections" / "03-diplomatic-relations.md"
+        original = section.read_text(encoding="utf-8")
+        counter = iter(range(1000))
+
+        def edit_section() -> None:
+            section.write_text(original + f"\nAn added sentence, edit {next(counter)}.\n", encoding="utf-8")
+
+        edited = measure(build + project, args.runs, before=edit_section)
+        rows.append(("One section edited (HTML, PDF, DOCX; chart from cache)", edited, baseline))
+
+        css = root / "templates" / "print.css"
+        css_text = css.read_text(encoding="utf-8")
+
+        def edit_css() -> None:
+            css.write_text(css_text + f"\n/* edit {next(counter)} */\n", encoding="utf-8")
+
+        css_only = measure(build + project, args.runs, before=edit_css)
+        rows.append(("Print CSS edited (PDF only)", css_only, baseline))
+        rows.append(("`--help`", measure(build + ["--help"], args.runs), None))
+        rows.append(("`--check`", measure(build + ["--project", str(root), "--check", "-q"], args.runs), None))
+
+        probe = ("import sys; from briefkit.cli import main; main(sys.argv[1:]); "
+                 "print(' '.join(m for m in ('weasyprint', 'matplotlib') if m in sys.modules) or 'none')")
+        imports = subprocess.run([PY, "-c", probe, *project], capture_output=True, text=True, cwd=REPO).stdout.strip()
+
+        scale_rows = []
+        for factor in (int(f) for f in args.scales.split(",")):
+            big = copy_project(Path(tmp) / f"scale-{factor}")
+            scale_project(big, factor)
+            big_out = Path(tmp) / f"scale-{factor}-out"
+            result = measure(build + ["--project", str(big), "--out", str(big_out), "-q", "--no-cache"],
+                             1 if factor > 5 else args.runs)
+            scale_rows.append((factor, result, pages(next(big_out.glob("*.pdf")))))
+
+    print_results(rows, scale_rows, imports, args)
+
+
+def print_results(rows, scale_rows, imports: str, args) -> None:
+    import importlib.metadata as md
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"WeasyPrint {md.version('weasyprint')}, pypandoc-binary {md.version('pypandoc-binary')}, "
+        f"matplotlib {md.version('matplotlib')}. Median of {args.runs} runs; each in a fresh process.",
+        f"Run on {time.strftime('%Y-%m-%d')} with "
+        f"`python benchmarks/run.py --runs {args.runs} --scales {args.scales}`.",
+        "",
+        "| case | briefkit | baseline (raw engines, serial) | ratio | peak memory |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, result, base in rows:
+        ratio = f"{result['seconds'] / base['seconds']:.2f}" if base else ""
+        base_text = f"{base['seconds']:.2f} s" if base else ""
+        lines.append(f"| {name} | {result['seconds']:.2f} s | {base_text} | {ratio} | {result['peak_mib']:.0f} MiB |")
+    lines += [
+        "",
+        f"Modules imported by a no-op rebuild, of WeasyPrint and matplotlib: {imports}.",
+        "",
+        "## Scale (cold build, all formats)",
+        "",
+        "| size | PDF pages | time | time per page | peak memory |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for factor, result, count in scale_rows:
+        lines.append(f"| {factor}× | {count} | {result['seconds']:.1f} s | {result['seconds'] / count * 1000:.0f} ms |"
+                     f" {result['peak_mib']:.0f} MiB |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,307 @@
+"""The DOCX as a Word user meets it: cover, contents, tables, captions, cross-references, notes, properties."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from briefkit.outputs.docx_xml import SCHEMA_ORDER, local_name, paragraph_text, style_of, w
+from briefkit.outputs.docx_xml import xpath as find
+from briefkit.pipeline import build
+from briefkit.project import load_project
+from tests.conftest import REPO
+
+NAME = "turkmenistan-russia-briefing"
+
+
+def part(docx: Path, name: str):
+    from lxml import etree
+
+    with zipfile.ZipFile(docx) as package:
+        return etree.fromstring(package.read(name))
+
+
+def fields(paragraph) -> list[tuple[str, str]]:
+    """The complex fields of a paragraph as (instruction, cached result)."""
+    out, instruction, result, state = [], "", "", None
+    for node in paragraph.iter(w("fldChar"), w("instrText"), w("t")):
+        if node.tag == w("fldChar"):
+            kind = node.get(w("fldCharType"))
+            if kind == "begin":
+                instruction, result, state = "", "", "instruction"
+            elif kind == "separate":
+                state = "result"
+            else:
+                out.append((" ".join(instruction.split()), result))
+                state = None
+        elif node.tag == w("instrText") and state == "instruction":
+            instruction += node.text or ""
+        elif node.tag == w("t") and state == "result":
+            result += node.text or ""
+    return out
+
+
+def bookmark_text(body, name: str) -> str:
+    """The text between a bookmark's start and end (bookmarks here start and end in one paragraph)."""
+    [start] = find(body, f".//w:bookmarkStart[@w:name='{name}']")
+    ident, text = start.get(w("id")), ""
+    node = start.getnext()
+    while not (node.tag == w("bookmarkEnd") and node.get(w("id")) == ident):
+        text += "".join(t.text or "" for t in node.iter(w("t")))
+        node = node.getnext()
+    return text
+
+
+@pytest.fixture(scope="module")
+def docx(built_briefing: Path) -> Path:
+    return built_briefing / f"{NAME}.docx"
+
+
+@pytest.fixture(scope="module")
+def body(docx: Path):
+    return part(docx, "word/document.xml").find(w("body"))
+
+
+@pytest.fixture(scope="module")
+def project():
+    return load_project(REPO)
+
+
+def test_the_cover_shows_the_report_and_the_contents_start_a_new_page(body, project):
+    paragraphs = body.findall(w("p"))[:7]
+    assert [(style_of(p), paragraph_text(p)) for p in paragraphs] == [
+        ("Classification", project.classification),
+        ("Organisation", project.organisation),
+        ("Title", project.title),
+        ("Subtitle", project.subtitle),
+        ("Author", "; ".join(project.authors)),
+        ("Date", project.date.long),
+        ("Edition", project.edition),
+    ]
+    [toc] = find(body, "./w:sdt")
+    assert paragraphs[-1].getnext() is toc
+    title = find(toc, ".//w:p")[0]
+    assert paragraph_text(title) == "Contents"
+    assert find(title, "./w:pPr/w:pageBreakBefore")
+    first_heading = next(p for p in toc.itersiblings() if p.tag == w("p"))
+    assert paragraph_text(first_heading) == "Key judgements"
+    assert find(first_heading, "./w:pPr/w:pageBreakBefore")  # the contents have a page of their own
+
+
+def test_the_contents_are_a_real_toc_field_already_listing_every_heading(body):
+    [toc] = find(body, "./w:sdt[w:sdtPr/w:docPartObj/w:docPartGallery/@w:val='Table of Contents']")
+    entries = [p for p in find(toc, ".//w:p") if style_of(p) in ("TOC1", "TOC2")]
+    headings = [p for p in body.findall(w("p")) if style_of(p) in ("Heading1", "Heading2")]
+    assert [paragraph_text(e) for e in entries] == [paragraph_text(h) for h in headings]
+    assert [style_of(e)[-1] for e in entries] == [style_of(h)[-1] for h in headings]
+    assert "1\tIntroduction" in [paragraph_text(e) for e in entries]
+    # One TOC field around all entries, with no "dirty" flag: Word would ask to update it on opening.
+    instructions = [" ".join(i.text.split()) for i in find(toc, ".//w:instrText")]
+    assert instructions == ['TOC \\o "1-2" \\h \\z \\u']
+    kinds = [c.get(w("fldCharType")) for c in find(toc, ".//w:fldChar")]
+    assert kinds == ["begin", "separate", "end"]
+    assert not find(body, ".//w:fldChar[@w:dirty]")
+    # Each entry links to a bookmark on its own heading.
+    for entry, heading in zip(entries, headings, strict=True):
+        [anchor] = find(entry, "./w:hyperlink/@w:anchor")
+        assert find(heading, f"./w:bookmarkStart[@w:name='{anchor}']"), paragraph_text(heading)
+
+
+def test_the_agreements_table_repeats_its_header_and_keeps_rows_whole(docx: Path):
+    from docx import Document
+
+    document = Document(str(docx))
+    [table] = [t for t in document.tables if t.rows[0].cells[1].text == "Agreement or milestone"]
+    rows = table._tbl.findall(w("tr"))
+    assert find(rows[0], "./w:trPr/w:tblHeader")
+    assert not any(find(row, "./w:trPr/w:tblHeader") for row in rows[1:])
+    assert all(find(row, "./w:trPr/w:cantSplit") for row in rows)
+    section = document.sections[0]
+    text_width = (section.page_width - section.left_margin - section.right_margin) // 635
+    widths = [int(c) for c in find(table._tbl, "./w:tblGrid/w:gridCol/@w:w")]
+    assert abs(sum(widths) - text_width) <= 1
+    # The proportions of the Markdown table, as in the PDF: the title and subject columns widest.
+    assert widths.index(max(widths)) == 1 and sorted(widths)[-2] == widths[3]
+    assert {style_of(p) for p in find(rows[0], ".//w:p")} == {"TableHeading"}
+    assert {style_of(p) for row in rows[1:] for p in find(row, ".//w:p")} == {"TableText"}
+
+
+def test_captions_are_word_captions_numbered_by_seq_fields(body):
+    captions = [p for p in find(body, ".//w:p") if style_of(p) == "Caption"]
+    assert [fields(p) for p in captions] == [
+        [("SEQ Table \\* ARABIC", "1")], [("SEQ Figure \\* ARABIC", "1")], [("SEQ Table \\* ARABIC", "2")]]
+    assert [paragraph_text(p) for p in captions] == [
+        "Table 1. Agreements and milestones in Russia\u2013Turkmenistan relations",
+        "Figure 1. Bilateral trade, in billions of US dollars",
+        "Table 2. Bilateral trade by year, with the kind and source of each figure",
+    ]
+    # Word's "label and number" bookmark, which cross-references point to.
+    assert bookmark_text(body, "_Ref_tbl_agreements") == "Table 1"
+    assert bookmark_text(body, "_Ref_fig_trade") == "Figure 1"
+    assert find(captions[0], "./w:pPr/w:keepNext")
+
+
+def test_each_exhibit_is_followed_by_its_source_line_in_its_own_style(body):
+    sources = [p for p in find(body, ".//w:p") if style_of(p) == "ExhibitSource"]
+    assert len(sources) == 3
+    assert all(paragraph_text(p).startswith("Sources: ") for p in sources[:2])
+
+
+def test_prose_references_are_ref_fields_to_the_caption_bookmarks(body):
+    references = [f for p in find(body, ".//w:p") for f in fields(p) if f[0].startswith("REF ")]
+    assert ("REF _Ref_tbl_agreements \\h", "Table 1") in references
+    assert ("REF _Ref_fig_trade \\h", "Figure 1") in references
+    assert ("REF _Ref_tbl_trade \\h", "Table 2") in references
+    for instruction, shown in references:
+        assert bookmark_text(body, instruction.split()[1]) == shown
+    # No mention of an exhibit is left as plain text outside the captions.
+    for paragraph in find(body, ".//w:p[not(ancestor::w:sdt)]"):
+        if style_of(paragraph) != "Caption":
+            plain = "".join(t.text or "" for t in find(paragraph, ".//w:r[not(w:fldChar)]/w:t"))
+            shown = "".join(result for _, result in fields(paragraph))
+            assert len(re.findall(r"\b(?:Table|Figure) \d", plain)) == len(re.findall(r"(?:Table|Figure) \d", shown))
+
+
+def test_the_chart_is_a_png_of_200_dpi_with_its_alt_text(docx: Path, body):
+    from docx import Document
+
+    [drawing] = find(body, ".//w:drawing")
+    [description] = find(drawing, ".//wp:docPr/@descr")
+    assert description.startswith("Line chart of Russia\u2013Turkmenistan trade, 2017\u20132025")
+    assert "2021: USD 865 million (reported)" in description
+    assert find(drawing, ".//pic:cNvPr/@descr") == [description]  # not pandoc's data: URL
+    [embed] = find(drawing, ".//a:blip/@r:embed")
+    image = Document(str(docx)).part.related_parts[embed].image
+    assert image.content_type == "image/png"
+    [extent] = find(drawing, ".//wp:extent")
+    assert image.px_width / (int(extent.get("cx")) / 914400) >= 200
+
+
+def test_header_shows_the_title_and_footer_the_page_except_on_the_cover(docx: Path, project):
+    from docx import Document
+
+    section = Document(str(docx)).sections[0]
+    assert section.different_first_page_header_footer
+    assert section.header.paragraphs[0].text == project.title
+    footer = section.footer.paragraphs[0]._p
+    assert [instruction for instruction, _ in fields(footer)] == ["PAGE", "NUMPAGES"]
+    assert paragraph_text(footer).startswith(f"{project.edition}\tPage ")
+    for first in (section.first_page_header, section.first_page_footer):
+        assert not first.is_linked_to_previous and not "".join(p.text for p in first.paragraphs)
+
+
+def test_citations_are_word_footnotes_and_the_sources_close_the_document(docx: Path, body):
+    notes = part(docx, "word/footnotes.xml")
+    texts = {n.get(w("id")): paragraph_text(n) for n in find(notes, "./w:footnote[not(@w:type)]")}
+    calls = find(body, ".//w:footnoteReference/@w:id")
+    assert len(calls) > 100 and set(calls) == set(texts)
+    assert all(text.strip() for text in texts.values())
+    assert find(notes, ".//w:hyperlink[starts-with(@w:anchor, 'ref-')]")  # notes link to the source list
+    assert find(body, "string(w:sectPr/w:footnotePr/w:numRestart/@w:val)") in ("", "continuous")  # as in the PDF
+    headings = [paragraph_text(p) for p in body.findall(w("p")) if style_of(p) == "Heading1"]
+    assert headings[-1] == "Sources"
+    entries = [p for p in find(body, ".//w:p") if style_of(p) == "Bibliography"]
+    assert len(entries) > 10
+    assert paragraph_text(entries[0]).startswith("Analytical report.")
+
+
+def test_properties_come_from_report_yaml_dated_on_the_report(docx: Path, project):
+    from docx import Document
+
+    core = Document(str(docx)).core_properties
+    assert (core.title, core.subject, core.author) == (project.title, project.subtitle, "; ".join(project.authors))
+    assert core.keywords == ", ".join(project.keywords)
+    assert core.language == project.language
+    assert core.created == core.modified == datetime(2025, 12, 20, tzinfo=UTC)
+    assert find(part(docx, "docProps/app.xml"), "string(//*[local-name()='Company'])") == project.organisation
+    custom = {p.get("name"): p.xpath("string(.)") for p in part(docx, "docProps/custom.xml")}
+    assert custom["subtitle"] == project.subtitle and custom["date"] == project.date.long
+
+
+def test_word_opens_it_in_its_current_mode_with_hyphenation(docx: Path):
+    settings = part(docx, "word/settings.xml")
+    assert find(settings, "string(w:compat/w:compatSetting[@w:name='compatibilityMode']/@w:val)") == "15"
+    assert find(settings, "w:autoHyphenation/@w:val") == ["true"]
+
+
+def test_no_local_path_is_left_in_the_package(docx: Path):
+    root = str(docx.parent.parent)
+    with zipfile.ZipFile(docx) as package:
+        for name in package.namelist():
+            content = package.read(name)
+            if name.endswith((".xml", ".rels")):
+                text = content.decode("utf-8")
+                assert root not in text and str(REPO) not in text, name
+                assert not re.search(r"file:|/tmp/|\.briefkit-|[A-Z]:\\\\|data:image", text), name
+
+
+def test_word_can_read_every_part(docx: Path):
+    """What Word checks strictly: children of w:pPr and w:rPr in schema order, unique bookmarks, resolvable links."""
+    with zipfile.ZipFile(docx) as package:
+        names = [n for n in package.namelist() if n.startswith("word/") and n.endswith(".xml")]
+    for name in names:
+        root = part(docx, name)
+        for parent in root.iter(w("pPr"), w("rPr")):
+            order = SCHEMA_ORDER[local_name(parent)]
+            ranks = [order.index(local_name(c)) for c in parent]
+            assert ranks == sorted(set(ranks)), (name, [local_name(c) for c in parent])
+    body = part(docx, "word/document.xml")
+    ids = find(body, "//w:bookmarkStart/@w:id")
+    names_ = find(body, "//w:bookmarkStart/@w:name")
+    assert len(ids) == len(set(ids)) and len(names_) == len(set(names_))
+    assert sorted(ids) == sorted(find(body, "//w:bookmarkEnd/@w:id"))
+    assert set(find(body, "//w:hyperlink/@w:anchor")) <= set(names_)
+    assert all(len(n) <= 40 for n in names_ if n.startswith(("_Toc", "_Ref")))
+
+
+def test_letter_paper_sets_the_page_and_the_contents_tab_stop(mini: Path):
+    from docx import Document
+
+    report = mini / "report" / "report.yaml"
+    report.write_text(report.read_text().replace("paper: A4", "paper: Letter"))
+    result = build(mini, formats=("docx",), use_cache=False, parallel=False)
+    document = Document(str(result.outputs["docx"]))
+    section = document.sections[0]
+    assert (round(section.page_width.inches, 2), round(section.page_height.inches, 2)) == (8.5, 11.0)
+    text_width = (section.page_width - section.left_margin - section.right_margin) // 635
+    toc1 = document.styles.element.get_by_id("TOC1")
+    assert int(find(toc1, ".//w:tab[@w:val='right']/@w:pos")[0]) == text_width
+
+
+def test_the_same_inputs_give_the_same_docx_bytes(mini: Path, tmp_path: Path):
+    first = build(mini, out_dir=tmp_path / "one", formats=("docx",), use_cache=False, parallel=False)
+    second = build(mini, out_dir=tmp_path / "two", formats=("docx",), use_cache=False, parallel=False)
+    assert first.outputs["docx"].read_bytes() == second.outputs["docx"].read_bytes()
+    with zipfile.ZipFile(first.outputs["docx"]) as package:
+        assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None,
+                    reason="LibreOffice is not installed (Debian: apt-get install libreoffice-writer-nogui)")
+def test_libreoffice_shows_cover_contents_captions_and_footers(docx: Path, tmp_path: Path, project):
+    from tests.conftest import pdf_text
+
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)],
+                   check=True, capture_output=True, timeout=300)
+    pages = [" ".join(page.split()) for page in pdf_text(tmp_path / f"{NAME}.pdf")]
+    total = len(pages)
+    assert project.title in pages[0] and "Page 1 of" not in pages[0]
+    assert pages[1].startswith(f"{project.title.upper()} Contents Key judgements 1 Introduction")
+    assert pages[1].endswith(f"Page 2 of {total}")
+    assert all(f"Page {n} of {total}" in page for n, page in enumerate(pages[1:], 2))
+    # The agreements table runs over a page break, its header row repeated on the next page.
+    header = "Date Agreement or milestone Kind Subject and scope Status Source"
+    with_header = [n for n, page in enumerate(pages) if header in page]
+    assert len(with_header) >= 2 and with_header[1] == with_header[0] + 1
+    assert " superseded " in pages[with_header[0]]  # columns are wide enough for their longest word
+    assert any("Figure 1. Bilateral trade" in page for page in pages)
+    assert any("in Table 1 are programmes" in page for page in pages)  # a cross-reference, as LibreOffice shows it
+    assert "Sources" in pages[-1] or "Sources" in pages[-2]
+
