@@ -93,3 +93,68 @@ def test_non_utf8_file(mini):
     assert messages(mini / "data") == [
         "data/sources.yaml:2: is not UTF-8 text (byte 0xe9); save the file as UTF-8"
     ]
+
+
+# Each schema rule, with the exact message: (file, old text, new text, expected message).
+RULES = [
+    ("trade.yaml", "kind: reported\n    value: 695", "kind: reported\n    value: 695\n    colour: red",
+     "data/trade.yaml:8:5: unknown key 'colour'; expected one of alternatives, growth, high, kind, low, note, "
+     "qualifier, source, value, year"),
+    ("trade.yaml", "  - year: 2019\n", "  - year: twenty\n",
+     "data/trade.yaml:5:11: 'year' must be a whole number; got 'twenty'"),
+    ("trade.yaml", "value: 695\n", "value: [695]\n", "data/trade.yaml:7:12: 'value' must be a number; got '[695]'"),
+    ("trade.yaml", "  - year: 2019\n    kind: reported\n    value: 695\n", "  - year: 2019\n    value: 695\n",
+     "data/trade.yaml:5:5: 'kind' is required"),
+    ("trade.yaml", "value: 695\n    source: customs", "source: customs",
+     "data/trade.yaml:5:5: 'value' is required for a reported figure in 2019"),
+    ("trade.yaml", "value: 695\n    source: customs", "value: 695",
+     "data/trade.yaml:5:5: 'source' is required"),
+    ("trade.yaml", "value: 695\n", "value: -695\n", "data/trade.yaml:7:12: 'value' must not be negative; got -695"),
+    ("trade.yaml", "value: 695\n", "value: 695\n    qualifier: roughly\n",
+     "data/trade.yaml:8:16: 'qualifier' must be one of over, about, under; got 'roughly'"),
+    ("trade.yaml", "  - year: 2021\n", "  - year: 2020\n",
+     "data/trade.yaml:18:5: duplicate year '2020' (first used on line 9)"),
+    ("trade.yaml", "unit: million USD", "unit: USD", "data/trade.yaml:1:7: 'unit' must be 'million USD'; got 'USD'"),
+    ("trade.yaml", "period: [2019, 2022]", "period: [2022, 2019]",
+     "data/trade.yaml:3:9: 'period' must be two years, first and last, such as [2017, 2025]; got [2022, 2019]"),
+    ("trade.yaml", "      - value: 1374\n        source: news", "      - source: news",
+     "data/trade.yaml:15:9: 'value' is required"),
+    ("trade.yaml", "source: news\n        note: officials", "source: elsewhere\n        note: officials",
+     "data/trade.yaml:16:17: unknown source 'elsewhere'; it is not in data/sources.yaml"),
+    ("agreements.yaml", "kind: treaty", "kind: pact",
+     "data/agreements.yaml:5:11: 'kind' must be one of treaty, agreement, programme, declaration, contract, "
+     "convention, roadmap, resolution, event; got 'pact'"),
+    ("agreements.yaml", "scope: bilateral\n    status: in force", "scope: global\n    status: in force",
+     "data/agreements.yaml:7:12: 'scope' must be one of bilateral, multilateral; got 'global'"),
+    ("agreements.yaml", "status: in force", "status: pending",
+     "data/agreements.yaml:8:13: 'status' must be one of signed, in force, expired, superseded, completed; "
+     "got 'pending'"),
+    ("agreements.yaml", "date: 2002-04-23", "date: 2002-04-23\n    end: 2001-01",
+     "data/agreements.yaml:4:10: 'end' (2001-01) is before 'date' (2002-04-23)"),
+    ("agreements.yaml", "date: 2017-02", "date: 2017-13",
+     "data/agreements.yaml:11:11: 'date' is not a valid date (month 13 does not exist); got '2017-13'"),
+    ("agreements.yaml", "date: 2017-02", "date: February 2017",
+     "data/agreements.yaml:11:11: 'date' is not a valid date (expected a date as YYYY, YYYY-MM or YYYY-MM-DD);"
+     " got 'February 2017'"),
+    ("agreements.yaml", "  - id: treaty-2002", "  - id: Treaty 2002",
+     "data/agreements.yaml:2:9: 'id' must use lower-case letters, digits and hyphens; got 'Treaty 2002'"),
+    ("agreements.yaml", "    title: Treaty of Friendship and Cooperation\n", "",
+     "data/agreements.yaml:2:5: 'title' is required"),
+    ("agreements.yaml", "    subject: general relations", "    subject: [general, relations]",
+     "data/agreements.yaml:6:14: 'subject' must be text; got a list"),
+    ("sources.yaml", "  - id: news", "  - id: customs", "data/sources.yaml:6:9: duplicate source id 'customs' "
+     "(first used on line 2)"),
+    ("sources.yaml", "publisher: News Agency", "publisher: ''",
+     "data/sources.yaml:8:16: 'publisher' must not be empty"),
+    ("sources.yaml", "sources:\n", "sources:\n  - just a string\n",
+     "data/sources.yaml:2:5: a source must be a mapping of 'key: value' lines"),
+]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "expected"), RULES, ids=[r[3].split(": ", 1)[1][:40] for r in RULES])
+def test_each_schema_rule_gives_its_exact_message(mini, name, old, new, expected):
+    path = mini / "data" / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    assert expected in messages(mini / "data")
