@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return EXIT_OK if exc.code == 0 else EXIT_USAGE
     _configure_logging(args)
+    _interrupt_on_sigterm()
     from briefkit import pipeline
 
     try:
@@ -64,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     except BriefkitError as exc:
         print(describe_error(exc), file=sys.stderr)
         return EXIT_USER
+    except OSError as exc:  # a full disk, a folder that vanished: the machine's, not the briefing's
+        print(f"error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USER
     except KeyboardInterrupt:
         print("interrupted; earlier outputs are unchanged", file=sys.stderr)
         return 130
@@ -73,6 +77,15 @@ def main(argv: list[str] | None = None) -> int:
         fresh = ", ".join(result.rebuilt) if result.rebuilt else "nothing (all up to date)"
         print(f"built in {result.seconds:.1f} s; rebuilt: {fresh}")
     return EXIT_OK
+
+
+def _interrupt_on_sigterm() -> None:
+    """A terminated build cleans up like an interrupted one: work folder removed, earlier outputs kept."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def describe_error(exc: BriefkitError) -> str:

@@ -11,6 +11,8 @@ from briefkit.errors import OutputError
 
 
 def ensure_folder(folder: Path) -> Path:
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: cannot use it as the output folder: it is a file")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

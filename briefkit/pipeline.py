@@ -20,10 +20,12 @@ from briefkit import pandoc
 from briefkit.cache import CACHE_DIR, Cache, code_fingerprint, engine_versions, fingerprint
 from briefkit.citations import csl_json
 from briefkit.data import Data, load_data
-from briefkit.errors import InputError, Problem
+from briefkit.errors import InputError, OutputError, Problem
 from briefkit.exports import csv_files
-from briefkit.files import ensure_folder, write_text_atomic
+from briefkit.files import ensure_folder
+from briefkit.images import check_images, inline_images
 from briefkit.lint import literal_figures, uncited_sources
+from briefkit.lock import LOCK_NAME, build_lock, remove_leftovers
 from briefkit.project import FORMATS, Project, load_project
 from briefkit.render import render_sections
 
@@ -66,15 +68,14 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
           parallel: bool = True) -> BuildResult:
     """Build the briefing in the asked formats (default: those in report.yaml)."""
     started = time.perf_counter()
-    project = load_project(root)
-    data = load_data(project.data_dir)
+    project, data = load_inputs(root)
     fix_timestamps(project)
     plan = plan_build(project, data, formats or project.formats)
     for finding in lint_findings(project, data):
         LOG.warning("%s: %s", finding.where, finding.message)
     out_dir = ensure_folder(out_dir or project.root / "build")
     cache = Cache(project.root / CACHE_DIR, enabled=use_cache)
-    with work_folder(out_dir) as work:
+    with build_lock(out_dir), work_folder(out_dir) as work:
         workspace = prepare_workspace(plan, work)
         cached = {fmt: cache.lookup(fmt, plan.keys[fmt]) for fmt in plan.formats}
         staged = {fmt: entry / f"briefing.{fmt}" for fmt, entry in cached.items() if entry is not None}
@@ -88,9 +89,22 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
                 cache.store(fmt, plan.keys[fmt], {f"briefing.{fmt}": path})
             staged.update(made)
             rebuilt.extend(missing)
-        outputs = publish(project, staged, out_dir)
-        outputs.update(publish_data(data, out_dir))
+        outputs = publish(project, data, staged, out_dir)
     return BuildResult(outputs=outputs, seconds=time.perf_counter() - started, rebuilt=tuple(rebuilt))
+
+
+def load_inputs(root: Path) -> tuple[Project, Data]:
+    """Load report.yaml and data/, reporting the mistakes of both at once."""
+    problems: list[Problem] = []
+    loaded = []
+    for load, where in ((load_project, root), (load_data, root.resolve() / "data")):
+        try:
+            loaded.append(load(where))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return loaded[0], loaded[1]
 
 
 def check(root: Path) -> list[Problem]:
@@ -98,8 +112,7 @@ def check(root: Path) -> list[Problem]:
 
     Figures typed by hand without a citation are errors here, and warnings in a build.
     """
-    project = load_project(root)
-    data = load_data(project.data_dir)
+    project, data = load_inputs(root)
     render_sections(project, data)
     findings = lint_findings(project, data)
     errors = [p for p in findings if p.severity == "error"]
@@ -109,16 +122,28 @@ def check(root: Path) -> list[Problem]:
 
 
 def lint_findings(project: Project, data: Data) -> list[Problem]:
-    return literal_figures(project, data) + uncited_sources(project, data, exhibit_sources(data))
+    return (literal_figures(project, data) + uncited_sources(project, data, exhibit_sources(data))
+            + [p for p in check_images(project) if p.severity == "warning"])
 
 
 def clean(root: Path, out_dir: Path | None = None) -> list[Path]:
     """Remove the outputs and the cache."""
     removed = []
-    for folder in (out_dir or root / "build", root / CACHE_DIR):
-        if folder.exists():
-            shutil.rmtree(folder)
-            removed.append(folder)
+    out_dir = out_dir or root / "build"
+    if out_dir.is_dir():
+        with build_lock(out_dir):
+            for child in sorted(out_dir.iterdir()):
+                if child.name == LOCK_NAME:
+                    continue
+                if child.is_dir():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+        out_dir.rmdir()
+        removed.append(out_dir)
+    if (root / CACHE_DIR).exists():
+        shutil.rmtree(root / CACHE_DIR)
+        removed.append(root / CACHE_DIR)
     return removed
 
 
@@ -174,7 +199,13 @@ def _attachments(project: Project) -> list[Path]:
 
 @contextmanager
 def work_folder(out_dir: Path) -> Iterator[Path]:
-    """A private folder inside the output folder, so that the final renames stay on one file system."""
+    """A private folder inside the output folder, so that the final renames stay on one file system.
+
+    Call under the build lock: it first removes what a killed build may have left.
+    """
+    remove_leftovers(out_dir)
+    if (out_dir / "data").is_dir():
+        remove_leftovers(out_dir / "data")
     work = Path(tempfile.mkdtemp(prefix=".briefkit-", dir=out_dir))
     try:
         yield work
@@ -253,7 +284,9 @@ def exhibit_sources(data: Data) -> list[str]:
 
 def assemble_markdown(project: Project, data: Data, image_format: str, charts: set[tuple[int, int]]) -> str:
     sections = render_sections(project, data, image_format, charts)
-    return "\n\n".join(s.markdown.strip() for s in sections) + "\n"
+    markdown = "\n\n".join(s.markdown.strip() for s in sections) + "\n"
+    # Images of the sections travel inside the Markdown: pandoc is sandboxed and the web page self-contained.
+    return inline_images(markdown, project.root / "report")
 
 
 def build_html(project: Project, data: Data, markdown: str, workspace: Workspace) -> Path:
@@ -274,7 +307,9 @@ def build_pdf(project: Project, markdown: str, workspace: Workspace) -> Path:
     PROGRESS.info("pdf: typesetting with WeasyPrint")
     toc, body = pandoc.html_body(markdown, workspace.inputs, workspace.meta_file, footnotes="inline")
     target = workspace.root / "briefing.pdf"
-    allowed = [project.templates_dir, project.root / "report", project.data_dir, workspace.root]
+    allowed = [project.templates_dir, project.root / "report", workspace.root]
+    if project.pdf_attach_data:
+        allowed.append(project.data_dir)
     page = print_page(project, toc, body, project.templates_dir)
     write_pdf(project, page, workspace.root, allowed, target, _attachments(project))
     return target
@@ -298,21 +333,21 @@ def data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def publish_data(data: Data, out_dir: Path) -> dict[str, Path]:
-    """The CSV files behind the tables and the chart, in build/data/."""
-    folder = ensure_folder(out_dir / "data")
-    return {name: write_text_atomic(folder / name, text) for name, text in csv_files(data).items()}
-
-
-def publish(project: Project, staged: dict[str, Path], out_dir: Path) -> dict[str, Path]:
-    """Move every finished output into place only once all of them were made."""
-    outputs = {}
-    for fmt in FORMATS:
-        if fmt in staged:
-            target = out_dir / f"{project.output_name}.{fmt}"
-            tmp = out_dir / f".{target.name}.publish"
-            shutil.copyfile(staged[fmt], tmp)
+def publish(project: Project, data: Data, staged: dict[str, Path], out_dir: Path) -> dict[str, Path]:
+    """Put every output in place only once all were made: write each beside its target, then rename them all."""
+    contents = {fmt: (out_dir / f"{project.output_name}.{fmt}", staged[fmt].read_bytes())
+                for fmt in FORMATS if fmt in staged}
+    contents.update({name: (out_dir / "data" / name, text.encode("utf-8")) for name, text in csv_files(data).items()})
+    try:
+        (out_dir / "data").mkdir(exist_ok=True)
+        ready = []
+        for target, content in contents.values():
+            tmp = target.parent / f".{target.name}.publish"
+            tmp.write_bytes(content)
             os.chmod(tmp, 0o644)
+            ready.append((tmp, target))
+        for tmp, target in ready:
             tmp.replace(target)
-            outputs[fmt] = target
-    return outputs
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot write the outputs ({exc.strerror or exc})") from None
+    return {name: target for name, (target, _) in contents.items()}

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from briefkit.errors import InputError, Problem
 from briefkit.schema import PartialDate, Reader
-from briefkit.yamlfile import load_yaml
+from briefkit.yamlfile import MAX_FILE_BYTES, load_yaml
 
 FORMATS = ("pdf", "docx", "html")
 PAPERS = ("A4", "Letter")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 REPORT_FILE = "report/report.yaml"
+MAX_NAME = 120  # file systems refuse names over 255 bytes; leave room for the extension and temporary prefixes
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,9 @@ def load_project(root: Path) -> Project:
         if not _SAFE_NAME.match(name) or ".." in name:
             problems.append(output.mark("name").problem(
                 f"'name' must be a plain file name without folders; got '{name}'"))
+        elif len(name) > MAX_NAME:
+            problems.append(output.mark("name").problem(
+                f"'name' must be at most {MAX_NAME} characters long; got {len(name)}"))
         formats = _formats(output, problems)
     pdf = reader.child("pdf")
     attach = False
@@ -122,14 +126,40 @@ def _formats(output: Reader, problems: list[Problem]) -> tuple[str, ...]:
 def _sections(reader: Reader, root: Path, problems: list[Problem]) -> list[Section]:
     sections_dir = (root / "report" / "sections").resolve()
     out = []
-    for item in reader.items("sections"):
+    seen: dict[Path, int] = {}
+    items = reader.items("sections")
+    listed = reader.node.get("sections")
+    if listed is not None and listed.is_list() and not items:
+        problems.append(reader.mark("sections").problem("'sections' must list at least one section file"))
+    for item in items:
+        if isinstance(item.value, (dict, list)) or item.value is None or "\0" in str(item.value):
+            problems.append(item.mark.problem("each entry of 'sections' must be a file name, such as 01-summary.md"))
+            continue
         name = str(item.value)
-        path = (sections_dir / name).resolve()
         display = f"report/sections/{name}"
-        if not path.is_relative_to(sections_dir):
+        try:
+            path = (sections_dir / name).resolve()
+            inside = path.is_relative_to(sections_dir)
+            size = path.stat().st_size if inside and path.is_file() else None
+        except OSError as exc:  # a name too long for the file system, a symlink loop
+            problems.append(item.mark.problem(f"section file '{display}' cannot be read ({exc.strerror})"))
+            continue
+        if not inside:
             problems.append(item.mark.problem(f"section '{name}' must be a file inside report/sections/"))
-        elif not path.is_file():
+        elif size is None:
             problems.append(item.mark.problem(f"section file '{display}' does not exist"))
+        elif path in seen:
+            problems.append(item.mark.problem(f"section '{name}' is listed twice (first on line {seen[path]})"))
+        elif size > MAX_FILE_BYTES:
+            problems.append(item.mark.problem(
+                f"section file '{display}' is {size / 1e6:.1f} MB, over the limit of {MAX_FILE_BYTES / 1e6:g} MB"
+                " for one file; split it"))
         else:
+            seen[path] = item.mark.line
             out.append(Section(path, display))
+    total = sum(section.path.stat().st_size for section in out)
+    if total > MAX_FILE_BYTES:
+        problems.append(reader.mark("sections").problem(
+            f"the sections add up to {total / 1e6:.1f} MB, over the limit of {MAX_FILE_BYTES / 1e6:g} MB"
+            " for a briefing"))
     return out

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from briefkit.charts import chart_source_line, describe_trade
 from briefkit.data import Agreement, Data, cite_keys
 from briefkit.errors import InputError, Problem
 from briefkit.exhibits import Caption, agreements_table, chart_figure, data_notes, trade_table
 from briefkit.formatting import longdate, pct, usd
+from briefkit.images import check_images
 from briefkit.project import Project, Section
 from briefkit.yamlfile import read_text
 
@@ -64,7 +65,23 @@ class _Numbering:
         return self.caption(label).number
 
 
-def make_environment(project: Project) -> SandboxedEnvironment:
+class _SectionEnvironment(ImmutableSandboxedEnvironment):
+    """Sections cannot change the data other sections see, nor build huge strings with * or **."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator: str, left, right):
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
+            raise jinja2.exceptions.SecurityError(f"the exponent {right} is too large")
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) and \
+                        len(sequence) * count > 1_000_000:
+                    raise jinja2.exceptions.SecurityError("the result would be too long (over a million items)")
+        return super().call_binop(context, operator, left, right)
+
+
+def make_environment(project: Project) -> ImmutableSandboxedEnvironment:
     """The one Jinja environment: sandboxed, strict, with delimiters that leave pandoc's {#id} alone."""
     sources = {s.display: s.path for s in project.sections}
 
@@ -72,7 +89,7 @@ def make_environment(project: Project) -> SandboxedEnvironment:
         path = sources[name]
         return read_text(path, name), str(path), lambda: False
 
-    env = SandboxedEnvironment(
+    env = _SectionEnvironment(
         loader=jinja2.FunctionLoader(load),
         undefined=jinja2.StrictUndefined,
         comment_start_string="{##",
@@ -95,6 +112,7 @@ def render_sections(project: Project, data: Data, image_format: str = "svg",
     problems: list[Problem] = []
     charts = set() if charts is None else charts
     _check_citations(project, data, problems)
+    problems.extend(p for p in check_images(project) if p.severity == "error")
     # First pass: learn the order of the exhibits, so that references can point forward.
     _render_all(project, env, _helpers(data, numbering, image_format, charts, collecting=True), [])
     numbering.placed.clear()
@@ -128,6 +146,8 @@ def _render_all(project: Project, env, helpers: dict, problems: list[Problem]) -
 def _describe(exc: Exception) -> str:
     if isinstance(exc, jinja2.UndefinedError):
         return f"undefined name: {exc.message}"
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return f"sections cannot include or import files; remove the include of '{exc.name}'"
     if isinstance(exc, jinja2.exceptions.SecurityError):
         return f"not allowed in a template: {exc}"
     if isinstance(exc, LookupError):
@@ -146,7 +166,10 @@ def _template_line(exc: BaseException, path: Path) -> int | None:
 
 def _check_citations(project: Project, data: Data, problems: list[Problem]) -> None:
     for section in project.sections:
-        text = read_text(section.path, section.display)
+        try:
+            text = read_text(section.path, section.display)
+        except InputError:
+            continue  # reported once, when the section is rendered
         for number, line in enumerate(text.splitlines(), 1):
             for match in _CITATION.finditer(line):
                 if match.group(1) not in data.sources:

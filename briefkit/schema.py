@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from dataclasses import dataclass
 
@@ -115,16 +116,23 @@ class Reader:
         if value is None:
             return None
         if isinstance(value.value, bool) or not isinstance(value.value, (int, float)):
-            self._fail(value.mark, f"'{key}' must be a number; got '{value.value}'")
+            self._fail(value.mark, f"'{key}' must be a number; got '{_shown(value)}'")
             return None
-        return float(value.value)
+        try:
+            number = float(value.value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):  # .nan, .inf, or an integer of hundreds of digits
+            self._fail(value.mark, f"'{key}' must be a finite number; got '{value.value}'")
+            return None
+        return number
 
     def integer(self, key: str, required: bool = True) -> int | None:
         value = self._field(key, required)
         if value is None:
             return None
         if isinstance(value.value, bool) or not isinstance(value.value, int):
-            self._fail(value.mark, f"'{key}' must be a whole number; got '{value.value}'")
+            self._fail(value.mark, f"'{key}' must be a whole number; got '{_shown(value)}'")
             return None
         return value.value
 
@@ -133,7 +141,7 @@ class Reader:
         if value is None:
             return default
         if not isinstance(value.value, bool):
-            self._fail(value.mark, f"'{key}' must be true or false; got '{value.value}'")
+            self._fail(value.mark, f"'{key}' must be true or false; got '{_shown(value)}'")
             return default
         return value.value
 
@@ -144,7 +152,7 @@ class Reader:
         try:
             return PartialDate.parse(str(value.value))
         except ValueError as exc:
-            self._fail(value.mark, f"'{key}' is not a valid date ({exc}); got '{value.value}'")
+            self._fail(value.mark, f"'{key}' is not a valid date ({exc}); got '{_shown(value)}'")
             return None
 
     def text_list(self, key: str, required: bool = True) -> tuple[str, ...]:
@@ -154,21 +162,26 @@ class Reader:
             return ()
         items = value.value if value.is_list() else [value]
         out = []
+        wrong = False
         for item in items:
             if isinstance(item.value, (dict, list)) or item.value is None:
                 self._fail(item.mark, f"'{key}' must be text or a list of texts")
+                wrong = True
                 continue
             out.append(str(item.value).strip())
-        if required and not out:
+        if required and not out and not wrong:
             self._fail(value.mark, f"'{key}' must not be empty")
         return tuple(out)
 
-    def items(self, key: str, required: bool = True) -> list[Node]:
+    def items(self, key: str, required: bool = True, most: int | None = None) -> list[Node]:
         value = self._field(key, required)
         if value is None:
             return []
         if not value.is_list():
             self._fail(value.mark, f"'{key}' must be a list")
+            return []
+        if most is not None and len(value.value) > most:
+            self._fail(value.mark, f"'{key}' lists {len(value.value)} entries; a briefing holds at most {most}")
             return []
         return value.value
 
@@ -185,6 +198,11 @@ class Reader:
                     self.node.key_mark(key),
                     f"unknown key '{key}'; expected one of {', '.join(sorted(allowed))}",
                 )
+
+
+def _shown(node: Node) -> object:
+    """A value as the user wrote it, for messages (lists and mappings without their locations)."""
+    return node.plain()
 
 
 def check_unique(entries: list[tuple[str | None, Mark]], what: str, problems: list[Problem]) -> None:

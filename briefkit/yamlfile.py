@@ -60,29 +60,80 @@ class Node:
         return self.value
 
 
-def read_text(path: Path, display: str) -> str:
-    """Read a UTF-8 text file, reporting an undecodable byte with its line."""
+# Far above any real briefing (its largest file is under 10 kB), far below what makes a build crawl.
+MAX_FILE_BYTES = 2_000_000
+# Nesting deeper than this is a mistake in a briefing's files, and would exhaust the recursive composer.
+MAX_DEPTH = 32
+_YAML = "tag:yaml.org,2002:"
+_PLAIN_TAGS = {_YAML + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
+_TEXT_TAGS = {_YAML + "merge", _YAML + "value"}  # '<<' and '=' as values: plain text here
+
+
+def read_text(path: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Read a UTF-8 text file, reporting an undecodable byte with its line, and refusing a huge file unread."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError.single(
+            display, None, f"is {size / 1e6:.1f} MB, over the limit of {max_bytes / 1e6:g} MB for one file; split it"
+        )
     data = path.read_bytes()
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError.single(
             display, line, f"is not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
         ) from None
+    # Some editors start UTF-8 files with a byte-order mark; it would otherwise glue itself to the first heading.
+    return text.removeprefix("\ufeff")
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """Valid YAML that briefkit does not accept (aliases, deep nesting)."""
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing aliases (a few lines of them can expand to billions of values) and deep nesting."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(None, None, f"an alias (*{event.anchor}) repeats a value; write the value out instead",
+                           event.start_mark)
+        if self.depth >= MAX_DEPTH:
+            raise _Refused(None, None, f"values are nested more than {MAX_DEPTH} levels deep",
+                           self.peek_event().start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def load_yaml(path: Path, display: str) -> Node:
     """Parse one YAML file into located nodes; a syntax error names its line."""
     text = read_text(path, display)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_Loader)
+    except _Refused as exc:
+        mark = exc.problem_mark
+        raise InputError([Problem(display, mark.line + 1, mark.column + 1, exc.problem)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         reason = exc.problem or exc.context or "invalid YAML"
+        if reason == "but found another document":
+            reason = "a second document starts here; a file holds one (remove the '---' line)"
         raise InputError([Problem(display, line, column, f"invalid YAML: {reason}")]) from None
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise InputError([Problem(display, line, column,
+                                  f"invalid YAML: the character U+{ord(char):04X} is not allowed")]) from None
     except yaml.YAMLError as exc:
         raise InputError.single(display, None, f"invalid YAML: {exc}") from None
     if root is None:
@@ -100,6 +151,10 @@ def _mark(node: yaml.Node, display: str) -> Mark:
 
 def _convert(node: yaml.Node, display: str, constructor: yaml.SafeLoader, problems: list[Problem]) -> Node:
     mark = _mark(node, display)
+    refused = _tag_problem(node, display)
+    if refused is not None:
+        problems.append(refused)
+        return Node(None, mark)
     if isinstance(node, yaml.MappingNode):
         mapping: dict[str, tuple[Mark, Node]] = {}
         for key_node, value_node in node.value:
@@ -114,11 +169,21 @@ def _convert(node: yaml.Node, display: str, constructor: yaml.SafeLoader, proble
         return Node(mapping, mark)
     if isinstance(node, yaml.SequenceNode):
         return Node([_convert(item, display, constructor, problems) for item in node.value], mark)
-    if node.tag == "tag:yaml.org,2002:timestamp":
+    if node.tag == "tag:yaml.org,2002:timestamp" or node.tag in _TEXT_TAGS:
         # Dates stay text: partial dates (2017-02) and impossible ones are checked by the schema.
         return Node(node.value, mark)
     try:
         return Node(constructor.construct_object(node), mark)
     except yaml.YAMLError as exc:
         problems.append(mark.problem(f"invalid value: {exc}"))
-        return Node(None, mark)
+    except (ValueError, OverflowError):  # a number of thousands of digits
+        problems.append(mark.problem(f"invalid value: '{str(node.value)[:20]}...' is too long a number"))
+    return Node(None, mark)
+
+
+def _tag_problem(node: yaml.Node, display: str) -> Problem | None:
+    """Explicit tags (!!python/object, !!binary, !custom) are refused: the files hold plain values only."""
+    if node.tag in _PLAIN_TAGS or node.tag in _TEXT_TAGS:
+        return None
+    shown = node.tag.replace(_YAML, "!!")
+    return _mark(node, display).problem(f"unsupported YAML tag '{shown}'; write a plain value without a tag")

@@ -23,12 +23,18 @@ def make_url_fetcher(allowed_dirs: list[Path]):
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             parsed = urlparse(url)
-            if parsed.scheme == "file":
-                path = Path(unquote(parsed.path)).resolve()
-                if any(path.is_relative_to(root) for root in roots) and path.is_file():
-                    return URLFetcherResponse(url, body=path.read_bytes())
-                LOG.warning("refused to read %s: only files inside the project may be embedded", path)
-                raise ValueError(f"refused: {path} is outside the project")
+            if parsed.scheme in ("file", ""):
+                try:
+                    path = Path(unquote(parsed.path)).resolve()
+                except (OSError, ValueError):  # a NUL byte, a symlink loop
+                    path = None
+                if path is None or not any(path.is_relative_to(root) for root in roots):
+                    LOG.warning("refused to read %s: only files inside the project may be embedded", path or url)
+                    raise ValueError(f"refused: {path or url} is outside the project")
+                if not path.is_file():
+                    LOG.warning("cannot embed %s: no such file", path)
+                    raise ValueError(f"not found: {path}")
+                return URLFetcherResponse(url, body=path.read_bytes())
             LOG.warning("refused to fetch %s: the build makes no network requests", url)
             raise ValueError(f"refused: {url} (no network access during a build)")
 
