@@ -51,7 +51,7 @@ class ImageRef:
 def find_images(text: str) -> list[ImageRef]:
     """Every image reference of a Markdown text, outside code and Jinja comments, in order."""
     masked = _mask(text)
-    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def ref(start: int, end: int, target: str) -> ImageRef:
         line = bisect.bisect_right(starts, start)
@@ -96,6 +96,12 @@ def check_images(project: Project) -> list[Problem]:
     return problems
 
 
+def data_uri(path: Path) -> str:
+    """The file as a data: URI, so that it travels inside the Markdown (pandoc is sandboxed)."""
+    media_type = MEDIA_TYPES[path.suffix.lower()]
+    return f"data:{media_type};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
 def inline_images(markdown: str, report_dir: Path, keep: tuple[str, ...] = ()) -> str:
     """Replace each image inside report/ by a data: URI; anything else (the chart, in `keep`) is left as it is.
 
@@ -109,8 +115,7 @@ def inline_images(markdown: str, report_dir: Path, keep: tuple[str, ...] = ()) -
         path = _resolve(image.target, report_dir)
         if path is None or path.suffix.lower() not in MEDIA_TYPES:
             continue
-        uri = f"data:{MEDIA_TYPES[path.suffix.lower()]};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
-        pieces += [markdown[last:image.start], uri]
+        pieces += [markdown[last:image.start], data_uri(path)]
         last = image.end
     return "".join(pieces) + markdown[last:]
 

@@ -10,10 +10,8 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 from briefkit import pandoc
@@ -23,11 +21,11 @@ from briefkit.data import Data, load_data
 from briefkit.errors import InputError, OutputError, Problem
 from briefkit.exports import csv_files
 from briefkit.files import ensure_folder
-from briefkit.images import check_images, inline_images
+from briefkit.images import check_images, data_uri, inline_images
 from briefkit.lint import literal_figures, uncited_sources
 from briefkit.lock import LOCK_NAME, build_lock, remove_leftovers
 from briefkit.project import FORMATS, Project, load_project
-from briefkit.render import render_sections
+from briefkit.render import make_environment, render_sections
 
 LOG = logging.getLogger(__name__)
 PROGRESS = logging.getLogger("briefkit.progress")
@@ -96,15 +94,19 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
 def load_inputs(root: Path) -> tuple[Project, Data]:
     """Load report.yaml and data/, reporting the mistakes of both at once."""
     problems: list[Problem] = []
-    loaded = []
-    for load, where in ((load_project, root), (load_data, root.resolve() / "data")):
+
+    def attempt(load, where):
         try:
-            loaded.append(load(where))
+            return load(where)
         except InputError as exc:
             problems.extend(exc.problems)
+            return None
+
+    project = attempt(load_project, root)
+    data = attempt(load_data, root.resolve() / "data")
     if problems:
         raise InputError(problems)
-    return loaded[0], loaded[1]
+    return project, data
 
 
 def check(root: Path) -> list[Problem]:
@@ -156,22 +158,22 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
     """Render the sections and compute each product's key; cheap, so a no-op build stops here."""
     templates = project.templates_dir
     markdown, periods = {}, set()
+    env = make_environment(project)
     if "html" in formats or "pdf" in formats:
-        markdown["svg"] = assemble_markdown(project, data, "svg", periods)
+        markdown["svg"] = assemble_markdown(project, data, "svg", periods, env)
     if "docx" in formats:
-        markdown["png"] = assemble_markdown(project, data, "png", periods)
+        markdown["png"] = assemble_markdown(project, data, "png", periods, env)
     bibliography = csl_json(data.sources)
     meta = json.dumps(pandoc.metadata(project, exhibit_sources(data)), ensure_ascii=False, sort_keys=True)
     code, versions = code_fingerprint(), engine_versions()
     fonts = sorted(templates.joinpath("fonts").glob("Lato-*.ttf"))
     charts = {
-        period: fingerprint("chart", code, versions, period, repr(data.trade), repr(sorted(data.sources.items())),
-                            *fonts)
+        period: fingerprint("chart", code, versions, period, repr(data.trade.between(*period)), *fonts)
         for period in sorted(periods)
     }
     chart = fingerprint(*charts.values())
     common = (code, versions, chart, bibliography, meta, repr(project.__dict__ | {"root": ""}),
-              templates / "briefkit-note.csl", templates / "filters", SOURCE_DATE())
+              templates / "briefkit-note.csl", templates / "filters", os.environ.get("SOURCE_DATE_EPOCH", ""))
     keys = {}
     if "html" in formats:
         keys["html"] = fingerprint("html", *common, markdown["svg"], *csv_files(data).values(),
@@ -185,10 +187,6 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
         # The DOCX column widths are measured with the Lato files.
         keys["docx"] = fingerprint("docx", *common, markdown["png"], *fonts)
     return Plan(project, data, formats, markdown, charts, keys, bibliography, meta)
-
-
-def SOURCE_DATE() -> str:  # noqa: N802 - reads like the variable it reports
-    return os.environ.get("SOURCE_DATE_EPOCH", "")
 
 
 def _attachments(project: Project) -> list[Path]:
@@ -268,6 +266,9 @@ def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], par
     workers = min(len(order), os.cpu_count() or 1)
     if not parallel or workers < 2:
         return {fmt: jobs[fmt][0](*jobs[fmt][1]) for fmt in order}
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing import get_context
+
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
         futures: dict[str, Future] = {fmt: pool.submit(jobs[fmt][0], *jobs[fmt][1]) for fmt in order}
         return {fmt: future.result() for fmt, future in futures.items()}
@@ -282,8 +283,9 @@ def exhibit_sources(data: Data) -> list[str]:
     return sorted(ids)
 
 
-def assemble_markdown(project: Project, data: Data, image_format: str, charts: set[tuple[int, int]]) -> str:
-    sections = render_sections(project, data, image_format, charts)
+def assemble_markdown(project: Project, data: Data, image_format: str, charts: set[tuple[int, int]],
+                      env=None) -> str:
+    sections = render_sections(project, data, image_format, charts, env)
     markdown = "\n\n".join(s.markdown.strip() for s in sections) + "\n"
     # Images of the sections travel inside the Markdown: pandoc is sandboxed and the web page self-contained.
     return inline_images(markdown, project.root / "report")
@@ -325,12 +327,6 @@ def build_docx(project: Project, markdown: str, workspace: Workspace) -> Path:
     target = workspace.root / "briefing.docx"
     write_docx(project, markdown, workspace.inputs, workspace.meta_file, reference, target)
     return target
-
-
-def data_uri(path: Path) -> str:
-    import base64
-
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
 def publish(project: Project, data: Data, staged: dict[str, Path], out_dir: Path) -> dict[str, Path]:

@@ -87,7 +87,8 @@ def make_environment(project: Project) -> ImmutableSandboxedEnvironment:
 
     def load(name: str):
         path = sources[name]
-        return read_text(path, name), str(path), lambda: False
+        # An environment lives for one build: a template compiled once serves every pass and format.
+        return read_text(path, name), str(path), lambda: True
 
     env = _SectionEnvironment(
         loader=jinja2.FunctionLoader(load),
@@ -102,12 +103,13 @@ def make_environment(project: Project) -> ImmutableSandboxedEnvironment:
 
 
 def render_sections(project: Project, data: Data, image_format: str = "svg",
-                    charts: set[tuple[int, int]] | None = None) -> list[RenderedSection]:
+                    charts: set[tuple[int, int]] | None = None,
+                    env: ImmutableSandboxedEnvironment | None = None) -> list[RenderedSection]:
     """Render every section to Markdown; all problems at once.
 
     Charts point at charts/trade-chart-FIRST-LAST.{image_format}; the periods asked for are added to `charts`.
     """
-    env = make_environment(project)
+    env = env or make_environment(project)
     numbering = _Numbering()
     problems: list[Problem] = []
     charts = set() if charts is None else charts
