@@ -67,27 +67,27 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
     """Build the briefing in the asked formats (default: those in report.yaml)."""
     started = time.perf_counter()
     project, data = load_inputs(root)
-    fix_timestamps(project)
-    plan = plan_build(project, data, formats or project.formats)
     for finding in lint_findings(project, data):
         LOG.warning("%s: %s", finding.where, finding.message)
     out_dir = ensure_folder(out_dir or project.root / "build")
     cache = Cache(project.root / CACHE_DIR, enabled=use_cache)
-    with build_lock(out_dir), work_folder(out_dir) as work:
-        workspace = prepare_workspace(plan, work)
-        cached = {fmt: cache.lookup(fmt, plan.keys[fmt]) for fmt in plan.formats}
-        staged = {fmt: entry / f"briefing.{fmt}" for fmt, entry in cached.items() if entry is not None}
-        missing = tuple(fmt for fmt in plan.formats if cached[fmt] is None)
-        rebuilt: list[str] = []
-        if missing:
-            if ensure_charts(plan, cache, work):
-                rebuilt.append("chart")
-            made = make_formats(plan, workspace, missing, parallel)
-            for fmt, path in made.items():
-                cache.store(fmt, plan.keys[fmt], {f"briefing.{fmt}": path})
-            staged.update(made)
-            rebuilt.extend(missing)
-        outputs = publish(project, data, staged, out_dir)
+    with source_date_epoch(project):
+        plan = plan_build(project, data, formats or project.formats)
+        with build_lock(out_dir), work_folder(out_dir) as work:
+            workspace = prepare_workspace(plan, work)
+            cached = {fmt: cache.lookup(fmt, plan.keys[fmt]) for fmt in plan.formats}
+            staged = {fmt: entry / f"briefing.{fmt}" for fmt, entry in cached.items() if entry is not None}
+            missing = tuple(fmt for fmt in plan.formats if cached[fmt] is None)
+            rebuilt: list[str] = []
+            if missing:
+                if ensure_charts(plan, cache, work):
+                    rebuilt.append("chart")
+                made = make_formats(plan, workspace, missing, parallel)
+                for fmt, path in made.items():
+                    cache.store(fmt, plan.keys[fmt], {f"briefing.{fmt}": path})
+                staged.update(made)
+                rebuilt.extend(missing)
+            outputs = publish(project, data, staged, out_dir)
     return BuildResult(outputs=outputs, seconds=time.perf_counter() - started, rebuilt=tuple(rebuilt))
 
 
@@ -149,9 +149,19 @@ def clean(root: Path, out_dir: Path | None = None) -> list[Path]:
     return removed
 
 
-def fix_timestamps(project: Project) -> None:
-    """Identical inputs give identical bytes: pandoc and fontTools stamp files with SOURCE_DATE_EPOCH."""
-    os.environ.setdefault("SOURCE_DATE_EPOCH", str(project.epoch))
+@contextmanager
+def source_date_epoch(project: Project) -> Iterator[None]:
+    """Identical inputs give identical bytes: pandoc and fontTools stamp files with SOURCE_DATE_EPOCH.
+
+    The user's own SOURCE_DATE_EPOCH wins; otherwise the report's date, for this build only.
+    """
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = before or str(project.epoch)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
 
 
 def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
