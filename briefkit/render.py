@@ -86,7 +86,9 @@ def make_environment(project: Project) -> ImmutableSandboxedEnvironment:
     sources = {s.display: s.path for s in project.sections}
 
     def load(name: str):
-        path = sources[name]
+        path = sources.get(name)
+        if path is None:
+            return None  # Jinja raises TemplateNotFound: only the listed sections are templates
         # An environment lives for one build: a template compiled once serves every pass and format.
         return read_text(path, name), str(path), lambda: True
 

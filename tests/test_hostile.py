@@ -437,8 +437,20 @@ def test_huge_ranges_are_refused(mini: Path, capsys):
 def test_a_section_cannot_include_files(mini: Path, capsys):
     section(mini).write_text("# Summary\n\n{% include '/etc/passwd' %}\n")
     code, lines = run(["--project", str(mini), "--check"], capsys)
-    assert code == 1 and lines[0].startswith("report/sections/01-summary.md:3: ")
+    assert code == 1
+    assert lines[0] == ("report/sections/01-summary.md:3: sections cannot include or import files; "
+                        "remove the include of '/etc/passwd'")
     assert "root:" not in "\n".join(lines)
+
+
+@pytest.mark.parametrize(("expression", "reason"), [
+    ("'x' * 10**10", "the result would be too long (over a million items)"),
+    ("2 ** 100000", "the exponent 100000 is too large"),
+])
+def test_a_section_cannot_build_huge_values(mini: Path, capsys, expression: str, reason: str):
+    section(mini).write_text(f"# Summary\n\n{{{{ {expression} }}}}\n")
+    code, lines = run(["--project", str(mini), "--check"], capsys)
+    assert (code, lines[0]) == (1, f"report/sections/01-summary.md:3: not allowed in a template: {reason}")
 
 
 def test_a_section_cannot_change_the_data_the_others_see(mini: Path, capsys):
