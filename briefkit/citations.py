@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 from briefkit.data import Source
 from briefkit.schema import PartialDate
+
+# A citation key as pandoc reads it in a section: @id, not part of an e-mail address or a word.
+CITATION_KEY = re.compile(r"(?<![\w.@])@([a-z0-9][a-z0-9-]*)")
 
 
 def _date_parts(date: PartialDate) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from briefkit.citations import CITATION_KEY
 from briefkit.data import Data
 from briefkit.errors import Problem
 from briefkit.project import Project
@@ -17,9 +18,8 @@ _MONEY = re.compile(
     re.I,
 )
 _PERCENT = re.compile(rf"[+\-−]?{_NUMBER}\s?(?:%|per\s?cent\b|percent\b)", re.I)
-_CITATION = re.compile(r"\[[^\]]*@[a-z0-9][a-z0-9-]*[^\]]*\]")
+_CITATION_GROUP = re.compile(r"\[[^\]]*@[a-z0-9][a-z0-9-]*[^\]]*\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
-_CITED_ID = re.compile(r"(?<![\w.@])@([a-z0-9][a-z0-9-]*)")
 
 
 def literal_figures(project: Project, data: Data) -> list[Problem]:
@@ -35,7 +35,7 @@ def literal_figures(project: Project, data: Data) -> list[Problem]:
             for sentence in _SENTENCE_END.split(prose):
                 start = prose.index(sentence, offset)
                 offset = start + len(sentence)
-                cited = bool(_CITATION.search(sentence))
+                cited = bool(_CITATION_GROUP.search(sentence))
                 for match in list(_MONEY.finditer(sentence)) + list(_PERCENT.finditer(sentence)):
                     column = start + match.start() + 1
                     figure = match.group().strip()
@@ -55,7 +55,7 @@ def uncited_sources(project: Project, data: Data, exhibit_ids: list[str]) -> lis
     """Sources that no section cites and no exhibit uses: a warning, since they would not be listed."""
     cited = set(exhibit_ids)
     for section in project.sections:
-        cited.update(_CITED_ID.findall(read_text(section.path, section.display)))
+        cited.update(CITATION_KEY.findall(read_text(section.path, section.display)))
     return [
         Problem("data/sources.yaml", source.line or None, None,
                 f"source '{sid}' is cited nowhere", severity="warning")

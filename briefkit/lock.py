@@ -19,7 +19,7 @@ from briefkit.errors import BriefkitError, OutputError
 
 LOCK_NAME = ".briefkit.lock"
 # What a build killed half-way can leave in its output folder: its work folder (pipeline.work_folder),
-# half-copied outputs (pipeline.publish) and temporary files of files.write_atomic (.NAME.XXXXXXXX.tmp).
+# half-copied outputs (pipeline.publish) and temporary files named .NAME.XXXXXXXX.tmp.
 LEFTOVERS = re.compile(r"^\.briefkit-.+$|^\..+\.publish$|^\..+\.[a-z0-9_]{8}\.tmp$")
 
 

@@ -11,6 +11,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from briefkit.charts import chart_source_line, describe_trade
+from briefkit.citations import CITATION_KEY
 from briefkit.data import Agreement, Data, cite_keys
 from briefkit.errors import InputError, Problem
 from briefkit.exhibits import Caption, agreements_table, chart_figure, data_notes, trade_table
@@ -27,7 +28,6 @@ DEFAULTS = {
 }
 KINDS = {"tbl": "Table", "fig": "Figure"}
 _LABEL = re.compile(r"^(tbl|fig):[a-z0-9][a-z0-9-]*$")
-_CITATION = re.compile(r"(?<![\w.@])@([a-z0-9][a-z0-9-]*)")
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ def _check_citations(project: Project, data: Data, problems: list[Problem]) -> N
         except InputError:
             continue  # reported once, when the section is rendered
         for number, line in enumerate(text.splitlines(), 1):
-            for match in _CITATION.finditer(line):
+            for match in CITATION_KEY.finditer(line):
                 if match.group(1) not in data.sources:
                     problems.append(Problem(
                         section.display, number, match.start() + 1,
