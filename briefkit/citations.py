@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from briefkit.data import Source
+from briefkit.datasets import Source
 from briefkit.schema import PartialDate
 
 # A citation key as pandoc reads it in a section: @id, not part of an e-mail address or a word.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from briefkit.citations import CITATION_KEY
-from briefkit.data import Data
+from briefkit.datasets import Data
 from briefkit.errors import Problem
 from briefkit.project import Project
 from briefkit.yamlfile import read_text
@@ -17,15 +17,16 @@ _MONEY = re.compile(
     rf"|{_NUMBER}\s?(?:billion|million|bn|trillion)\s?(?:US\s)?(?:dollars|USD|euros|roubles|rubles))",
     re.I,
 )
+_SCALED = re.compile(rf"{_NUMBER}\s?(?:thousand|million|billion|trillion)\b", re.I)
 _PERCENT = re.compile(rf"[+\-−]?{_NUMBER}\s?(?:%|per\s?cent\b|percent\b)", re.I)
 _CITATION_GROUP = re.compile(r"\[[^\]]*@[a-z0-9][a-z0-9-]*[^\]]*\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
 
 
 def literal_figures(project: Project, data: Data) -> list[Problem]:
-    """Amounts and percentages typed in a section: each needs a citation in the same sentence,
-    and a trade figure must come from data/trade.yaml, not from the keyboard."""
-    trade_values = _trade_values(data)
+    """Amounts and percentages typed in a section: each needs a citation in the same sentence, and a figure
+    that a dataset holds must come from the dataset, not from the keyboard."""
+    known = _dataset_values(data)
     problems = []
     for section in project.sections:
         text = read_text(section.path, section.display)
@@ -36,14 +37,16 @@ def literal_figures(project: Project, data: Data) -> list[Problem]:
                 start = prose.index(sentence, offset)
                 offset = start + len(sentence)
                 cited = bool(_CITATION_GROUP.search(sentence))
-                for match in list(_MONEY.finditer(sentence)) + list(_PERCENT.finditer(sentence)):
+                for match in _figures(sentence):
                     column = start + match.start() + 1
                     figure = match.group().strip()
-                    if _is_trade_value(figure, trade_values):
+                    found = _dataset_value(figure, known)
+                    if found is not None:
+                        name, key = found
                         problems.append(Problem(
                             section.display, number, column,
-                            f"trade figure '{figure}' typed by hand; take it from the data, "
-                            "e.g. {{ trade_value(YEAR) }} or {{ trade.point(YEAR) | usd }}"))
+                            f"figure '{figure}' typed by hand; it is in the dataset '{name}': write "
+                            f"{{{{ value('{name}', {key!r}) }}}} so that it stays in step with the data"))
                     elif not cited:
                         problems.append(Problem(
                             section.display, number, column,
@@ -51,7 +54,19 @@ def literal_figures(project: Project, data: Data) -> list[Problem]:
     return problems
 
 
-def uncited_sources(project: Project, data: Data, exhibit_ids: list[str]) -> list[Problem]:
+def _figures(sentence: str) -> list[re.Match]:
+    """Money, per cent and scaled amounts ('1.2 million tonnes'), each once, in order."""
+    matches = sorted([*_MONEY.finditer(sentence), *_PERCENT.finditer(sentence), *_SCALED.finditer(sentence)],
+                     key=lambda m: (m.start(), -m.end()))
+    out, end = [], -1
+    for match in matches:
+        if match.start() >= end:
+            out.append(match)
+            end = match.end()
+    return out
+
+
+def uncited_sources(project: Project, data: Data, exhibit_ids: set[str]) -> list[Problem]:
     """Sources that no section cites and no exhibit uses: a warning, since they would not be listed."""
     cited = set(exhibit_ids)
     for section in project.sections:
@@ -64,23 +79,40 @@ def uncited_sources(project: Project, data: Data, exhibit_ids: list[str]) -> lis
     ]
 
 
-def _trade_values(data: Data) -> set[float]:
-    values = set()
-    for point in data.trade.points:
-        values.update(v for v in (point.value, point.low, point.high) if v is not None)
-        values.update(alt.value for alt in point.alternatives)
-    return values
+SCALES = {"": 1.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
 
 
-def _is_trade_value(figure: str, values: set[float]) -> bool:
-    """True if a typed amount equals a trade figure (in millions or billions of USD)."""
+def _dataset_values(data: Data) -> list[tuple[float, bool, str, object]]:
+    """Every figure of every series, in base units: (amount, is money, dataset, key)."""
+    out = []
+    for series in data.series():
+        if series.unit.percent:
+            continue
+        factor = SCALES.get(series.unit.scale, 1.0)
+        for point in series.points:
+            for value in (point.value, point.low, point.high, *(a.value for a in point.alternatives)):
+                if value is not None:
+                    out.append((value * factor, bool(series.unit.currency), series.name, point.key))
+    return out
+
+
+def _dataset_value(figure: str, known: list[tuple[float, bool, str, object]]) -> tuple[str, object] | None:
+    """The dataset and key of a typed amount that equals a figure of a series (in any scale), or None."""
     match = re.search(_NUMBER, figure)
-    if not match or not re.search(r"USD|US\$|\$|dollar", figure, re.I):
-        return False
+    if not match or "%" in figure or re.search(r"per\s?cent", figure, re.I):
+        return None
     amount = float(match.group().replace(",", ""))
     lowered = figure.lower()
-    if "billion" in lowered or "bn" in lowered:
-        amount *= 1000
-    elif not ("million" in lowered or re.search(r"\dm\b", lowered)):
-        amount /= 1_000_000
-    return any(abs(amount - v) < 0.05 for v in values)
+    money = bool(re.search(r"USD|US\$|\$|€|EUR|RUB|₽|dollar|euro|rouble|ruble", figure, re.I))
+    if "trillion" in lowered:
+        amount *= 1e12
+    elif "billion" in lowered or re.search(r"\dbn\b|\sbn\b", lowered):
+        amount *= 1e9
+    elif "million" in lowered or re.search(r"\dm\b|\sm\b", lowered):
+        amount *= 1e6
+    elif "thousand" in lowered:
+        amount *= 1e3
+    for value, is_money, name, key in known:
+        if is_money == money and abs(amount - value) <= abs(value) * 1e-4 + 1e-9:
+            return name, key
+    return None

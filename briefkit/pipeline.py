@@ -17,7 +17,7 @@ from pathlib import Path
 from briefkit import pandoc
 from briefkit.cache import CACHE_DIR, Cache, code_fingerprint, engine_versions, fingerprint
 from briefkit.citations import csl_json
-from briefkit.data import Data, load_data
+from briefkit.datasets import Data, growth_mismatches, load_data
 from briefkit.errors import InputError, OutputError, Problem
 from briefkit.exports import csv_files
 from briefkit.files import ensure_folder
@@ -29,7 +29,7 @@ from briefkit.render import make_environment, render_sections
 
 LOG = logging.getLogger(__name__)
 PROGRESS = logging.getLogger("briefkit.progress")
-_PNG_LINK = re.compile(r"\]\((charts/trade-chart-\d+-\d+\.png)\)")
+_PNG_LINK = re.compile(r"\]\((charts/[A-Za-z0-9_-]+\.png)\)")
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,8 @@ class Plan:
     data: Data
     formats: tuple[str, ...]
     markdown: dict[str, str]
-    charts: dict[tuple[int, int], str]
+    charts: dict[str, tuple[object, str]]
+    templates: dict[str, Path]
     keys: dict[str, str]
     bibliography: str
     metadata: str
@@ -58,6 +59,7 @@ class Workspace:
     """The private folder of one build and the files every format reads."""
 
     root: Path
+    templates: Path = field(init=False)
     inputs: pandoc.PandocInputs = field(init=False)
     meta_file: Path = field(init=False)
 
@@ -80,7 +82,7 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
             missing = tuple(fmt for fmt in plan.formats if cached[fmt] is None)
             rebuilt: list[str] = []
             if missing:
-                if ensure_charts(plan, cache, work):
+                if ensure_charts(plan, cache, work, workspace.templates / "fonts"):
                     rebuilt.append("chart")
                 made = make_formats(plan, workspace, missing, parallel)
                 for fmt, path in made.items():
@@ -124,8 +126,9 @@ def check(root: Path) -> list[Problem]:
 
 
 def lint_findings(project: Project, data: Data) -> list[Problem]:
-    return (literal_figures(project, data) + uncited_sources(project, data, exhibit_sources(data))
-            + [p for p in check_images(project) if p.severity == "warning"])
+    return (literal_figures(project, data) + uncited_sources(project, data, data.source_ids())
+            + [p for p in check_images(project) if p.severity == "warning"]
+            + [p for series in data.series() for p in growth_mismatches(series)] + list(data.warnings))
 
 
 def clean(root: Path, out_dir: Path | None = None) -> list[Path]:
@@ -166,43 +169,41 @@ def source_date_epoch(project: Project) -> Iterator[None]:
 
 def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
     """Render the sections and compute each product's key; cheap, so a no-op build stops here."""
-    templates = project.templates_dir
-    markdown, periods = {}, set()
+    from briefkit.templates import template_files
+
+    templates = template_files(project.templates_dir)
+    markdown: dict[str, str] = {}
+    specs: dict = {}
     env = make_environment(project)
     if "html" in formats or "pdf" in formats:
-        markdown["svg"] = assemble_markdown(project, data, "svg", periods, env)
+        markdown["svg"] = assemble_markdown(project, data, "svg", specs, env)
     if "docx" in formats:
-        markdown["png"] = assemble_markdown(project, data, "png", periods, env)
+        markdown["png"] = assemble_markdown(project, data, "png", specs, env)
     bibliography = csl_json(data.sources)
-    meta = json.dumps(pandoc.metadata(project, exhibit_sources(data)), ensure_ascii=False, sort_keys=True)
+    meta = json.dumps(pandoc.metadata(project, sorted(data.source_ids())), ensure_ascii=False, sort_keys=True)
     code, versions = code_fingerprint(), engine_versions()
-    fonts = sorted(templates.joinpath("fonts").glob("Lato-*.ttf"))
-    charts = {
-        period: fingerprint("chart", code, versions, period, repr(data.trade.between(*period)), *fonts)
-        for period in sorted(periods)
-    }
-    chart = fingerprint(*charts.values())
-    common = (code, versions, chart, bibliography, meta, repr(project.__dict__ | {"root": ""}),
-              templates / "briefkit-note.csl", templates / "filters", os.environ.get("SOURCE_DATE_EPOCH", ""))
+    fonts = [path for name, path in sorted(templates.items()) if name.startswith("fonts/")]
+    charts = {name: (spec, fingerprint("chart", code, versions, repr(spec), *fonts)) for name, spec in sorted(specs.items())}
+    chart = fingerprint(*(key for _, key in charts.values()))
+    theme = repr(project.theme) + (fingerprint(project.theme.logo) if project.theme.logo else "")
+    common = (code, versions, chart, bibliography, meta, repr(project.__dict__ | {"root": ""}), theme,
+              *[f"{name}={fingerprint(path)}" for name, path in sorted(templates.items())],
+              os.environ.get("SOURCE_DATE_EPOCH", ""))
     keys = {}
     if "html" in formats:
-        keys["html"] = fingerprint("html", *common, markdown["svg"], *csv_files(data).values(),
-                                   templates / "pandoc-body.html",
-                                   templates / "briefing.html.j2", templates / "screen.css")
+        keys["html"] = fingerprint("html", *common, markdown["svg"], *csv_files(data).values())
     if "pdf" in formats:
-        keys["pdf"] = fingerprint("pdf", *common, markdown["svg"], templates / "pandoc-body.html",
-                                  templates / "briefing.html.j2", templates / "print.css", templates / "fonts",
-                                  _attachments(project))
+        keys["pdf"] = fingerprint("pdf", *common, markdown["svg"], _attachments(project, data))
     if "docx" in formats:
-        # The DOCX column widths are measured with the Lato files.
-        keys["docx"] = fingerprint("docx", *common, markdown["png"], *fonts)
-    return Plan(project, data, formats, markdown, charts, keys, bibliography, meta)
+        keys["docx"] = fingerprint("docx", *common, markdown["png"])
+    return Plan(project, data, formats, markdown, charts, templates, keys, bibliography, meta)
 
 
-def _attachments(project: Project) -> list[Path]:
+def _attachments(project: Project, data: Data) -> list[Path]:
+    """The data files a PDF/A carries: the sources, the declarations and every dataset."""
     if not project.pdf_attach_data:
         return []
-    return [project.data_dir / "trade.yaml", project.data_dir / "agreements.yaml"]
+    return list(data.files)
 
 
 @contextmanager
@@ -222,34 +223,34 @@ def work_folder(out_dir: Path) -> Iterator[Path]:
 
 
 def prepare_workspace(plan: Plan, work: Path) -> Workspace:
+    from briefkit.templates import materialize
+
     workspace = Workspace(work)
+    workspace.templates = materialize(plan.templates, work / "templates")
     bibliography = work / "sources.json"
     bibliography.write_text(plan.bibliography, encoding="utf-8")
     workspace.inputs = pandoc.PandocInputs(
         bibliography=bibliography,
-        csl=plan.project.templates_dir / "briefkit-note.csl",
+        csl=workspace.templates / "briefkit-note.csl",
         resource_dir=work,
-        templates_dir=plan.project.templates_dir,
+        templates_dir=workspace.templates,
     )
     workspace.meta_file = work / "metadata.json"
     workspace.meta_file.write_text(plan.metadata, encoding="utf-8")
     return workspace
 
 
-def ensure_charts(plan: Plan, cache: Cache, work: Path) -> bool:
+def ensure_charts(plan: Plan, cache: Cache, work: Path, fonts: Path) -> bool:
     """Put the chart files in the work folder, drawing only those whose inputs changed; True if any was drawn."""
-    from briefkit.render import chart_name
-
     folder = work / "charts"
     folder.mkdir(exist_ok=True)
     drawn = False
-    for (first, last), key in plan.charts.items():
-        name = chart_name(first, last)
+    for name, (spec, key) in plan.charts.items():
         files = (f"{name}.svg", f"{name}.png")
         entry = cache.lookup("chart", key)
         if entry is None:
-            PROGRESS.info("drawing the trade chart %d\u2013%d", first, last)
-            draw_chart(plan.project, plan.data, (first, last), folder, name)
+            PROGRESS.info("drawing the chart %s", name)
+            draw_chart(spec, folder, fonts)
             cache.store("chart", key, {f: folder / f for f in files})
             drawn = True
         else:
@@ -258,17 +259,17 @@ def ensure_charts(plan: Plan, cache: Cache, work: Path) -> bool:
     return drawn
 
 
-def draw_chart(project: Project, data: Data, period: tuple[int, int], folder: Path, name: str) -> dict[str, Path]:
-    from briefkit.charts import draw_trade_chart
+def draw_chart(spec, folder: Path, fonts: Path) -> dict[str, Path]:
+    from briefkit.exhibits.charts import draw_chart as draw
 
-    return draw_trade_chart(data.trade.between(*period), folder, project.templates_dir / "fonts", name)
+    return draw(spec, folder, fonts)
 
 
 def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], parallel: bool) -> dict[str, Path]:
     """Convert and typeset each format, in separate processes when there is more than one to make."""
     jobs: dict[str, tuple[Callable[..., Path], tuple]] = {
         "html": (build_html, (plan.project, plan.data, plan.markdown.get("svg"), workspace)),
-        "pdf": (build_pdf, (plan.project, plan.markdown.get("svg"), workspace)),
+        "pdf": (build_pdf, (plan.project, plan.data, plan.markdown.get("svg"), workspace)),
         "docx": (build_docx, (plan.project, plan.markdown.get("png"), workspace)),
     }
     # The PDF takes longest: start it first.
@@ -284,17 +285,7 @@ def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], par
         return {fmt: future.result() for fmt, future in futures.items()}
 
 
-def exhibit_sources(data: Data) -> list[str]:
-    """Sources named in the tables and the chart: listed under Sources even if no sentence cites them."""
-    ids = {s for a in data.agreements for s in a.sources}
-    for point in data.trade.points_for_chart():
-        ids.update(point.sources)
-        ids.update(s for alt in point.alternatives for s in alt.sources)
-    return sorted(ids)
-
-
-def assemble_markdown(project: Project, data: Data, image_format: str, charts: set[tuple[int, int]],
-                      env=None) -> str:
+def assemble_markdown(project: Project, data: Data, image_format: str, charts: dict, env=None) -> str:
     sections = render_sections(project, data, image_format, charts, env)
     markdown = "\n\n".join(s.markdown.strip() for s in sections) + "\n"
     # Images of the sections travel inside the Markdown: pandoc is sandboxed and the web page self-contained.
@@ -307,23 +298,23 @@ def build_html(project: Project, data: Data, markdown: str, workspace: Workspace
     PROGRESS.info("html: converting with pandoc")
     toc, body = pandoc.html_body(markdown, workspace.inputs, workspace.meta_file, footnotes="end")
     target = workspace.root / "briefing.html"
-    page = web_page(project, toc, body, workspace.root, project.templates_dir, csv_files(data))
+    page = web_page(project, toc, body, workspace.root, workspace.templates, csv_files(data))
     target.write_text(page, encoding="utf-8")
     return target
 
 
-def build_pdf(project: Project, markdown: str, workspace: Workspace) -> Path:
+def build_pdf(project: Project, data: Data, markdown: str, workspace: Workspace) -> Path:
     from briefkit.outputs.html import print_page
     from briefkit.outputs.pdf import write_pdf
 
     PROGRESS.info("pdf: typesetting with WeasyPrint")
     toc, body = pandoc.html_body(markdown, workspace.inputs, workspace.meta_file, footnotes="inline")
     target = workspace.root / "briefing.pdf"
-    allowed = [project.templates_dir, project.root / "report", workspace.root]
+    allowed = [project.root / "report", workspace.root]
     if project.pdf_attach_data:
         allowed.append(project.data_dir)
-    page = print_page(project, toc, body, project.templates_dir)
-    write_pdf(project, page, workspace.root, allowed, target, _attachments(project))
+    page = print_page(project, toc, body, workspace.templates)
+    write_pdf(project, page, workspace.root, allowed, target, _attachments(project, data), workspace.templates)
     return target
 
 

@@ -26,6 +26,21 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Theme:
+    """A house style: colours, logo, fonts and which front pages there are; every format honours it."""
+
+    ink: str = "#1f3a5f"
+    accent: str = "#b5472b"
+    tint: str = "#eef2f7"
+    logo: Path | None = None
+    body_font: str = "Charis SIL"
+    heading_font: str = "Lato"
+    cover: bool = True
+    contents: bool = True
+    header: str = ""
+
+
+@dataclass(frozen=True)
 class Project:
     """Everything report.yaml says, with paths resolved against the project root."""
 
@@ -44,6 +59,8 @@ class Project:
     formats: tuple[str, ...]
     sections: tuple[Section, ...]
     pdf_attach_data: bool
+    theme: Theme = Theme()
+    phrases: tuple[tuple[str, str], ...] = ()
 
     @property
     def epoch(self) -> int:
@@ -59,7 +76,18 @@ class Project:
 
     @property
     def templates_dir(self) -> Path:
+        """The project's own templates/ folder, which overrides the engine's defaults file by file."""
         return self.root / "templates"
+
+    @property
+    def header(self) -> str:
+        return self.theme.header or self.title
+
+    def words(self):
+        """The engine's phrases in the report's language, with the project's own overrides."""
+        from briefkit.locale import Phrases
+
+        return Phrases.for_language(self.language, dict(self.phrases))
 
 
 def load_project(root: Path) -> Project:
@@ -72,7 +100,7 @@ def load_project(root: Path) -> Project:
     reader = Reader(load_yaml(path, REPORT_FILE), problems, "report.yaml")
     reader.reject_unknown(
         {"title", "subtitle", "authors", "organisation", "date", "edition", "language",
-         "classification", "paper", "keywords", "output", "sections", "pdf"}
+         "classification", "paper", "keywords", "output", "sections", "pdf", "theme", "phrases"}
     )
     output = reader.child("output")
     name, formats = "briefing", FORMATS
@@ -92,6 +120,9 @@ def load_project(root: Path) -> Project:
         pdf.reject_unknown({"attach_data"})
         attach = pdf.boolean("attach_data", False)
     sections = tuple(_sections(reader, root, problems))
+    theme_reader = reader.child("theme")
+    theme = _theme(theme_reader, root, problems) if theme_reader else Theme()
+    phrases = _phrases(reader.child("phrases"), problems)
     project = Project(
         root=root,
         title=reader.text("title") or "",
@@ -102,12 +133,15 @@ def load_project(root: Path) -> Project:
         edition=reader.text("edition", required=False) or "",
         language=reader.text("language", required=False) or "en",
         classification=reader.text("classification", required=False) or "",
-        paper=reader.text("paper", required=False, choices=PAPERS) or "A4",
+        paper=(theme_reader.text("paper", required=False, choices=PAPERS) if theme_reader else None)
+        or reader.text("paper", required=False, choices=PAPERS) or "A4",
         keywords=reader.text_list("keywords", required=False),
         output_name=name,
         formats=formats,
         sections=sections,
         pdf_attach_data=attach,
+        theme=theme,
+        phrases=phrases,
     )
     if problems:
         raise InputError(problems)
@@ -163,3 +197,59 @@ def _sections(reader: Reader, root: Path, problems: list[Problem]) -> list[Secti
             f"the sections add up to {total / 1e6:.1f} MB, over the limit of {MAX_FILE_BYTES / 1e6:g} MB"
             " for a briefing"))
     return out
+
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_LOGO_TYPES = (".svg", ".png", ".jpg", ".jpeg")
+
+
+def _theme(r: Reader, root: Path, problems: list[Problem]) -> Theme:
+    r.reject_unknown({"ink", "accent", "tint", "logo", "fonts", "cover", "contents", "header", "paper"})
+    colours = {}
+    for key in ("ink", "accent", "tint"):
+        value = r.text(key, required=False)
+        if value is not None and not _COLOUR.match(value):
+            problems.append(r.mark(key).problem(f"'{key}' must be a colour such as #1f3a5f; got '{value}'"))
+            value = None
+        if value:
+            colours[key] = value
+    logo = None
+    name = r.text("logo", required=False)
+    if name:
+        path = (root / name).resolve()
+        if not path.is_relative_to(root) or path.suffix.lower() not in _LOGO_TYPES:
+            problems.append(r.mark("logo").problem(
+                f"'logo' must be an SVG, PNG or JPEG file inside the project, such as report/logo.svg; got '{name}'"))
+        elif not path.is_file():
+            problems.append(r.mark("logo").problem(f"the logo '{name}' does not exist"))
+        else:
+            logo = path
+    fonts = {}
+    font_reader = r.child("fonts")
+    if font_reader is not None:
+        font_reader.reject_unknown({"body", "heading"})
+        for key in ("body", "heading"):
+            value = font_reader.text(key, required=False)
+            if value:
+                fonts[f"{key}_font"] = value
+    return Theme(**colours, **fonts, logo=logo, cover=r.boolean("cover", True), contents=r.boolean("contents", True),
+                 header=r.text("header", required=False) or "")
+
+
+def _phrases(r: Reader | None, problems: list[Problem]) -> tuple[tuple[str, str], ...]:
+    """The project's own wording of some of the engine's phrases (checked against the catalogue when used)."""
+    if r is None or not r.ok:
+        return ()
+    from briefkit.locale import Phrases
+
+    known = Phrases.for_language("en").keys()
+    out = []
+    for key in r.node.keys():
+        if key not in known:
+            problems.append(r.node.key_mark(key).problem(
+                f"unknown phrase '{key}'; phrases: {', '.join(sorted(known))}"))
+            continue
+        value = r.text(key)
+        if value is not None:
+            out.append((key, value))
+    return tuple(out)

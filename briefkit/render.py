@@ -10,24 +10,21 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from briefkit.charts import chart_source_line, describe_trade
 from briefkit.citations import CITATION_KEY
-from briefkit.data import Agreement, Data, cite_keys
+from briefkit.datasets import Data, Series, UnknownName, cite_keys
 from briefkit.errors import InputError, Problem
-from briefkit.exhibits import Caption, agreements_table, chart_figure, data_notes, trade_table
-from briefkit.formatting import longdate, pct, usd
+from briefkit.exhibits import Caption, Context
+from briefkit.exhibits.charts import ChartSpec, chart_spec, describe_chart
+from briefkit.exhibits.notes import data_notes
+from briefkit.exhibits.tables import records_table, series_table
+from briefkit.formatting import Formatter
 from briefkit.images import check_images
 from briefkit.project import Project, Section
 from briefkit.yamlfile import read_text
 
-# The default label and caption of each generated exhibit; a section may place one again under another label.
-DEFAULTS = {
-    "agreements_table": ("tbl:agreements", "Agreements and milestones in Russia\u2013Turkmenistan relations"),
-    "trade_table": ("tbl:trade", "Bilateral trade by year, with the kind and source of each figure"),
-    "trade_chart": ("fig:trade", "Bilateral trade, in billions of US dollars"),
-}
-KINDS = {"tbl": "Table", "fig": "Figure"}
-_LABEL = re.compile(r"^(tbl|fig):[a-z0-9][a-z0-9-]*$")
+FILTERS = ("figure", "percent", "longdate")
+UNKNOWN_LABEL = "unknown exhibit label"
+_LABEL = re.compile(r"^(tbl|fig):[a-z0-9][a-z0-9_-]*$")
 
 
 @dataclass(frozen=True)
@@ -53,15 +50,17 @@ class _Numbering:
         self.captions.setdefault(label, caption)
         return self.caption(label)
 
+    words: object = None
+
     def caption(self, label: str) -> Caption:
-        kind = KINDS[label.split(":")[0]]
+        kind = self.words("table" if label.startswith("tbl:") else "figure")
         same_kind = [lab for lab in self.captions if lab.split(":")[0] == label.split(":")[0]]
         return Caption(label, f"{kind} {same_kind.index(label) + 1}", self.captions[label])
 
     def ref(self, label: str) -> str:
         if label not in self.captions:
             known = ", ".join(self.captions) or "none"
-            raise LookupError(f"unknown exhibit label '{label}'; exhibits placed: {known}")
+            raise LookupError(f"{UNKNOWN_LABEL} '{label}'; exhibits placed: {known}")
         return self.caption(label).number
 
 
@@ -100,28 +99,37 @@ def make_environment(project: Project) -> ImmutableSandboxedEnvironment:
         autoescape=False,
         keep_trailing_newline=True,
     )
-    env.filters.update(usd=usd, pct=pct, longdate=longdate)
     return env
 
 
 def render_sections(project: Project, data: Data, image_format: str = "svg",
-                    charts: set[tuple[int, int]] | None = None,
+                    charts: dict[str, ChartSpec] | None = None,
                     env: ImmutableSandboxedEnvironment | None = None) -> list[RenderedSection]:
     """Render every section to Markdown; all problems at once.
 
-    Charts point at charts/trade-chart-FIRST-LAST.{image_format}; the periods asked for are added to `charts`.
+    Charts point at charts/NAME.{image_format}; the charts the sections place are added to `charts` by name.
     """
     env = env or make_environment(project)
-    numbering = _Numbering()
+    words = project.words()
+    numbering = _Numbering(words=words)
     problems: list[Problem] = []
-    charts = set() if charts is None else charts
+    charts = {} if charts is None else charts
     _check_citations(project, data, problems)
     problems.extend(p for p in check_images(project) if p.severity == "error")
+    context = Context(data, Formatter(project.language), words)
+    first = _helpers(project, context, numbering, image_format, charts, collecting=True)
+    env.filters.update({name: first[name] for name in FILTERS})
     # First pass: learn the order of the exhibits, so that references can point forward.
-    _render_all(project, env, _helpers(data, numbering, image_format, charts, collecting=True), [])
+    causes: list[Problem] = []
+    _render_all(project, env, first, causes)
     numbering.placed.clear()
-    helpers = _helpers(data, numbering, image_format, charts, collecting=False)
-    rendered = _render_all(project, env, helpers, problems)
+    helpers = _helpers(project, context, numbering, image_format, charts, collecting=False)
+    later: list[Problem] = []
+    rendered = _render_all(project, env, helpers, later)
+    # A mistake in an exhibit stops its section in the first pass; a reference to that exhibit then fails in the
+    # second. The author sees the cause, not its consequence.
+    problems.extend(causes)
+    problems.extend(p for p in later if p not in causes and not (causes and p.message.startswith(UNKNOWN_LABEL)))
     if problems:
         raise InputError(problems)
     return rendered
@@ -182,66 +190,122 @@ def _check_citations(project: Project, data: Data, problems: list[Problem]) -> N
                         f"unknown source '@{match.group(1)}'; it is not in data/sources.yaml"))
 
 
-def chart_name(first: int, last: int) -> str:
-    return f"trade-chart-{first}-{last}"
+def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format: str,
+             charts: dict[str, ChartSpec], collecting: bool) -> dict:
+    data, fmt = ctx.data, ctx.fmt
+    theme = project.theme
 
-
-def _helpers(data: Data, numbering: _Numbering, image_format: str, charts: set[tuple[int, int]],
-             collecting: bool) -> dict:
     def ref(label: str) -> str:
         # A link to the exhibit: clickable in HTML and PDF, a cross-reference field in the DOCX.
         return "??" if collecting else f"[{numbering.ref(label)}](#{label})"
 
-    def agreement(ident: str) -> Agreement:
-        for item in data.agreements:
-            if item.id == ident:
-                return item
-        raise LookupError(f"unknown agreement '{ident}'; it is not in data/agreements.yaml")
+    def place(label: str, caption: str, prefix: str) -> Caption:
+        return numbering.place(label, caption, not collecting, prefix)
 
-    def trade_value(year: int) -> str:
-        point = data.trade.point(year)
-        return f"{usd(point)} {point.cite}".strip()
+    def series_of(name) -> Series:
+        dataset = data.dataset(name) if isinstance(name, str) else name
+        if not isinstance(dataset, Series):
+            raise UnknownName(f"'{dataset.name}' is a records dataset; a chart shows series: "
+                              f"{', '.join(s.name for s in data.series()) or 'none declared'}")
+        return dataset
 
-    def place(helper: str, label: str | None, caption: str | None) -> Caption:
-        default_label, default_caption = DEFAULTS[helper]
-        return numbering.place(label or default_label, caption or default_caption, not collecting,
-                               default_label.split(":")[0])
-
-    def period(first: int | None, last: int | None) -> tuple:
-        points = data.trade.points_for_chart()
-        first = points[0].year if first is None else first
-        last = points[-1].year if last is None else last
-        chosen = data.trade.between(first, last)
+    def points(series: Series, first, last) -> tuple:
+        chosen = series.shown() if first is None and last is None else series.between(first, last)
         if not chosen:
-            raise LookupError(f"data/trade.yaml has no years between {first} and {last}")
+            raise UnknownName(f"'{series.name}' has no points between {first} and {last}")
         return chosen
 
-    def agreements_exhibit(label: str | None = None, caption: str | None = None) -> str:
-        return agreements_table(data, place("agreements_table", label, caption))
+    def value(dataset: str, key, field: str | None = None) -> str:
+        """A figure with its citation: value('exports', 2021), or a field of a record: value('deals', 'x', 'date')."""
+        found = data.dataset(dataset)
+        if isinstance(found, Series):
+            if field is not None:
+                raise UnknownName("a series point is given whole: value(DATASET, KEY); for one attribute write "
+                                  "data.DATASET.point(KEY).growth | percent")
+            point = found.point(key)
+            return f"{fmt.figure(point)} {point.cite}".strip()
+        record = found.record(key)
+        if field is None:
+            raise UnknownName(f"name the field of the record: value('{dataset}', {key!r}, FIELD); fields: "
+                              f"{', '.join(record.values)}")
+        declared = found.declaration.field(field)
+        shown = getattr(record, field)
+        if declared is not None and declared.unit is not None and isinstance(shown, (int, float)):
+            text = fmt.figure(float(shown), declared.unit)
+        else:
+            text = fmt.plain(shown)
+        return f"{text} {record.cite}".strip()
 
-    def trade_table_exhibit(first: int | None = None, last: int | None = None, label: str | None = None,
-                            caption: str | None = None) -> str:
-        return trade_table(data, period(first, last), place("trade_table", label, caption))
+    def table(dataset: str, columns=None, sort: str | None = None, where=None, first=None, last=None,
+              label: str | None = None, caption: str | None = None, note: str = "", widths=None) -> str:
+        found = data.dataset(dataset)
+        caption_ = place(label or f"tbl:{found.name}", caption or found.title, "tbl")
+        if isinstance(found, Series):
+            if columns is not None or where is not None or sort is not None:
+                raise UnknownName("a series table has fixed columns (key, figure, kind, change, source); "
+                                  "choose its points with first= and last=")
+            return series_table(ctx, found, points(found, first, last), caption_, note, widths)
+        if first is not None or last is not None:
+            raise UnknownName("first= and last= choose the points of a series; filter records with where=")
+        return records_table(ctx, found, caption_, columns, sort, where, note, widths)
 
-    def trade_chart_exhibit(first: int | None = None, last: int | None = None, label: str | None = None,
-                            caption: str | None = None) -> str:
-        points = period(first, last)
-        charts.add((points[0].year, points[-1].year))
-        image = f"charts/{chart_name(points[0].year, points[-1].year)}.{image_format}"
-        return chart_figure(image, place("trade_chart", label, caption), describe_trade(points),
-                            chart_source_line(data, points))
+    def chart(datasets, style: str = "line", first=None, last=None, label: str | None = None,
+              caption: str | None = None, title: str | None = None, note: str = "") -> str:
+        names = [datasets] if isinstance(datasets, (str, Series)) else list(datasets)
+        if style not in ("line", "bar"):
+            raise UnknownName(f"style='{style}' is not a chart style; use 'line' or 'bar'")
+        chosen = [series_of(n) for n in names]
+        if len({(s.unit.currency, s.unit.name, s.unit.scale, s.unit.percent) for s in chosen}) > 1:
+            raise UnknownName("the series of one chart must share their unit")
+        ranges = [points(s, first, last) for s in chosen]
+        label = label or "fig:" + "-".join(s.name for s in chosen)
+        name = label.replace(":", "-")
+        default_title = " / ".join(s.title for s in chosen)
+        spec = chart_spec(ctx, name, style, chosen, ranges, title or default_title,
+                          (theme.ink, theme.accent, "#5b8c3a", "#8a5a9e"), theme.heading_font)
+        charts[name] = spec
+        caption_ = place(label, caption or default_title, "fig")
+        sources = sorted({s for ps in ranges for p in ps for s in p.all_sources()},
+                         key=lambda s: ctx.labels.get(s, s))
+        changes = [f"{p.key}: {p.series_change}" for ps in ranges for p in ps if p.series_change]
+        line = " ".join(x for x in (
+            f"{words('sources')}: {ctx.named(sources)}.", words("chart_notes"), " ".join(changes), note) if x)
+        return chart_figure(f"charts/{name}.{image_format}", caption_, describe_chart(ctx, spec, chosen), line,
+                            ctx.words, [s.name for s in chosen])
+
+    words = ctx.words
+
+    def figure_filter(value, dataset: str | None = None) -> str:
+        unit = None
+        if dataset is not None:
+            found = data.dataset(dataset)
+            if not isinstance(found, Series):
+                raise UnknownName(f"figure('{dataset}') takes the unit of a series; '{dataset}' is records")
+            unit = found.unit
+        return fmt.figure(value, unit)
 
     return {
-        "trade": data.trade,
-        "agreements": data.agreements,
+        "data": data.datasets,
         "sources": data.sources,
-        "agreement": agreement,
-        "trade_value": trade_value,
+        "value": value,
+        "table": table,
+        "chart": chart,
         "cite": cite_keys,
         "ref": ref,
-        "agreements_table": agreements_exhibit,
-        "trade_table": trade_table_exhibit,
-        "trade_chart": trade_chart_exhibit,
-        "data_notes": lambda: data_notes(data),
+        "data_notes": lambda: data_notes(ctx),
         "bibliography": lambda: "::: {#refs}\n:::",
+        "figure": figure_filter,
+        "percent": fmt.percent,
+        "longdate": fmt.date,
     }
+
+
+def chart_figure(image: str, caption: Caption, alt: str, source: str, words, files: list[str]) -> str:
+    from briefkit.exhibits import download_link, md_escape, source_line
+
+    alt_attr = alt.replace("\\", "\\\\").replace('"', '\\"')
+    links = " ".join(download_link(words, f"{name}.csv") for name in files)
+    return "\n\n".join([
+        f'![{md_escape(caption.full)}]({image}){{#{caption.label} alt="{alt_attr}"}}',
+        source_line(md_escape(source) + " " + links),
+    ])

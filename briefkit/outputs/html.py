@@ -30,6 +30,9 @@ def shell(project: Project, toc: str, body: str, css: str, mode: str, templates_
         body=Markup(body),
         css=Markup(css),
         mode=mode,
+        words=project.words(),
+        date=_long_date(project),
+        logo=_logo(project),
         created=project.date.iso,
         downloads=downloads or [],
     )
@@ -69,3 +72,18 @@ def print_page(project: Project, toc: str, body: str, templates_dir: Path) -> st
     """The HTML for WeasyPrint; the print CSS is given to WeasyPrint separately so its fonts resolve."""
     return shell(project, toc, body, "", "print", templates_dir)
 
+
+
+def _long_date(project: Project) -> str:
+    from briefkit.locale import format_date
+
+    return format_date(project.date, project.language)
+
+
+def _logo(project: Project) -> str:
+    """The theme's logo as a data: URL, so that the page stays one file."""
+    if project.theme.logo is None:
+        return ""
+    from briefkit.images import data_uri
+
+    return data_uri(project.theme.logo)

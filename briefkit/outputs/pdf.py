@@ -42,12 +42,36 @@ def make_url_fetcher(allowed_dirs: list[Path]):
 
 
 def page_css(project: Project) -> str:
+    """What report.yaml decides of the page: paper, theme colours, the header, and the words of its language."""
+    words = project.words()
     size = "A4" if project.paper == "A4" else "letter"
-    return f"@page {{ size: {size}; }}\n"
+    theme = project.theme
+    parts = [f"@page {{ size: {size}; @top-left {{ content: {css_string(project.header)}; }}"
+             f" @bottom-right {{ content: {counter_content(words('page_of', page='{page}', pages='{pages}'))}; }} }}",
+             f":root {{ --ink: {theme.ink}; --accent: {theme.accent}; --tint: {theme.tint}; }}",
+             f".contents-title {{ string-set: section {css_string(words('contents'))}; }}"]
+    return "\n".join(parts) + "\n"
+
+
+def css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def counter_content(phrase: str) -> str:
+    """'Page {page} of {pages}' as CSS content: "Page " counter(page) " of " counter(pages)."""
+    import re
+
+    parts = []
+    for piece in re.split(r"(\{page\}|\{pages\})", phrase):
+        if piece in ("{page}", "{pages}"):
+            parts.append(f"counter({piece[1:-1]})")
+        elif piece:
+            parts.append(css_string(piece))
+    return " ".join(parts)
 
 
 def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: list[Path], target: Path,
-              attachments: list[Path] | None = None) -> None:
+              attachments: list[Path] | None, templates: Path) -> None:
     """Typeset the PDF: tagged (PDF/UA-1), or PDF/A-3b with the data attached when asked."""
     from weasyprint import CSS, HTML, Attachment
     from weasyprint.text.fonts import FontConfiguration
@@ -55,7 +79,7 @@ def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: li
     fetcher = make_url_fetcher(allowed_dirs)
     fonts = FontConfiguration()
     stylesheets = [
-        CSS(filename=str(project.templates_dir / "print.css"), url_fetcher=fetcher, font_config=fonts),
+        CSS(filename=str(templates / "print.css"), url_fetcher=fetcher, font_config=fonts),
         CSS(string=page_css(project), font_config=fonts),
     ]
     document = HTML(string=page_html, base_url=str(base_dir) + "/", url_fetcher=fetcher)

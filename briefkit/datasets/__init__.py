@@ -1,0 +1,136 @@
+"""The project's data: sources and every declared dataset, loaded and checked with all problems at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefkit.datasets.declaration import DECLARATION_FILE, Declaration, read_declarations
+from briefkit.datasets.records import Record, Records, UnknownName, read_records
+from briefkit.datasets.series import Alternative, Point, Series, growth_mismatches, read_series
+from briefkit.datasets.sources import SOURCES_FILE, Source, cite_keys, read_sources, source_labels
+from briefkit.errors import InputError, Problem
+from briefkit.schema import Reader
+from briefkit.yamlfile import Mark, Node, load_yaml
+
+__all__ = ["Alternative", "Data", "Dataset", "Declaration", "Point", "Record", "Records", "Series", "Source",
+           "UnknownName", "cite_keys", "growth_mismatches", "load_data", "source_labels"]
+
+Dataset = Records | Series
+_SERIES_TYPES = {"value": "number", "low": "number", "high": "number", "growth": "number", "source": "sources"}
+
+
+class Datasets(dict):
+    """Datasets by name; `data.exports` in a section, with the known names listed when one is misspelled."""
+
+    def __getattr__(self, name: str) -> Dataset:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self:
+            return self[name]
+        raise UnknownName(f"no dataset '{name}'; datasets declared in {DECLARATION_FILE}: "
+                          f"{', '.join(self) or 'none'}")
+
+
+@dataclass(frozen=True)
+class Data:
+    sources: dict[str, Source]
+    datasets: Datasets
+    files: tuple[Path, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+
+    def series(self) -> list[Series]:
+        return [d for d in self.datasets.values() if isinstance(d, Series)]
+
+    def dataset(self, name: str) -> Dataset:
+        return getattr(self.datasets, name)
+
+    def source_ids(self) -> set[str]:
+        return {s for d in self.datasets.values() for s in d.source_ids()}
+
+
+def load_data(data_dir: Path) -> Data:
+    """Load sources.yaml, the declarations and every dataset they name; all problems at once."""
+    problems: list[Problem] = []
+    refs: list[tuple[str, Mark]] = []
+    sources_node = _load(data_dir / "sources.yaml", SOURCES_FILE, problems)
+    sources = read_sources(Reader(sources_node, problems, SOURCES_FILE), problems) if sources_node else {}
+    declarations: list[Declaration] = []
+    declared = data_dir / "datapackage.yaml"
+    if declared.is_file():
+        node = _load(declared, DECLARATION_FILE, problems)
+        if node is not None:
+            declarations = read_declarations(node, problems, data_dir)
+    datasets = Datasets()
+    files = [data_dir / "sources.yaml"] + ([declared] if declared.is_file() else [])
+    for declaration in declarations:
+        path = data_dir / declaration.path
+        files.append(path)
+        root = _load(path, declaration.display, problems, _types(declaration))
+        if root is None:
+            continue
+        if declaration.kind == "series":
+            datasets[declaration.name] = read_series(declaration, root, problems, refs)
+        else:
+            datasets[declaration.name] = read_records(declaration, root, problems, refs)
+    if sources_node is not None:
+        for ident, mark in refs:
+            if ident not in sources:
+                problems.append(mark.problem(f"unknown source '{ident}'; it is not in {SOURCES_FILE}"))
+    problems.extend(_foreign_keys(datasets))
+    problems.extend(_undeclared(data_dir, declarations))
+    if any(p.severity == "error" for p in problems):
+        raise InputError(problems)
+    return Data(sources=sources, datasets=datasets, files=tuple(files),
+                warnings=tuple(p for p in problems if p.severity == "warning"))
+
+
+def _types(declaration: Declaration) -> dict[str, str]:
+    if declaration.kind == "series":
+        key = declaration.key
+        return {**_SERIES_TYPES, (key.name if key else "year"): "year" if not key or key.type == "year" else "string"}
+    return {f.name: f.type for f in declaration.fields}
+
+
+def _load(path: Path, display: str, problems: list[Problem], types: dict[str, str] | None = None) -> Node | None:
+    if not path.is_file():
+        problems.append(Problem(display, None, None, "not found"))
+        return None
+    try:
+        if path.suffix == ".csv":
+            from briefkit.datasets.csvfile import load_csv
+
+            return load_csv(path, display, types or {})
+        return load_yaml(path, display)
+    except InputError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def _foreign_keys(datasets: Datasets) -> list[Problem]:
+    problems = []
+    for dataset in datasets.values():
+        if not isinstance(dataset, Records):
+            continue
+        for key in dataset.declaration.foreign_keys:
+            target = datasets.get(key.resource)
+            if target is None:
+                continue
+            known = ({p.key for p in target.points} if isinstance(target, Series)
+                     else {r.values.get(key.reference) for r in target.rows})
+            for row in dataset.rows:
+                value = row.values.get(key.field)
+                if value is not None and value not in known:
+                    problems.append(Problem(
+                        dataset.declaration.display, row.line, None,
+                        f"'{key.field}' is '{value}', which is not a {key.reference} of '{key.resource}'"))
+    return problems
+
+
+def _undeclared(data_dir: Path, declarations: list[Declaration]) -> list[Problem]:
+    """A data file that nothing declares is probably a dataset the author forgot to declare."""
+    known = {"sources.yaml", "datapackage.yaml"} | {d.path for d in declarations}
+    return [Problem(f"data/{path.name}", None, None, f"not declared in {DECLARATION_FILE}, so no section can use it",
+                    severity="warning")
+            for path in sorted(data_dir.glob("*")) if path.suffix in (".yaml", ".yml", ".csv")
+            and path.name not in known]

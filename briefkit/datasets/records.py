@@ -1,0 +1,174 @@
+"""Records: a list of items (agreements, projects, announcements), each with its declared fields and sources."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from briefkit.datasets.declaration import Declaration, Field
+from briefkit.datasets.sources import cite_keys
+from briefkit.errors import Problem
+from briefkit.schema import PartialDate, Reader, check_unique
+from briefkit.yamlfile import Mark, Node
+
+MAX_ENTRIES = 1000
+
+
+class UnknownName(LookupError):
+    """A name a section asked for that does not exist; the message lists what does."""
+
+
+class Record:
+    """One item of a records dataset; its fields read as attributes in a section (record.date, record.title)."""
+
+    __slots__ = ("dataset", "values", "sources", "line")
+
+    def __init__(self, dataset: str, values: dict[str, Any], sources: tuple[str, ...], line: int):
+        self.dataset = dataset
+        self.values = values
+        self.sources = sources
+        self.line = line
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        values = object.__getattribute__(self, "values")
+        if name in values:
+            return values[name]
+        raise UnknownName(f"a record of '{self.dataset}' has no field '{name}'; its fields: {', '.join(values)}")
+
+    @property
+    def cite(self) -> str:
+        return cite_keys(self.sources)
+
+    def __repr__(self) -> str:
+        return f"Record({self.dataset!r}, {self.values!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Record) and (self.dataset, self.values) == (other.dataset, other.values)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Records:
+    """A records dataset as sections see it: data.NAME.record(ID), data.NAME.rows."""
+
+    kind = "records"
+
+    def __init__(self, declaration: Declaration, rows: tuple[Record, ...]):
+        self.declaration = declaration
+        self.rows = rows
+
+    @property
+    def name(self) -> str:
+        return self.declaration.name
+
+    @property
+    def title(self) -> str:
+        return self.declaration.title
+
+    def record(self, key: Any) -> Record:
+        field = self.declaration.primary_key
+        if not field:
+            raise UnknownName(f"'{self.name}' declares no primaryKey, so its records cannot be looked up by key")
+        for row in self.rows:
+            if row.values.get(field) == key:
+                return row
+        known = ", ".join(str(r.values.get(field)) for r in self.rows[:8])
+        raise UnknownName(f"'{self.name}' has no record with {field} '{key}'; for example: {known}")
+
+    def source_ids(self) -> set[str]:
+        return {s for row in self.rows for s in row.sources}
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def read_records(declaration: Declaration, root: Node, problems: list[Problem],
+                 refs: list[tuple[str, Mark]]) -> Records:
+    items = _items(declaration, root, problems)
+    rows: list[Record] = []
+    keys: dict[str, list[tuple[str | None, Mark]]] = {f.name: [] for f in declaration.fields if f.unique}
+    if declaration.primary_key:
+        keys[declaration.primary_key] = []
+    allowed = {f.name for f in declaration.fields}
+    for node in items:
+        r = Reader(node, problems, f"a record of '{declaration.name}'")
+        r.reject_unknown(allowed)
+        values: dict[str, Any] = {}
+        sources: list[str] = []
+        for field in declaration.fields:
+            value = read_value(r, field, problems)
+            if field.type == "sources":
+                refs.extend((i, r.mark(field.name)) for i in value)
+                sources.extend(value)
+            values[field.name] = value
+            if field.name in keys:
+                keys[field.name].append((None if value is None else str(value), r.mark(field.name)))
+        rows.append(Record(declaration.name, values, tuple(dict.fromkeys(sources)), node.mark.line))
+    for name, entries in keys.items():
+        check_unique(entries, f"value of '{name}' in {declaration.name}", problems)
+    if declaration.sort:
+        rows.sort(key=lambda row: _sort_key(row.values.get(declaration.sort.lstrip("-"))),
+                  reverse=declaration.sort.startswith("-"))
+    return Records(declaration, tuple(rows))
+
+
+def _items(declaration: Declaration, root: Node, problems: list[Problem]) -> list[Node]:
+    if root.is_list():
+        items = root.value
+    else:
+        reader = Reader(root, problems, declaration.display)
+        reader.reject_unknown({"records"})
+        items = reader.items("records")
+    if len(items) > MAX_ENTRIES:
+        problems.append(root.mark.problem(f"{len(items)} records; a briefing holds at most {MAX_ENTRIES}"))
+        return []
+    return items
+
+
+def read_value(r: Reader, field: Field, problems: list[Problem]) -> Any:
+    """One declared field of a record, checked against its type and constraints; None where missing or wrong."""
+    name, required = field.name, field.required
+    if field.type == "sources":
+        ids = r.text_list(name, required=required)
+        return ids
+    if field.type == "string":
+        value = r.text(name, required=required, choices=field.enum)
+        if value is not None and field.pattern and not re.fullmatch(field.pattern, value):
+            problems.append(r.mark(name).problem(f"'{name}' must match the pattern {field.pattern}; got '{value}'"))
+            return None
+        return value
+    if field.type == "date":
+        return r.date(name, required=required)
+    if field.type == "boolean":
+        node = r.node.get(name) if r.ok else None
+        if node is None or node.value is None:
+            if required:
+                problems.append(r.mark(name).problem(f"'{name}' is required"))
+            return None
+        return r.boolean(name, False)
+    if field.type in ("integer", "year"):
+        value = r.integer(name, required=required)
+        if value is not None and field.type == "year" and not 1000 <= value <= 9999:
+            problems.append(r.mark(name).problem(f"'{name}' must be a year of four digits; got {value}"))
+            return None
+    else:
+        value = r.number(name, required=required)
+    if value is not None:
+        if field.minimum is not None and value < field.minimum:
+            problems.append(r.mark(name).problem(f"'{name}' must be at least {field.minimum:g}; got {value:g}"))
+        if field.maximum is not None and value > field.maximum:
+            problems.append(r.mark(name).problem(f"'{name}' must be at most {field.maximum:g}; got {value:g}"))
+    return value
+
+
+def _sort_key(value: Any) -> tuple:
+    if value is None:
+        return (1, "")
+    if isinstance(value, PartialDate):
+        return (0, value.sort_key())
+    return (0, value)

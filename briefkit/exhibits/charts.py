@@ -1,0 +1,284 @@
+"""Charts of any series: lines over years, bars for categories or years, several series on one chart.
+
+Every kind of point is drawn for what it is: reported and approximate figures with different filled markers,
+estimates open, projections in the accent colour, ranges as a bar from low to high with no invented middle, gaps as
+shaded slots, and figures from other sources as grey crosses. A line never runs into a gap, a range, or across a
+change of series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefkit.datasets import Point, Series
+from briefkit.exhibits import Context
+from briefkit.locale import Unit, format_number
+
+PNG_DPI = 200
+GREY = "#8a8f98"
+SHADE = "#eeeeee"
+_UP = {"thousand": "million", "million": "billion"}
+MARKERS = {"reported": "o", "approximate": "s", "estimate": "o", "projection": "D"}
+LEGEND_KEYS = ("reported", "approximate", "estimate", "range", "projection", "alternative", "gap")
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    title: str
+    points: tuple[Point, ...]
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """Everything a chart is drawn from; its repr is the chart's cache key."""
+
+    name: str
+    style: str
+    title: str
+    axis: str
+    series: tuple[ChartSeries, ...]
+    by_year: bool
+    divisor: float
+    legend: tuple[tuple[str, str], ...]
+    colours: tuple[str, ...]
+    font: str
+    language: str
+
+
+def axis_scale(unit: Unit, values: list[float]) -> tuple[float, Unit]:
+    """Plot millions as billions when the largest figure is a billion or more (and thousands as millions)."""
+    if unit.scale in _UP and values and max(values) >= 1000:
+        return 1000.0, Unit(currency=unit.currency, name=unit.name, scale=_UP[unit.scale], percent=unit.percent)
+    return 1.0, unit
+
+
+def chart_spec(ctx: Context, name: str, style: str, series: list[Series], points: list[tuple[Point, ...]],
+               title: str, colours: tuple[str, ...], font: str) -> ChartSpec:
+    values = [v for ps in points for p in ps for v in (p.top, *(a.value for a in p.alternatives)) if v is not None]
+    divisor, shown_unit = axis_scale(series[0].unit, values)
+    axis = shown_unit.describe(ctx.fmt.language)
+    legend = tuple((key, ctx.words(f"legend_{key}")) for key in LEGEND_KEYS) + (
+        ("series_change", ctx.words("series_break")),)
+    return ChartSpec(name, style, title, axis, tuple(ChartSeries(s.title, ps) for s, ps in zip(series, points,
+                                                                                                strict=True)),
+                     series[0].by_year, divisor, legend, colours, font, ctx.fmt.language)
+
+
+def describe_chart(ctx: Context, spec: ChartSpec, series: list[Series]) -> str:
+    """Alt text: what the chart shows, point by point, with gaps, ranges and disagreements named."""
+    parts = []
+    for chart_series, dataset in zip(spec.series, series, strict=True):
+        items = []
+        for point in chart_series.points:
+            if point.is_gap:
+                items.append(f"{point.key}: {ctx.words('no_figure')}")
+                continue
+            text = f"{point.key}: {ctx.fmt.figure(point)} ({ctx.kind(point.kind)})"
+            if point.alternatives:
+                text += "; " + "; ".join(ctx.words("according_to", figure=ctx.fmt.figure(a),
+                                                   sources=ctx.named(a.sources)) for a in point.alternatives)
+            items.append(text)
+        prefix = f"{dataset.title}: " if len(spec.series) > 1 else ""
+        parts.append(prefix + "; ".join(items) + ".")
+    kind = ctx.words("alt_bar" if spec.style == "bar" else "alt_line", title=spec.title, unit=spec.axis)
+    return f"{kind} " + " ".join(parts)
+
+
+def draw_chart(spec: ChartSpec, out_dir: Path, fonts_dir: Path) -> dict[str, Path]:
+    """Draw the chart as SVG (vector, for HTML and PDF) and PNG at 200 dpi (for DOCX)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager
+    from matplotlib import pyplot as plt
+
+    for font in sorted(fonts_dir.glob("*.[ot]tf")):
+        font_manager.fontManager.addfont(str(font))
+    rc = {
+        "font.family": [spec.font, "DejaVu Sans"],
+        "font.size": 9,
+        "svg.hashsalt": "briefkit",
+        "svg.fonttype": "path",
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.edgecolor": "#555555",
+        "axes.titleweight": "bold",
+        "axes.titlesize": 11,
+        "axes.titlelocation": "left",
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with plt.rc_context(rc):
+        fig, ax = plt.subplots(figsize=(6.6, 3.5))
+        keys = _keys(spec)
+        position = {key: index for index, key in enumerate(keys)}
+        used: set[str] = set()
+        for index, chart_series in enumerate(spec.series):
+            colour = spec.colours[index % len(spec.colours)]
+            if spec.style == "bar":
+                _bars(ax, spec, chart_series, index, position, colour, used)
+            else:
+                _line(ax, spec, chart_series, position, colour, used)
+        ax.set_xticks(range(len(keys)), [str(k) for k in keys])
+        ax.set_xlim(-0.6, len(keys) - 0.4)
+        tops = [v / spec.divisor for s in spec.series for p in s.points
+                for v in (p.top, *(a.value for a in p.alternatives)) if v is not None]
+        ax.set_ylim(0, (max(tops) if tops else 1) * 1.22)
+        ax.set_ylabel(spec.axis)
+        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.set_title(spec.title)
+        _legend(ax, spec, used)
+        if len(keys) > 8 and not spec.by_year:
+            plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
+        fig.tight_layout()
+        paths = {"svg": out_dir / f"{spec.name}.svg", "png": out_dir / f"{spec.name}.png"}
+        # The source line is text under the caption in every format, so the image does not repeat it.
+        fig.savefig(paths["svg"], format="svg", metadata={"Date": None, "Creator": None})
+        fig.savefig(paths["png"], format="png", dpi=PNG_DPI, metadata={"Software": None})
+        plt.close(fig)
+    return paths
+
+
+def _keys(spec: ChartSpec) -> list:
+    keys: list = []
+    for chart_series in spec.series:
+        for point in chart_series.points:
+            if point.key not in keys:
+                keys.append(point.key)
+    return sorted(keys) if spec.by_year else keys
+
+
+def _label(spec: ChartSpec, point: Point) -> str:
+    def number(value: float) -> str:
+        return format_number(value / spec.divisor, spec.language, 2 if spec.divisor > 1 else 1)
+
+    if point.is_range:
+        return f"{number(point.low)}\u2013{number(point.high)}"
+    return number(point.value)
+
+
+def _gap(ax, x: float, words: dict[str, str], used: set[str]) -> None:
+    ax.axvspan(x - 0.45, x + 0.45, color=SHADE, zorder=0)
+    ax.text(x, 0.02, words["gap"].replace(" ", "\n", 1), transform=ax.get_xaxis_transform(), ha="center",
+            va="bottom", fontsize=6.5, color="#5b6470")
+    used.add("gap")
+
+
+def _line(ax, spec: ChartSpec, chart_series: ChartSeries, position: dict, colour: str, used: set[str]) -> None:
+    words = dict(spec.legend)
+    accent = spec.colours[1] if len(spec.colours) > 1 else colour
+    drawn = [p for p in chart_series.points if not p.is_gap and not p.is_range]
+    previous: Point | None = None
+    for point in chart_series.points:
+        x = position[point.key]
+        if point.is_gap:
+            _gap(ax, x, words, used)
+            previous = None
+            continue
+        if point.series_change and previous is not None:
+            ax.axvline(x - 0.5, color=GREY, linestyle=":", linewidth=0.9, zorder=1)
+            used.add("series_change")
+        if point.is_range:
+            ax.plot([x, x], [point.low / spec.divisor, point.high / spec.divisor], color=colour, linewidth=7,
+                    alpha=0.35, solid_capstyle="butt", zorder=2)
+            used.add("range")
+            _annotate(ax, x, point.high / spec.divisor, _label(spec, point), above=True)
+            previous = None
+            _alternatives(ax, spec, point, x, used)
+            continue
+        y = point.value / spec.divisor
+        if previous is not None and not point.series_change:
+            firm = {"reported", "approximate"}
+            solid = point.kind in firm and previous.kind in firm
+            ax.plot([position[previous.key], x], [previous.value / spec.divisor, y], linestyle="-" if solid else "--",
+                    color=accent if point.kind == "projection" else colour, linewidth=1.8 if solid else 1.2, zorder=2)
+        marker_colour = accent if point.kind == "projection" else colour
+        filled = point.kind in ("reported", "approximate")
+        ax.plot(x, y, marker=MARKERS[point.kind], markersize=6 if point.kind != "approximate" else 5.5,
+                color=marker_colour, markerfacecolor=marker_colour if filled else "white", zorder=3)
+        used.add(point.kind)
+        _annotate(ax, x, y, _label(spec, point), above=_label_above(drawn, point))
+        _alternatives(ax, spec, point, x, used)
+        previous = point
+
+
+def _label_above(drawn: list[Point], point: Point) -> bool:
+    """A label goes on the side away from its neighbours, so the line never runs through it."""
+    index = drawn.index(point)
+    neighbours = [p.value for p in drawn[max(0, index - 1):index + 2] if p is not point]
+    return not neighbours or sum(neighbours) / len(neighbours) <= point.value
+
+
+def _annotate(ax, x: float, y: float, text: str, above: bool) -> None:
+    ax.annotate(text, (x, y), textcoords="offset points", xytext=(0, 7 if above else -8), ha="center",
+                va="bottom" if above else "top", fontsize=7, color="#333333", zorder=4,
+                bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+
+
+def _alternatives(ax, spec: ChartSpec, point: Point, x: float, used: set[str]) -> None:
+    for alt in point.alternatives:
+        y = alt.value / spec.divisor
+        ax.plot(x, y, marker="x", color=GREY, linestyle="none", zorder=3)
+        ax.annotate(format_number(y, spec.language, 2 if spec.divisor > 1 else 1), (x, y), textcoords="offset points",
+                    xytext=(6, -3), fontsize=6.5, color="#5b6470")
+        used.add("alternative")
+
+
+def _bars(ax, spec: ChartSpec, chart_series: ChartSeries, index: int, position: dict, colour: str,
+          used: set[str]) -> None:
+    words = dict(spec.legend)
+    count = len(spec.series)
+    width = 0.8 / count
+    for point in chart_series.points:
+        x = position[point.key] - 0.4 + width * (index + 0.5)
+        if point.is_gap:
+            if count == 1:
+                _gap(ax, position[point.key], words, used)
+            continue
+        if point.is_range:
+            bottom, height = point.low / spec.divisor, (point.high - point.low) / spec.divisor
+            ax.bar(x, height, width * 0.9, bottom=bottom, color=colour, alpha=0.35, zorder=2)
+            used.add("range")
+            _annotate(ax, x, point.high / spec.divisor, _label(spec, point), above=True)
+        else:
+            firm = point.kind in ("reported", "approximate")
+            ax.bar(x, point.value / spec.divisor, width * 0.9, color=colour if firm else "white", edgecolor=colour,
+                   hatch=None if point.kind == "reported" else ("//" if firm else ".."), linewidth=1, zorder=2)
+            used.add(point.kind)
+            _annotate(ax, x, point.value / spec.divisor, _label(spec, point), above=True)
+        _alternatives(ax, spec, point, x, used)
+
+
+def _legend(ax, spec: ChartSpec, used: set[str]) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    words = dict(spec.legend)
+    colour = spec.colours[0]
+    accent = spec.colours[1] if len(spec.colours) > 1 else colour
+    handles = []
+    if len(spec.series) > 1:
+        handles += [Patch(facecolor=spec.colours[i % len(spec.colours)], label=s.title)
+                    for i, s in enumerate(spec.series)]
+    bar = spec.style == "bar"
+    samples = {
+        "reported": Patch(facecolor=colour, edgecolor=colour) if bar else
+        Line2D([], [], color=colour, marker="o", label=""),
+        "approximate": Patch(facecolor=colour, edgecolor=colour, hatch="//") if bar else
+        Line2D([], [], color=colour, marker="s", markersize=5.5, linestyle="none"),
+        "estimate": Patch(facecolor="white", edgecolor=colour, hatch="..") if bar else
+        Line2D([], [], color=colour, marker="o", markerfacecolor="white", linestyle="none"),
+        "range": Patch(facecolor=colour, alpha=0.35, edgecolor="none"),
+        "projection": Patch(facecolor="white", edgecolor=colour, hatch="..") if bar else
+        Line2D([], [], color=accent, marker="D", markerfacecolor="white", linestyle="--"),
+        "alternative": Line2D([], [], color=GREY, marker="x", linestyle="none"),
+        "gap": Patch(facecolor=SHADE, edgecolor="none"),
+        "series_change": Line2D([], [], color=GREY, linestyle=":"),
+    }
+    for key in (*LEGEND_KEYS, "series_change"):
+        if key in used:
+            handle = samples[key]
+            handle.set_label(words[key])
+            handles.append(handle)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)

@@ -1,0 +1,59 @@
+"""The data notes: every figure and record of every dataset with its kind, sources and caveats."""
+
+from __future__ import annotations
+
+from briefkit.datasets import Records, Series
+from briefkit.exhibits import Context, md_escape
+from briefkit.exhibits.tables import figure_text
+
+
+def data_notes(ctx: Context) -> str:
+    parts = []
+    for dataset in ctx.data.datasets.values():
+        lines = [f"## {md_escape(dataset.title)} {{.unnumbered}}", ""]
+        lines += _series_notes(ctx, dataset) if isinstance(dataset, Series) else _records_notes(ctx, dataset)
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def _series_notes(ctx: Context, series: Series) -> list[str]:
+    lines = [md_escape(series.note), ""] if series.note else []
+    for point in series.points:
+        kind = "" if point.is_gap else f" ({md_escape(ctx.kind(point.kind))})"
+        lines.append(f"**{point.key}: {md_escape(figure_text(ctx, point))}**{kind}")
+        details = []
+        if point.sources:
+            details.append(f"{ctx.words('source')}: {md_escape(ctx.named(point.sources))}.")
+        if point.growth is not None:
+            details.append(md_escape(ctx.words("change_on_previous", change=ctx.fmt.percent(point.growth))))
+        if point.series_change:
+            details.append(md_escape(point.series_change))
+        if point.note:
+            details.append(md_escape(point.note))
+        for alt in point.alternatives:
+            details.append(md_escape(ctx.words("sources_differ_inline", figure=ctx.fmt.figure(alt),
+                                               sources=ctx.named(alt.sources)))
+                           + (f" ({md_escape(alt.note)})." if alt.note else "."))
+        lines += [":   " + " ".join(details), ""]
+    return lines
+
+
+def _records_notes(ctx: Context, records: Records) -> list[str]:
+    declaration = records.declaration
+    dates = [f.name for f in declaration.fields if f.type == "date"]
+    texts = [f.name for f in declaration.fields if f.type == "string" and f.name != declaration.primary_key]
+    title = "title" if declaration.field("title") else (texts[0] if texts else "")
+    has_note = declaration.field("note") is not None and declaration.field("note").type == "string"
+    lines = []
+    for row in records.rows:
+        head = []
+        if dates and row.values.get(dates[0]):
+            end = row.values.get(dates[1]) if len(dates) > 1 else None
+            head.append(ctx.fmt.span(row.values[dates[0]], end))
+        if title and row.values.get(title):
+            head.append(row.values[title])
+        detail = f"{ctx.words('source')}: {md_escape(ctx.named(row.sources))}." if row.sources else ""
+        if has_note and row.values.get("note"):
+            detail += " " + md_escape(row.values["note"])
+        lines += [f"**{md_escape(': '.join(head))}**", ":   " + (detail.strip() or "\u2014"), ""]
+    return lines
