@@ -267,7 +267,7 @@ def format_number(value: float, lang: str | Phrases, max_places: int = 1) -> str
     """A number with the locale's separators, at most ``max_places`` decimals, trailing zeros dropped.
 
     en-GB 1374.5 -> "1,374.5", fr "1 374,5" (narrow no-break space), de "1.374,5", ru "1 374,5" (no-break
-    space), de-CH "1’374.5"; negative numbers take the minus sign U+2212.
+    space), de-CH "1'374.5"; negative numbers take the minus sign U+2212.
     """
     return _number_text(_round(value, max_places), _phrases(lang).locale)
 
