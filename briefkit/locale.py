@@ -45,6 +45,7 @@ __all__ = [
     "format_range",
     "month_name",
     "promote",
+    "shipped_languages",
 ]
 
 MINUS = "\u2212"
@@ -276,7 +277,8 @@ def _percent_affixes(locale: Locale) -> tuple[str, str]:
     """What stands before and after the number in the locale's percent pattern ('', '%') or ('', '\\xa0%')."""
     pattern = parse_pattern(locale.percent_formats[None].pattern)
     symbols = locale.number_symbols
-    sign = (symbols.get("latn", symbols) if "latn" in symbols else symbols).get("percentSign", "%")
+    table = symbols["latn"] if "latn" in symbols else symbols  # keyed by numbering system since Babel 2.14
+    sign = table.get("percentSign", "%")
     return pattern.prefix[0].replace("%", sign), pattern.suffix[0].replace("%", sign)
 
 

@@ -8,6 +8,8 @@ from importlib import resources
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from briefkit import locale as bl
 from briefkit.locale import (
@@ -228,6 +230,14 @@ def test_format_number_places_and_signs() -> None:
     assert format_number(3500, "en-GB") == "3,500"
     with pytest.raises(TypeError):
         format_number(True, "en-GB")
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), st.integers(min_value=0, max_value=3))
+def test_english_numbers_have_the_digits_python_prints(value: float, places: int) -> None:
+    """Rounding as briefkit did before Babel: the float's exact value, half to even, trailing zeros dropped."""
+    expected = f"{value:,.{places}f}"
+    expected = (expected.rstrip("0").rstrip(".") if "." in expected else expected).replace("-", MINUS)
+    assert format_number(value, "en-GB", places) == ("0" if expected in (MINUS + "0", "0") else expected)
 
 
 # --- Amounts ----------------------------------------------------------------------------------------------------
