@@ -1,116 +1,508 @@
-"""TEMPORARY English-only stand-in for the language layer (replaced by the Babel-based module)."""
+"""The language layer: the engine's own words, numbers, amounts, percentages and dates in the report's language.
+
+Words come from one catalogue per language (``briefkit/defaults/locales/<lang>.yaml``), falling back key by key
+to English, with the project's overrides on top. Numbers, percentages, month names and dates come from CLDR
+through Babel, so separators, the place of the percent sign and the order of day and month follow the locale.
+
+Every formatting function takes ``lang``: either a language tag such as ``"en-GB"``, ``"fr"`` or ``"de-CH"``, or
+a :class:`Phrases` object, whose overrides then apply to the words it writes (scale words, qualifiers, "to").
+The catalogue is chosen by the tag's primary subtag (``fr-FR`` -> ``fr.yaml``); Babel's locale keeps the region
+when one is given (``en-GB`` -> ``en_GB``: "2 October 2017", where a bare ``en`` is CLDR's American English).
+"""
 
 from __future__ import annotations
 
-import calendar
-from collections.abc import Mapping
+import datetime as _dt
+import re
+import string
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Protocol
 
-_EN = {
-    "table": "Table", "figure": "Figure", "contents": "Contents", "page_of": "Page {page} of {pages}",
-    "sources": "Sources", "source": "Source", "sources_differ": "Sources differ for {key}",
-    "according_to": "{figure} according to {sources}", "no_figure": "no figure published", "see_note": "(see note)",
-    "kind_reported": "reported", "kind_approximate": "approximate", "kind_estimate": "estimate",
-    "kind_range": "range (estimates)", "kind_projection": "projection", "kind_gap": "no figure published",
-    "qualifier_over": "over", "qualifier_about": "about", "qualifier_under": "under",
-    "change_on_year": "Change on year", "kind_of_figure": "Kind of figure", "year": "Year",
-    "download_data": "Download the data ({file})", "full_references": "Full references are listed under Sources.",
-    "data_notes": "Data notes", "change_on_previous": "Change on the previous year: {change}.",
-    "sources_differ_inline": "Sources differ: {figure} according to {sources}",
-    "legend_reported": "reported", "legend_approximate": "approximate", "legend_estimate": "estimate",
-    "legend_range": "range", "legend_projection": "projection", "legend_alternative": "figure from another source",
-    "legend_gap": "no figure published", "series_break": "series changes here",
-    "chart_notes": "Open markers are estimates or projections; shaded years have no published figure.",
-    "alt_line": "Line chart of {title}, in {unit}.", "alt_bar": "Bar chart of {title}, in {unit}.",
-    "data_behind": "Data behind the exhibits:",
-    "to": "to", "and": "and", "notes": "Notes",
-}
+import yaml
+from babel import Locale, UnknownLocaleError
+from babel.core import parse_locale
+from babel.dates import format_date as _babel_format_date
+from babel.dates import format_skeleton as _babel_format_skeleton
+from babel.numbers import format_decimal, get_minus_sign_symbol, parse_pattern
+
+__all__ = [
+    "EN_DASH",
+    "MINUS",
+    "SCALES",
+    "DateLike",
+    "Phrases",
+    "Unit",
+    "date_span",
+    "format_amount",
+    "format_date",
+    "format_number",
+    "format_percent",
+    "format_range",
+    "month_name",
+    "promote",
+    "shipped_languages",
+]
+
+MINUS = "\u2212"
+EN_DASH = "\u2013"
+SCALES: tuple[str, ...] = ("", "thousand", "million", "billion")
+QUALIFIERS: tuple[str, ...] = ("", "over", "about", "under")
+FALLBACK = "en"
+_NEXT_SCALE = {"thousand": "million", "million": "billion"}
+_LOCALES = ("defaults", "locales")
+
+
+class DateLike(Protocol):
+    """A date known to the year, the month or the day (briefkit's PartialDate fits)."""
+
+    @property
+    def year(self) -> int: ...
+
+    @property
+    def month(self) -> int | None: ...
+
+    @property
+    def day(self) -> int | None: ...
+
+
+# --- Language tags and catalogues -------------------------------------------------------------------------------
+
+
+def _split_tag(language: str) -> tuple[str, str | None, str | None]:
+    """(primary, territory, script) of a tag such as 'en-GB', 'en_GB', 'zh-Hant-TW'; ValueError if malformed."""
+    if not isinstance(language, str) or not language.strip():
+        raise ValueError(f"a language tag is expected, such as 'en-GB' or 'fr'; got {language!r}")
+    tag = language.strip()
+    try:
+        parts = parse_locale(tag, sep="-" if "-" in tag else "_")
+    except ValueError as error:
+        raise ValueError(f"{language!r} is not a language tag such as 'en-GB' or 'fr' ({error})") from None
+    return parts[0], parts[1], parts[2]
+
+
+@lru_cache(maxsize=64)
+def _babel_locale(language: str) -> Locale:
+    """Babel's locale for a tag, with its region and script when CLDR knows them, else the language alone."""
+    primary, territory, script = _split_tag(language)
+    for args in ((primary, territory, script), (primary, territory, None), (primary, None, script)):
+        try:
+            return Locale(*args)
+        except (UnknownLocaleError, ValueError):
+            continue
+    try:
+        return Locale(primary)
+    except (UnknownLocaleError, ValueError):
+        raise ValueError(f"language {language!r} is not one that CLDR knows") from None
+
+
+def _fields(text: str) -> set[str]:
+    """The {fields} a phrase uses."""
+    names = set()
+    for _, name, _, _ in string.Formatter().parse(text):
+        if name is not None:
+            names.add(name.split(".")[0].split("[")[0])
+    return names
+
+
+def _catalogue_path(code: str):
+    return resources.files("briefkit").joinpath(*_LOCALES, f"{code}.yaml")
+
+
+@lru_cache(maxsize=16)
+def _catalogue(code: str) -> Mapping[str, str] | None:
+    """The shipped catalogue of one primary language, or None when briefkit ships none for it."""
+    path = _catalogue_path(code)
+    if not path.is_file():
+        return None
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"the phrase catalogue {code}.yaml is not a mapping of keys to phrases")
+    bad = [str(k) for k, v in data.items() if not isinstance(k, str) or not isinstance(v, str)]
+    if bad:
+        raise ValueError(f"the phrase catalogue {code}.yaml has entries that are not text: {', '.join(bad)}")
+    return MappingProxyType(dict(data))
+
+
+def shipped_languages() -> list[str]:
+    """The primary languages that briefkit ships a catalogue for ('de', 'en', 'fr', 'ru')."""
+    folder = resources.files("briefkit").joinpath(*_LOCALES)
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def _english() -> Mapping[str, str]:
+    english = _catalogue(FALLBACK)
+    if english is None:
+        raise RuntimeError("briefkit's English phrase catalogue is missing from the installation")
+    return english
+
+
+class Phrases:
+    """The engine's own words in one language: ``phrases("page_of", page=3, pages=22)`` -> "Page 3 of 22".
+
+    Built by :meth:`for_language`: the language's catalogue, any key it lacks taken from English, and the
+    project's overrides on top. ``language`` is the tag as given, ``locale`` Babel's locale for it, and
+    ``catalogue`` the primary language whose catalogue was used ("en" when briefkit ships none for the tag).
+    """
+
+    def __init__(self, language: str, entries: Mapping[str, str], catalogue: str):
+        self.language = language
+        self.locale: Locale = _babel_locale(language)
+        self.catalogue = catalogue
+        self._entries: dict[str, str] = dict(entries)
+
+    @classmethod
+    def for_language(cls, language: str, overrides: Mapping[str, str] | None = None) -> Phrases:
+        """The phrases for a tag such as 'fr-FR', with a project's overrides (key -> phrase) on top.
+
+        ValueError for a tag CLDR does not know, and for overrides naming an unknown key, holding something
+        other than text, or using a {field} that the English phrase does not offer (see :meth:`check_overrides`).
+        """
+        _babel_locale(language)
+        primary = _split_tag(language)[0]
+        own = _catalogue(primary)
+        entries = dict(_english())
+        if own is not None:
+            entries.update(own)
+        if overrides:
+            problems = cls.check_overrides(overrides)
+            if problems:
+                raise ValueError("; ".join(problems))
+            entries.update(overrides)
+        return cls(language, entries, primary if own is not None else FALLBACK)
+
+    @staticmethod
+    def known_keys() -> frozenset[str]:
+        """Every key a catalogue or an override may set: the keys of the English catalogue."""
+        return frozenset(_english())
+
+    @staticmethod
+    def check_overrides(overrides: Mapping[str, object]) -> list[str]:
+        """One message per problem in a project's phrase overrides, for the caller to locate; empty if none."""
+        english = _english()
+        problems = []
+        for key, value in overrides.items():
+            if key not in english:
+                problems.append(f"there is no phrase {key!r} to override")
+            elif not isinstance(value, str):
+                problems.append(f"the phrase {key!r} must be text, not {type(value).__name__}")
+            else:
+                try:
+                    extra = _fields(value) - _fields(english[key])
+                except ValueError as error:
+                    problems.append(f"the phrase {key!r} has unbalanced braces ({error})")
+                    continue
+                if extra:
+                    offered = ", ".join("{" + f + "}" for f in sorted(_fields(english[key]))) or "no fields"
+                    used = ", ".join("{" + f + "}" for f in sorted(extra))
+                    problems.append(f"the phrase {key!r} uses {used}, but it offers {offered}")
+        return problems
+
+    def __call__(self, key: str, /, **fields: object) -> str:
+        """The phrase for ``key`` with its {fields} filled in; KeyError naming the key if there is none."""
+        try:
+            text = self._entries[key]
+        except KeyError:
+            raise KeyError(f"no phrase {key!r} in the {self.language} catalogue") from None
+        try:
+            return text.format(**fields)
+        except KeyError as error:
+            raise KeyError(f"the phrase {key!r} needs the field {error.args[0]!r}") from None
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._entries))
+
+    def __repr__(self) -> str:
+        return f"Phrases({self.language!r}, catalogue={self.catalogue!r})"
+
+
+@lru_cache(maxsize=32)
+def _default_phrases(language: str) -> Phrases:
+    return Phrases.for_language(language)
+
+
+def _phrases(lang: str | Phrases) -> Phrases:
+    return lang if isinstance(lang, Phrases) else _default_phrases(lang)
+
+
+def _elide(phrases: Phrases, text: str) -> str:
+    """French elision of 'de' before a vowel or mute h: '1,2 million d’étudiants'."""
+    if phrases.locale.language != "fr":
+        return text
+    return re.sub(r"\bde ([aeiouyhàâæéèêëîïôœùûüAEIOUYHÀÂÆÉÈÊËÎÏÔŒÙÛÜ])", "d\u2019\\1", text)
+
+
+# --- Numbers --------------------------------------------------------------------------------------------------
+
+
+def _round(value: float, places: int) -> Decimal:
+    """The value rounded to at most ``places`` decimals, trailing zeros dropped, never a negative zero.
+
+    The float is taken exactly (Decimal(value)) and rounded half to even, so the digits are those Python's own
+    f"{value:.1f}" gives, as briefkit printed them before this module.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise TypeError(f"a number is expected; got {value!r}")
+    if places < 0:
+        raise ValueError("max_places cannot be negative")
+    number = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    if number == 0:
+        return Decimal(0)
+    number = number.normalize()
+    return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number
+
+
+def _number_text(number: Decimal, locale: Locale) -> str:
+    text = format_decimal(number, locale=locale, decimal_quantization=False)
+    return text.replace(get_minus_sign_symbol(locale), MINUS)
+
+
+def format_number(value: float, lang: str | Phrases, max_places: int = 1) -> str:
+    """A number with the locale's separators, at most ``max_places`` decimals, trailing zeros dropped.
+
+    en-GB 1374.5 -> "1,374.5", fr "1 374,5" (narrow no-break space), de "1.374,5", ru "1 374,5" (no-break
+    space), de-CH "1'374.5"; negative numbers take the minus sign U+2212.
+    """
+    return _number_text(_round(value, max_places), _phrases(lang).locale)
+
+
+def _percent_affixes(locale: Locale) -> tuple[str, str]:
+    """What stands before and after the number in the locale's percent pattern ('', '%') or ('', '\\xa0%')."""
+    pattern = parse_pattern(locale.percent_formats[None].pattern)
+    symbols = locale.number_symbols
+    table = symbols["latn"] if "latn" in symbols else symbols  # keyed by numbering system since Babel 2.14
+    sign = table.get("percentSign", "%")
+    return pattern.prefix[0].replace("%", sign), pattern.suffix[0].replace("%", sign)
+
+
+def format_percent(value: float, lang: str | Phrases, signed: bool = True) -> str:
+    """A value given in per cent (39.6 means 39.6 %), to one decimal, in the locale's percent pattern.
+
+    "+39.6%" and "−52.5%" in English; "+39,6 %" in French, German and Russian (a no-break space, as CLDR has
+    it). ``signed`` puts "+" before positive values, for changes; zero never has a sign.
+    """
+    phrases = _phrases(lang)
+    number = _round(value, 1)
+    prefix, suffix = _percent_affixes(phrases.locale)
+    sign = ""
+    if number > 0 and signed:
+        sign = "+"
+    elif number < 0:
+        sign = MINUS
+    return f"{sign}{prefix}{_number_text(abs(number), phrases.locale)}{suffix}"
+
+
+# --- Amounts --------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Unit:
+    """What a dataset's values measure, and the scale they are held in.
+
+    ``currency`` is an ISO 4217 code ("USD", "EUR", "RUB"); ``name`` a word the project writes in its own
+    language ("tonnes", "students"), used as written (briefkit does not inflect it); ``scale`` the scale the
+    values are held in ("", "thousand", "million", "billion"); ``percent`` marks values in per cent.
+    """
+
     currency: str = ""
     name: str = ""
     scale: str = ""
     percent: bool = False
 
-    def describe(self, lang: str) -> str:
-        return " ".join(x for x in (self.scale, self.currency or self.name) if x)
+    def __post_init__(self) -> None:
+        if self.scale not in SCALES:
+            raise ValueError(f"scale {self.scale!r} is not one of: thousand, million, billion (or none)")
+        if self.currency and not re.fullmatch(r"[A-Z]{3}", self.currency):
+            raise ValueError(f"currency {self.currency!r} is not an ISO 4217 code such as USD, EUR or RUB")
+        if self.currency and self.name:
+            raise ValueError("a unit is either a currency or a named unit, not both")
+        if self.percent and (self.currency or self.name or self.scale):
+            raise ValueError("a unit in per cent has no currency, name or scale")
+
+    def describe(self, lang: str | Phrases, scale: str | None = None) -> str:
+        """The unit as a phrase for axis labels and column headers.
+
+        "million USD", "billion USD" / "milliards USD" / "Mrd. USD" / "млрд USD"; "million tonnes" /
+        "millions de tonnes" / "Mio. Tonnen" / "млн тонн"; "per cent" or "%" for percent units. ``scale`` names
+        the scale the values are shown in, when a chart shows them promoted (see :func:`promote`); by default
+        the scale they are held in.
+        """
+        phrases = _phrases(lang)
+        shown = self.scale if scale is None else scale
+        if shown not in SCALES:
+            raise ValueError(f"scale {shown!r} is not one of: thousand, million, billion (or none)")
+        if self.percent:
+            return phrases("label_percent")
+        word = phrases(f"label_{shown}") if shown else ""
+        if self.currency:
+            if shown:
+                return phrases("label_currency_scaled", scale=word, currency=self.currency)
+            return phrases("label_currency", currency=self.currency)
+        if self.name:
+            return _elide(phrases, phrases("label_unit_scaled", scale=word, name=self.name)) if shown else self.name
+        return word
 
 
-class Phrases:
-    def __init__(self, table: dict[str, str]):
-        self.table = table
+def promote(value: float, scale: str) -> tuple[float, str]:
+    """The value and scale to show: held in millions, 1600 shows as 1.6 billion; thousands become millions alike.
 
-    @classmethod
-    def for_language(cls, language: str, overrides: Mapping[str, str] | None = None) -> Phrases:
-        return cls({**_EN, **(overrides or {})})
-
-    def keys(self):
-        return self.table.keys()
-
-    def __call__(self, key: str, /, **fields) -> str:
-        return self.table[key].format(**fields)
+    A value that would round to 1,000 or more at one decimal moves up, up to billions.
+    """
+    shown, promoted_scale, _ = _promote(value, scale)
+    return shown, promoted_scale
 
 
-def _trim(number: float, places: int) -> str:
-    return f"{number:,.{places}f}".rstrip("0").rstrip(".").replace("-", "\u2212")
+def _promote(value: float, scale: str) -> tuple[float, str, bool]:
+    if scale not in SCALES:
+        raise ValueError(f"scale {scale!r} is not one of: thousand, million, billion (or none)")
+    promoted = False
+    while scale in _NEXT_SCALE and abs(_round(value, 1)) >= 1000:
+        value, scale, promoted = value / 1000, _NEXT_SCALE[scale], True
+    return value, scale, promoted
 
 
-def format_number(value: float, lang: str, max_places: int = 1) -> str:
-    return _trim(value, max_places)
+def _scale_word(phrases: Phrases, scale: str, count: Decimal) -> str:
+    form = "one" if phrases.locale.plural_form(abs(count)) == "one" else "other"
+    return phrases(f"scale_{scale}_{form}")
 
 
-_UP = {"thousand": "million", "million": "billion"}
+def _compose(phrases: Phrases, unit: Unit, number: str, scale: str, count: Decimal) -> str:
+    """The number with its scale word and currency or unit name, in the catalogue's order."""
+    word = _scale_word(phrases, scale, count) if scale else ""
+    if unit.currency:
+        key = "amount_currency_scaled" if scale else "amount_currency"
+        return phrases(key, number=number, scale=word, currency=unit.currency)
+    if not unit.name:
+        return f"{number} {word}" if scale else number
+    if not scale:
+        return phrases("amount_unit", number=number, name=unit.name)
+    key = "amount_unit_thousand" if scale == "thousand" else "amount_unit_scaled"
+    return _elide(phrases, phrases(key, number=number, scale=word, name=unit.name))
 
 
-def _scaled(value: float, unit: Unit) -> tuple[str, str]:
-    if unit.scale in _UP and abs(value) >= 1000:
-        return _trim(value / 1000, 3), _UP[unit.scale]
-    return _trim(value, 1), unit.scale
+def _qualify(phrases: Phrases, qualifier: str, text: str) -> str:
+    if qualifier not in QUALIFIERS:
+        raise ValueError(f"qualifier {qualifier!r} is not one of: over, about, under (or none)")
+    if not qualifier:
+        return text
+    return phrases("qualified", qualifier=phrases(f"qualifier_{qualifier}"), amount=text)
 
 
-def format_amount(value: float, unit: Unit, lang: str, qualifier: str = "") -> str:
+def format_amount(value: float, unit: Unit, lang: str | Phrases, qualifier: str = "") -> str:
+    """A value held in ``unit``, as a reader expects it: "USD 865 million", "over USD 1.6 billion".
+
+    Held in millions, 1,000 or more shows in billions (thousands in millions alike) with up to three
+    decimals; otherwise one decimal. fr "865 millions USD", "1,6 milliard USD"; de "865 Mio. USD";
+    ru "865 млн USD"; named units "1.2 million tonnes", "3,500 students", "1,2 million de tonnes".
+    ``qualifier`` ("over", "about", "under") is translated and put before the amount.
+    """
+    phrases = _phrases(lang)
     if unit.percent:
-        text = format_percent(value, lang, signed=False)
-    else:
-        number, scale = _scaled(value, unit)
-        if unit.currency:
-            text = " ".join(x for x in (unit.currency, number, scale) if x)
-        else:
-            text = " ".join(x for x in (number, scale, unit.name) if x)
-    return f"{_EN['qualifier_' + qualifier]} {text}" if qualifier else text
+        return _qualify(phrases, qualifier, format_percent(value, phrases, signed=False))
+    shown, scale, promoted = _promote(value, unit.scale)
+    number = _round(shown, 3 if promoted else 1)
+    return _qualify(phrases, qualifier, _compose(phrases, unit, _number_text(number, phrases.locale), scale, number))
 
 
-def format_range(low: float, high: float, unit: Unit, lang: str, qualifier: str = "") -> str:
-    (a, sa), (b, sb) = _scaled(low, unit), _scaled(high, unit)
-    if sa == sb and not unit.percent:
-        text = format_amount(high, unit, lang).replace(b, f"{a}\u2013{b}", 1)
-    else:
-        text = f"{format_amount(low, unit, lang)} to {format_amount(high, unit, lang)}"
-    return f"{_EN['qualifier_' + qualifier]} {text}" if qualifier else text
+def format_range(low: float, high: float, unit: Unit, lang: str | Phrases, qualifier: str = "") -> str:
+    """A range of two values: "USD 1.6–1.8 billion" with the unit once when both ends show at one scale,
+    else "USD 900 million to USD 1.2 billion" (the catalogue's "range" phrase; a negative end takes it too).
+    """
+    phrases = _phrases(lang)
+    locale = phrases.locale
+    if unit.percent:
+        if low < 0 or high < 0:
+            ends = format_percent(low, phrases, signed=False), format_percent(high, phrases, signed=False)
+            return _two_ends(phrases, qualifier, *ends)
+        prefix, suffix = _percent_affixes(locale)
+        low_text, high_text = _number_text(_round(low, 1), locale), _number_text(_round(high, 1), locale)
+        return _qualify(phrases, qualifier, f"{prefix}{low_text}{EN_DASH}{high_text}{suffix}")
+    low_shown, low_scale, promoted = _promote(low, unit.scale)
+    high_shown, high_scale, _ = _promote(high, unit.scale)
+    if low_scale == high_scale and low >= 0 and high >= 0:
+        places = 3 if promoted else 1
+        low_number, high_number = _round(low_shown, places), _round(high_shown, places)
+        number = f"{_number_text(low_number, locale)}{EN_DASH}{_number_text(high_number, locale)}"
+        text = _compose(phrases, unit, number, high_scale, high_number)
+        return _qualify(phrases, qualifier, text)
+    return _two_ends(phrases, qualifier, format_amount(low, unit, phrases), format_amount(high, unit, phrases))
 
 
-def format_percent(value: float, lang: str, signed: bool = True) -> str:
-    sign = "+" if signed and value > 0 else ""
-    return f"{sign}{_trim(value, 1)}%"
+def _two_ends(phrases: Phrases, qualifier: str, low: str, high: str) -> str:
+    """'USD 900 million to USD 1.2 billion'; with a qualifier, the catalogue's 'range_qualified' phrase."""
+    if qualifier not in QUALIFIERS:
+        raise ValueError(f"qualifier {qualifier!r} is not one of: over, about, under (or none)")
+    if not qualifier:
+        return phrases("range", low=low, high=high)
+    return phrases("range_qualified", qualifier=phrases(f"qualifier_{qualifier}"), low=low, high=high)
 
 
-def month_name(month: int, lang: str) -> str:
-    return calendar.month_name[month]
+# --- Dates ----------------------------------------------------------------------------------------------------
 
 
-def format_date(date, lang: str) -> str:
+def _check_date(date: DateLike) -> None:
+    if date.day is not None and date.month is None:
+        raise ValueError(f"a date with a day needs a month: {date!r}")
+    if date.month is not None and not 1 <= date.month <= 12:
+        raise ValueError(f"month {date.month} does not exist")
+
+
+def format_date(date: DateLike, lang: str | Phrases) -> str:
+    """A date as precisely as it is known, in the locale's long form.
+
+    en-GB "2 October 2017", "October 2017", "2017"; fr "2 octobre 2017"; de "2. Oktober 2017";
+    ru "2 октября 2017 г.", "октябрь 2017 г." (CLDR puts a narrow no-break space before "г.").
+    """
+    locale = _phrases(lang).locale
+    _check_date(date)
     if date.day:
-        return f"{date.day} {month_name(date.month, lang)} {date.year}"
+        return _babel_format_skeleton("yMMMMd", _dt.date(date.year, date.month, date.day), locale=locale)
     if date.month:
-        return f"{month_name(date.month, lang)} {date.year}"
-    return str(date.year)
+        return _babel_format_skeleton("yMMMM", _dt.date(date.year, date.month, 1), locale=locale)
+    return _babel_format_skeleton("y", _dt.date(date.year, 1, 1), locale=locale)
 
 
-def date_span(start, end, lang: str) -> str:
-    if end is None or end == start:
-        return format_date(start, lang)
-    if start.year == end.year and start.month == end.month and start.day and end.day:
-        return f"{start.day}\u2013{format_date(end, lang)}"
-    return f"{format_date(start, lang)} \u2013 {format_date(end, lang)}"
+_DAY_FIELD = re.compile(r"'(?:[^']|'')*'|(d+\.?)")
+
+
+def _day_range(start: DateLike, end: DateLike, locale: Locale) -> str | None:
+    """'12–13 December 2025' from the locale's own day-month-year pattern, or None if it has no day field."""
+    pattern = locale.datetime_skeletons["yMMMMd"]
+    pattern = getattr(pattern, "pattern", pattern)
+    for match in _DAY_FIELD.finditer(pattern):
+        if match.group(1):
+            first = _babel_format_date(_dt.date(start.year, start.month, start.day), match.group(1), locale=locale)
+            literal = "'" + (first + EN_DASH).replace("'", "''") + "'"
+            ranged = pattern[: match.start()] + literal + pattern[match.start():]
+            return _babel_format_date(_dt.date(end.year, end.month, end.day), ranged, locale=locale)
+    return None
+
+
+def date_span(start: DateLike, end: DateLike | None, lang: str | Phrases) -> str:
+    """A date, or a span: "12–13 December 2025" for days of one month ("12.–13. Dezember 2025"), otherwise
+    the catalogue's "date_span" phrase, "30 November 2025 – 2 December 2025".
+    """
+    phrases = _phrases(lang)
+    if end is None or (start.year, start.month, start.day) == (end.year, end.month, end.day):
+        return format_date(start, phrases)
+    _check_date(start)
+    _check_date(end)
+    if start.year == end.year and start.month and start.month == end.month and start.day and end.day:
+        text = _day_range(start, end, phrases.locale)
+        if text is not None:
+            return text
+    return phrases("date_span", start=format_date(start, phrases), end=format_date(end, phrases))
+
+
+def month_name(month: int, lang: str | Phrases) -> str:
+    """The month's full name as it stands alone (a column header): "October", "octobre", "Oktober", "октябрь"."""
+    if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
+        raise ValueError(f"month {month!r} does not exist")
+    return _phrases(lang).locale.months["stand-alone"]["wide"][month]
