@@ -237,19 +237,25 @@ def _theme(r: Reader, root: Path, problems: list[Problem]) -> Theme:
 
 
 def _phrases(r: Reader | None, problems: list[Problem]) -> tuple[tuple[str, str], ...]:
-    """The project's own wording of some of the engine's phrases (checked against the catalogue when used)."""
+    """The project's own wording of some of the engine's phrases."""
     if r is None or not r.ok:
         return ()
     from briefkit.locale import Phrases
 
-    known = Phrases.for_language("en").keys()
+    known = Phrases.known_keys()
     out = []
     for key in r.node.keys():
         if key not in known:
-            problems.append(r.node.key_mark(key).problem(
-                f"unknown phrase '{key}'; phrases: {', '.join(sorted(known))}"))
+            from difflib import get_close_matches
+
+            close = get_close_matches(key, sorted(known), n=3)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            problems.append(r.node.key_mark(key).problem(f"unknown phrase '{key}'{hint}"))
             continue
         value = r.text(key)
-        if value is not None:
-            out.append((key, value))
+        if value is None:
+            continue
+        for message in Phrases.check_overrides({key: value}):
+            problems.append(r.mark(key).problem(message))
+        out.append((key, value))
     return tuple(out)

@@ -14,10 +14,11 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mini"
 
 
 def copy_project(source: Path, target: Path) -> Path:
-    """A private copy of a project (report, data) with the repository's templates."""
+    """A private copy of a project (report, data, and its own templates if it has any)."""
     shutil.copytree(source / "report", target / "report")
     shutil.copytree(source / "data", target / "data")
-    shutil.copytree(REPO / "templates", target / "templates")
+    if (source / "templates").is_dir():
+        shutil.copytree(source / "templates", target / "templates")
     return target
 
 

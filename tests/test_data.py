@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from briefkit.data import load_data
+from briefkit.datasets import load_data
 from briefkit.errors import InputError
 
 
@@ -18,19 +18,19 @@ def messages(data_dir: Path) -> list[str]:
 
 def test_real_data_loads_into_records():
     data = load_data(Path(__file__).resolve().parent.parent / "data")
-    assert len(data.agreements) >= 18
-    dates = [a.date.sort_key() for a in data.agreements]
+    agreements, trade = data.datasets["agreements"], data.datasets["trade"]
+    assert len(agreements) >= 18
+    dates = [a.date.sort_key() for a in agreements]
     assert dates == sorted(dates)
-    assert data.trade.point(2018).is_gap and data.trade.point(2023).is_gap
-    assert data.trade.point(2024).kind == "range"
-    assert data.trade.point(2022).alternatives, "2022's conflicting figure must be recorded"
-    years = [p.year for p in data.trade.points_for_chart()]
-    assert years[0] == 2017 and years[-1] == 2025
+    assert trade.point(2018).is_gap and trade.point(2023).is_gap
+    assert trade.point(2024).kind == "range"
+    assert trade.point(2022).alternatives, "2022's conflicting figure must be recorded"
+    assert trade.unit.currency == "USD" and trade.unit.scale == "million"
 
 
 def test_partial_dates_are_kept_as_partial(mini):
     data = load_data(mini / "data")
-    programme = next(a for a in data.agreements if a.id == "programme-2017")
+    programme = data.datasets["agreements"].record("programme-2017")
     assert programme.date.iso == "2017-02"
     assert programme.date.long == "February 2017"
 
@@ -59,7 +59,7 @@ def test_every_mistake_in_every_file_at_once(mini):
     trade = mini / "data" / "trade.yaml"
     trade.write_text(trade.read_text().replace("value: 865", "value: lots"))
     assert messages(mini / "data") == [
-        "data/agreements.yaml:10:9: duplicate agreement id 'treaty-2002' (first used on line 2)",
+        "data/agreements.yaml:10:9: duplicate id 'treaty-2002' (first used on line 2)",
         "data/agreements.yaml:17:13: unknown source 'nowhere'; it is not in data/sources.yaml",
         "data/trade.yaml:20:12: 'value' must be a number; got 'lots'",
     ]
@@ -99,7 +99,7 @@ def test_non_utf8_file(mini):
 RULES = [
     ("trade.yaml", "kind: reported\n    value: 695", "kind: reported\n    value: 695\n    colour: red",
      "data/trade.yaml:8:5: unknown key 'colour'; expected one of alternatives, growth, high, kind, low, note, "
-     "qualifier, source, value, year"),
+     "period, qualifier, series_change, source, value, year"),
     ("trade.yaml", "  - year: 2019\n", "  - year: twenty\n",
      "data/trade.yaml:5:11: 'year' must be a whole number; got 'twenty'"),
     ("trade.yaml", "value: 695\n", "value: [695]\n", "data/trade.yaml:7:12: 'value' must be a number; got '[695]'"),
@@ -114,7 +114,20 @@ RULES = [
      "data/trade.yaml:8:16: 'qualifier' must be one of over, about, under; got 'roughly'"),
     ("trade.yaml", "  - year: 2021\n", "  - year: 2020\n",
      "data/trade.yaml:18:5: duplicate year '2020' (first used on line 9)"),
-    ("trade.yaml", "unit: million USD", "unit: USD", "data/trade.yaml:1:7: 'unit' must be 'million USD'; got 'USD'"),
+    ("datapackage.yaml", "unit: {currency: USD", "unit: {currency: usd",
+     "data/datapackage.yaml:9:22: 'currency' must be an ISO 4217 code of three capital letters, such as USD or EUR; "
+     "got 'usd'"),
+    ("datapackage.yaml", "    path: agreements.yaml", "    path: deals.yaml",
+     "data/datapackage.yaml:12:11: the data file 'data/deals.yaml' does not exist"),
+    ("datapackage.yaml", "    kind: records", "    kind: table",
+     "data/datapackage.yaml:13:11: 'kind' must be one of records, series; got 'table'"),
+    ("datapackage.yaml", "type: sources, title: Source", "type: source, title: Source",
+     "data/datapackage.yaml:35:32: 'type' must be one of string, number, integer, boolean, date, year, sources; "
+     "got 'source'"),
+    ("datapackage.yaml", "primaryKey: id", "primaryKey: ident",
+     "data/datapackage.yaml:17:19: 'primaryKey' must be one of the fields (id, date, end, title, kind, subject, scope, status, source, note); got 'ident'"),
+    ("trade.yaml", "    value: 695\n", "    value: '695'\n",
+     "data/trade.yaml:7:12: 'value' must be a number; got '695'"),
     ("trade.yaml", "period: [2019, 2022]", "period: [2022, 2019]",
      "data/trade.yaml:3:9: 'period' must be two years, first and last, such as [2017, 2025]; got [2022, 2019]"),
     ("trade.yaml", "      - value: 1374\n        source: news", "      - source: news",
@@ -137,7 +150,7 @@ RULES = [
      "data/agreements.yaml:11:11: 'date' is not a valid date (expected a date as YYYY, YYYY-MM or YYYY-MM-DD);"
      " got 'February 2017'"),
     ("agreements.yaml", "  - id: treaty-2002", "  - id: Treaty 2002",
-     "data/agreements.yaml:2:9: 'id' must use lower-case letters, digits and hyphens; got 'Treaty 2002'"),
+     "data/agreements.yaml:2:9: 'id' must match the pattern [a-z0-9][a-z0-9-]*; got 'Treaty 2002'"),
     ("agreements.yaml", "    title: Treaty of Friendship and Cooperation\n", "",
      "data/agreements.yaml:2:5: 'title' is required"),
     ("agreements.yaml", "    subject: general relations", "    subject: [general, relations]",

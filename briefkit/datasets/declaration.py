@@ -42,6 +42,7 @@ class Field:
     pattern: str = ""
     unique: bool = False
     unit: Unit | None = None
+    not_before: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,10 @@ def _resource(r: Reader, problems: list[Problem], data_dir: Path) -> Declaration
     fields = [_field(Reader(n, problems, "a field"), problems) for n in schema.items("fields")]
     fields = [f for f in fields if f is not None]
     names = [f.name for f in fields]
+    for f in fields:
+        if f.not_before and f.not_before not in names:
+            problems.append(schema.mark("fields").problem(
+                f"'notBefore' of '{f.name}' must name another field ({', '.join(names)}); got '{f.not_before}'"))
     for index, f in enumerate(fields):
         if f.name in names[:index]:
             problems.append(schema.mark("fields").problem(f"the field '{f.name}' is declared twice"))
@@ -201,7 +206,8 @@ def _field(r: Reader, problems: list[Problem]) -> Field | None:
     constraints = r.child("constraints")
     options: dict = {}
     if constraints is not None:
-        constraints.reject_unknown({"required", "enum", "minimum", "maximum", "pattern", "unique"})
+        constraints.reject_unknown({"required", "enum", "minimum", "maximum", "pattern", "unique", "notBefore"})
+        options["not_before"] = constraints.text("notBefore", required=False) or ""
         options["required"] = constraints.boolean("required", False)
         options["unique"] = constraints.boolean("unique", False)
         options["enum"] = constraints.text_list("enum", required=False)

@@ -108,9 +108,15 @@ def read_records(declaration: Declaration, root: Node, problems: list[Problem],
             values[field.name] = value
             if field.name in keys:
                 keys[field.name].append((None if value is None else str(value), r.mark(field.name)))
+        for field in declaration.fields:
+            earlier = values.get(field.not_before) if field.not_before else None
+            later = values.get(field.name)
+            if earlier is not None and later is not None and _sort_key(later) < _sort_key(earlier):
+                problems.append(r.mark(field.name).problem(
+                    f"'{field.name}' ({later}) is before '{field.not_before}' ({earlier})"))
         rows.append(Record(declaration.name, values, tuple(dict.fromkeys(sources)), node.mark.line))
     for name, entries in keys.items():
-        check_unique(entries, f"value of '{name}' in {declaration.name}", problems)
+        check_unique(entries, name, problems)
     if declaration.sort:
         rows.sort(key=lambda row: _sort_key(row.values.get(declaration.sort.lstrip("-"))),
                   reverse=declaration.sort.startswith("-"))

@@ -195,7 +195,7 @@ def _point(r: Reader, key_name: str, key_type: str, unit: Unit, problems: list[P
     kind = r.text("kind", choices=POINT_KINDS)
     value = r.number("value")
     low, high = r.number("low"), r.number("high")
-    where = f"for {key}" if key is not None else "here"
+    where = f"in {key}" if key is not None else "here"
     if kind == "range":
         if low is None or high is None:
             problems.append(r.node.mark.problem(f"a range needs 'low' and 'high' {where}"))

@@ -57,9 +57,9 @@ def chart_spec(ctx: Context, name: str, style: str, series: list[Series], points
                title: str, colours: tuple[str, ...], font: str) -> ChartSpec:
     values = [v for ps in points for p in ps for v in (p.top, *(a.value for a in p.alternatives)) if v is not None]
     divisor, shown_unit = axis_scale(series[0].unit, values)
-    axis = shown_unit.describe(ctx.fmt.language)
+    axis = shown_unit.describe(ctx.fmt.lang)
     legend = tuple((key, ctx.words(f"legend_{key}")) for key in LEGEND_KEYS) + (
-        ("series_change", ctx.words("series_break")),)
+        ("series_change", ctx.words("series_break")), ("gap_label", ctx.words("chart_gap_label")))
     return ChartSpec(name, style, title, axis, tuple(ChartSeries(s.title, ps) for s, ps in zip(series, points,
                                                                                                 strict=True)),
                      series[0].by_year, divisor, legend, colours, font, ctx.fmt.language)
@@ -72,17 +72,33 @@ def describe_chart(ctx: Context, spec: ChartSpec, series: list[Series]) -> str:
         items = []
         for point in chart_series.points:
             if point.is_gap:
-                items.append(f"{point.key}: {ctx.words('no_figure')}")
+                items.append(ctx.words("alt_gap", key=point.key))
                 continue
-            text = f"{point.key}: {ctx.fmt.figure(point)} ({ctx.kind(point.kind)})"
+            text = ctx.words("alt_point", key=point.key, figure=ctx.fmt.figure(point), kind=ctx.kind(point.kind))
             if point.alternatives:
-                text += "; " + "; ".join(ctx.words("according_to", figure=ctx.fmt.figure(a),
-                                                   sources=ctx.named(a.sources)) for a in point.alternatives)
+                text += "; " + ctx.words("alt_other_source", figures=", ".join(
+                    ctx.fmt.figure(a) for a in point.alternatives))
             items.append(text)
         prefix = f"{dataset.title}: " if len(spec.series) > 1 else ""
         parts.append(prefix + "; ".join(items) + ".")
-    kind = ctx.words("alt_bar" if spec.style == "bar" else "alt_line", title=spec.title, unit=spec.axis)
-    return f"{kind} " + " ".join(parts)
+    keys = _keys(spec)
+    if spec.style == "bar":
+        kind = ctx.words("alt_bar_chart", title=spec.title)
+    else:
+        kind = ctx.words("alt_line_chart", title=spec.title, period=f"{keys[0]}\u2013{keys[-1]}" if keys else "")
+    return f"{kind} ({spec.axis}). " + " ".join(parts) + _trend(ctx, spec)
+
+
+def _trend(ctx: Context, spec: ChartSpec) -> str:
+    if len(spec.series) != 1:
+        return ""
+    known = [p for p in spec.series[0].points if p.value is not None]
+    if len(known) < 2:
+        return ""
+    first, last = known[0], known[-1]
+    key = "alt_rises" if last.value > first.value else "alt_falls"
+    return " " + ctx.words(key, series=spec.series[0].title.lower(), first=ctx.fmt.figure(first), start=first.key,
+                           last=ctx.fmt.figure(last), end=last.key)
 
 
 def draw_chart(spec: ChartSpec, out_dir: Path, fonts_dir: Path) -> dict[str, Path]:
@@ -160,7 +176,7 @@ def _label(spec: ChartSpec, point: Point) -> str:
 
 def _gap(ax, x: float, words: dict[str, str], used: set[str]) -> None:
     ax.axvspan(x - 0.45, x + 0.45, color=SHADE, zorder=0)
-    ax.text(x, 0.02, words["gap"].replace(" ", "\n", 1), transform=ax.get_xaxis_transform(), ha="center",
+    ax.text(x, 0.02, words["gap_label"], transform=ax.get_xaxis_transform(), ha="center",
             va="bottom", fontsize=6.5, color="#5b6470")
     used.add("gap")
 
@@ -198,15 +214,15 @@ def _line(ax, spec: ChartSpec, chart_series: ChartSeries, position: dict, colour
         ax.plot(x, y, marker=MARKERS[point.kind], markersize=6 if point.kind != "approximate" else 5.5,
                 color=marker_colour, markerfacecolor=marker_colour if filled else "white", zorder=3)
         used.add(point.kind)
-        _annotate(ax, x, y, _label(spec, point), above=_label_above(drawn, point))
+        _annotate(ax, x, y, _label(spec, point), above=_label_above(drawn, point, position))
         _alternatives(ax, spec, point, x, used)
         previous = point
 
 
-def _label_above(drawn: list[Point], point: Point) -> bool:
-    """A label goes on the side away from its neighbours, so the line never runs through it."""
-    index = drawn.index(point)
-    neighbours = [p.value for p in drawn[max(0, index - 1):index + 2] if p is not point]
+def _label_above(drawn: list[Point], point: Point, position: dict) -> bool:
+    """A label goes on the side away from its drawn neighbours, so that the line never runs through it."""
+    here = position[point.key]
+    neighbours = [p.value for p in drawn if abs(position[p.key] - here) == 1]
     return not neighbours or sum(neighbours) / len(neighbours) <= point.value
 
 
