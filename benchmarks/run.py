@@ -46,12 +46,11 @@ work = Path(sys.argv[1])
 spec = json.loads((work / "spec.json").read_text())
 import matplotlib
 matplotlib.use("Agg")
-from briefkit.charts import draw_trade_chart
-from briefkit.data import load_data
-data = load_data(Path(spec["data_dir"]))
-for first, last in spec["charts"]:
-    draw_trade_chart(data.trade.between(first, last), work / "charts", Path(spec["fonts"]),
-                     f"trade-chart-{first}-{last}")
+import pickle
+from briefkit.exhibits.charts import draw_chart
+fonts = sorted(Path(spec["fonts"]).glob("*.ttf"))
+for chart in pickle.loads((work / "charts.pickle").read_bytes()):
+    draw_chart(chart, work / "charts", fonts)
 import pypandoc
 common = ["--citeproc", "--bibliography=" + str(work / "sources.json"), "--csl=" + spec["csl"],
           "--metadata-file=" + str(work / "metadata.json"), "--number-sections"]
@@ -83,7 +82,8 @@ def measure(command: list[str], runs: int, before=None) -> dict:
 
 def copy_project(target: Path) -> Path:
     for name in ("report", "data", "templates"):
-        shutil.copytree(REPO / name, target / name)
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, target / name)
     return target
 
 
@@ -103,10 +103,10 @@ def scale_project(root: Path, factor: int) -> None:
             source = re.sub(r"^(#+ .*?)(\s*\{|$)", rf"\1 ({copy})\2", source, flags=re.M)
             for label in ("tbl:agreements", "tbl:trade", "fig:trade"):
                 source = source.replace(f"ref('{label}')", f"ref('{label}-{copy}')")
-            source = source.replace("agreements_table()", f"agreements_table(label='tbl:agreements-{copy}')")
-            source = source.replace("trade_table()", f"trade_table(label='tbl:trade-{copy}')")
+            source = source.replace("{{ table('agreements',", f"{{{{ table('agreements', label='tbl:agreements-{copy}',")
+            source = source.replace("{{ table('trade',", f"{{{{ table('trade', label='tbl:trade-{copy}',")
             source = source.replace(
-                "trade_chart()", f"trade_chart(first={first}, last={last}, label='fig:trade-{copy}')")
+                "{{ chart('trade',", f"{{{{ chart('trade', first={first}, last={last}, label='fig:trade-{copy}',")
             new = f"{copy:02d}x-{name}"
             (root / "report" / "sections" / new).write_text(source, encoding="utf-8")
             extra.append(new)
@@ -122,28 +122,31 @@ def prepare_baseline(root: Path, work: Path) -> None:
     sys.path.insert(0, str(REPO))
     from briefkit import pandoc
     from briefkit.citations import csl_json
-    from briefkit.data import load_data
+    import pickle
+
+    from briefkit.datasets import load_data
     from briefkit.outputs.html import print_page
-    from briefkit.pipeline import assemble_markdown, exhibit_sources
+    from briefkit.pipeline import assemble_markdown
     from briefkit.project import load_project
+    from briefkit.templates import materialize, template_files
 
     project = load_project(root)
     data = load_data(project.data_dir)
-    periods: set = set()
+    periods: dict = {}
+    templates = materialize(template_files(project.templates_dir), work / "templates")
     work.mkdir(parents=True, exist_ok=True)
     (work / "svg.md").write_text(assemble_markdown(project, data, "svg", periods))
     (work / "png.md").write_text(assemble_markdown(project, data, "png", periods))
     (work / "sources.json").write_text(csl_json(data.sources))
-    (work / "metadata.json").write_text(json.dumps(pandoc.metadata(project, exhibit_sources(data))))
-    inputs = pandoc.PandocInputs(work / "sources.json", project.templates_dir / "briefkit-note.csl", work,
-                                 project.templates_dir)
+    (work / "metadata.json").write_text(json.dumps(pandoc.metadata(project, sorted(data.source_ids()))))
+    inputs = pandoc.PandocInputs(work / "sources.json", templates / "briefkit-note.csl", work, templates)
     toc, body = pandoc.html_body((work / "svg.md").read_text(), inputs, work / "metadata.json", "inline")
-    (work / "print.html").write_text(print_page(project, toc, body, project.templates_dir))
+    (work / "print.html").write_text(print_page(project, toc, body, templates))
     (work / "charts").mkdir(exist_ok=True)
+    (work / "charts.pickle").write_bytes(pickle.dumps(list(periods.values())))
     (work / "spec.json").write_text(json.dumps({
-        "data_dir": str(project.data_dir), "fonts": str(project.templates_dir / "fonts"),
-        "charts": sorted(periods), "csl": str(project.templates_dir / "briefkit-note.csl"),
-        "css": str(project.templates_dir / "print.css"),
+        "fonts": str(templates / "fonts"), "csl": str(templates / "briefkit-note.csl"),
+        "css": str(templates / "print.css"),
     }))
 
 
@@ -188,7 +191,10 @@ def main() -> None:
         rows.append(("One section edited (HTML, PDF, DOCX; chart from cache)", edited, baseline))
 
         css = root / "templates" / "print.css"
-        css_text = css.read_text(encoding="utf-8")
+        css.parent.mkdir(exist_ok=True)
+        from briefkit.templates import DEFAULT_TEMPLATES
+
+        css_text = (DEFAULT_TEMPLATES / "print.css").read_text(encoding="utf-8")
 
         def edit_css() -> None:
             css.write_text(css_text + f"\n/* edit {next(counter)} */\n", encoding="utf-8")

@@ -82,7 +82,7 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
             missing = tuple(fmt for fmt in plan.formats if cached[fmt] is None)
             rebuilt: list[str] = []
             if missing:
-                if ensure_charts(plan, cache, work, workspace.templates / "fonts"):
+                if ensure_charts(plan, cache, work):
                     rebuilt.append("chart")
                 made = make_formats(plan, workspace, missing, parallel)
                 for fmt, path in made.items():
@@ -182,21 +182,37 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
     bibliography = csl_json(data.sources)
     meta = json.dumps(pandoc.metadata(project, sorted(data.source_ids())), ensure_ascii=False, sort_keys=True)
     code, versions = code_fingerprint(), engine_versions()
-    fonts = [path for name, path in sorted(templates.items()) if name.startswith("fonts/")]
-    charts = {name: (spec, fingerprint("chart", code, versions, repr(spec), *fonts)) for name, spec in sorted(specs.items())}
+    chart_fonts = _chart_fonts(templates, project.theme.heading_font)
+    charts = {name: (spec, fingerprint("chart", code, versions, repr(spec), *chart_fonts))
+              for name, spec in sorted(specs.items())}
     chart = fingerprint(*(key for _, key in charts.values()))
     theme = repr(project.theme) + (fingerprint(project.theme.logo) if project.theme.logo else "")
     common = (code, versions, chart, bibliography, meta, repr(project.__dict__ | {"root": ""}), theme,
-              *[f"{name}={fingerprint(path)}" for name, path in sorted(templates.items())],
-              os.environ.get("SOURCE_DATE_EPOCH", ""))
+              *_read_by(templates, "briefkit-note.csl", "filters/"), os.environ.get("SOURCE_DATE_EPOCH", ""))
     keys = {}
     if "html" in formats:
-        keys["html"] = fingerprint("html", *common, markdown["svg"], *csv_files(data).values())
+        keys["html"] = fingerprint("html", *common, markdown["svg"], *csv_files(data).values(),
+                                   *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "screen.css"))
     if "pdf" in formats:
-        keys["pdf"] = fingerprint("pdf", *common, markdown["svg"], _attachments(project, data))
+        keys["pdf"] = fingerprint("pdf", *common, markdown["svg"], _attachments(project, data),
+                                  *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "print.css", "fonts/"))
     if "docx" in formats:
-        keys["docx"] = fingerprint("docx", *common, markdown["png"])
+        # The DOCX column widths are measured with the heading font.
+        keys["docx"] = fingerprint("docx", *common, markdown["png"], *chart_fonts)
     return Plan(project, data, formats, markdown, charts, templates, keys, bibliography, meta)
+
+
+def _read_by(templates: dict[str, Path], *names: str) -> list[str]:
+    """The key of the template files a product reads: those named, and every file under a name ending in '/'."""
+    return [f"{name}={fingerprint(path)}" for name, path in sorted(templates.items())
+            if any(name == n or (n.endswith("/") and name.startswith(n)) for n in names)]
+
+
+def _chart_fonts(templates: dict[str, Path], family: str) -> list[Path]:
+    """The font files of a family (Lato-Bold.ttf for 'Lato'): what a chart and the DOCX widths are measured with."""
+    stem = family.replace(" ", "")
+    fonts = [path for name, path in sorted(templates.items()) if name.startswith("fonts/")]
+    return [p for p in fonts if p.name.startswith(stem)] or fonts
 
 
 def _attachments(project: Project, data: Data) -> list[Path]:
@@ -240,7 +256,7 @@ def prepare_workspace(plan: Plan, work: Path) -> Workspace:
     return workspace
 
 
-def ensure_charts(plan: Plan, cache: Cache, work: Path, fonts: Path) -> bool:
+def ensure_charts(plan: Plan, cache: Cache, work: Path) -> bool:
     """Put the chart files in the work folder, drawing only those whose inputs changed; True if any was drawn."""
     folder = work / "charts"
     folder.mkdir(exist_ok=True)
@@ -250,7 +266,7 @@ def ensure_charts(plan: Plan, cache: Cache, work: Path, fonts: Path) -> bool:
         entry = cache.lookup("chart", key)
         if entry is None:
             PROGRESS.info("drawing the chart %s", name)
-            draw_chart(spec, folder, fonts)
+            draw_chart(spec, folder, [p for n, p in sorted(plan.templates.items()) if n.startswith("fonts/")])
             cache.store("chart", key, {f: folder / f for f in files})
             drawn = True
         else:
@@ -259,7 +275,7 @@ def ensure_charts(plan: Plan, cache: Cache, work: Path, fonts: Path) -> bool:
     return drawn
 
 
-def draw_chart(spec, folder: Path, fonts: Path) -> dict[str, Path]:
+def draw_chart(spec, folder: Path, fonts: list[Path]) -> dict[str, Path]:
     from briefkit.exhibits.charts import draw_chart as draw
 
     return draw(spec, folder, fonts)

@@ -164,7 +164,22 @@ def _describe(exc: Exception) -> str:
         return f"not allowed in a template: {exc}"
     if isinstance(exc, LookupError):
         return str(exc.args[0]) if exc.args else "not found"
+    if isinstance(exc, TypeError):
+        return _call_mistake(str(exc))
     return f"{type(exc).__name__}: {exc}"
+
+
+_CALL = re.compile(r"^(?:\w+\.<locals>\.)?(\w+)\(\) (.*)$")
+
+
+def _call_mistake(message: str) -> str:
+    """A helper called with the wrong arguments, said without Python's internals."""
+    match = _CALL.match(message)
+    if not match:
+        return f"wrong value in an expression: {message}"
+    name, what = match.groups()
+    what = what.replace("positional argument", "argument").replace("keyword argument", "option")
+    return f"{name}(): {what}; see docs/authoring.md for what {name}() takes"
 
 
 def _template_line(exc: BaseException, path: Path) -> int | None:
@@ -282,7 +297,13 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
             if not isinstance(found, Series):
                 raise UnknownName(f"figure('{dataset}') takes the unit of a series; '{dataset}' is records")
             unit = found.unit
-        return fmt.figure(value, unit)
+        return fmt.figure(_defined(value), unit)
+
+    def percent_filter(value, signed: bool = True) -> str:
+        return fmt.percent(_defined(value), signed)
+
+    def date_filter(value) -> str:
+        return fmt.date(_defined(value))
 
     return {
         "data": data.datasets,
@@ -295,9 +316,16 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
         "data_notes": lambda: data_notes(ctx),
         "bibliography": lambda: "::: {#refs}\n:::",
         "figure": figure_filter,
-        "percent": fmt.percent,
-        "longdate": fmt.date,
+        "percent": percent_filter,
+        "longdate": date_filter,
     }
+
+
+def _defined(value):
+    """An undefined name given to a filter is the author's mistake, reported as such (not as a wrong type)."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return value
 
 
 def chart_figure(image: str, caption: Caption, alt: str, source: str, words, files: list[str]) -> str:

@@ -20,17 +20,26 @@ def append(path: Path, text: str) -> None:
         handle.write(text)
 
 
+def override(root: Path, name: str, extra: str) -> None:
+    """The project's own copy of a default template, changed: it overrides the engine's file."""
+    from briefkit.templates import DEFAULT_TEMPLATES
+
+    target = root / "templates" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes((DEFAULT_TEMPLATES / name).read_bytes() + extra.encode("utf-8"))
+
+
 CHANGES = [
     ("a section", lambda r: edit(r / "report/sections/02-trade.md", "shows the series", "plots the series"),
      {"html", "pdf", "docx"}),
     ("trade data", lambda r: edit(r / "data/trade.yaml", "value: 865", "value: 866"),
      {"chart", "html", "pdf", "docx"}),
-    ("agreements data", lambda r: edit(r / "data/agreements.yaml", "general relations", "general ties"),
+    ("agreements data", lambda r: edit(r / "data/agreements.yaml", "Treaty of Friendship", "Treaty of Amity"),
      {"html", "pdf", "docx"}),
-    ("the HTML shell", lambda r: append(r / "templates/briefing.html.j2", "\n"), {"html", "pdf"}),
-    ("the print CSS", lambda r: append(r / "templates/print.css", "\np { color: #111; }\n"), {"pdf"}),
-    ("the screen CSS", lambda r: append(r / "templates/screen.css", "\np { color: #111; }\n"), {"html"}),
-    ("a body font", lambda r: append(r / "templates/fonts/CharisSIL-Regular.ttf", "\0"), {"pdf"}),
+    ("the HTML shell", lambda r: override(r, "briefing.html.j2", "\n"), {"html", "pdf"}),
+    ("the print CSS", lambda r: override(r, "print.css", "\np { color: #111; }\n"), {"pdf"}),
+    ("the screen CSS", lambda r: override(r, "screen.css", "\np { color: #111; }\n"), {"html"}),
+    ("a body font", lambda r: override(r, "fonts/CharisSIL-Regular.ttf", "\0"), {"pdf"}),
     ("report.yaml", lambda r: edit(r / "report/report.yaml", "edition: January 2025", "edition: February 2025"),
      {"html", "pdf", "docx"}),
 ]

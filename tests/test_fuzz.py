@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefkit.data import load_data
+from briefkit.datasets import load_data
 from briefkit.errors import EngineError, InputError
 from briefkit.images import check_images, find_images, inline_images
 from briefkit.project import load_project
@@ -96,12 +96,14 @@ def edited(draw, original: str) -> str:
 MARKDOWN_PIECES = [
     "# Title {#t}\n", "## Sub\n", "\n\n", "- item\n", "| a | b |\n|---|---|\n| 1 | 2 |\n", "[@customs]", "[@nobody]",
     "@news", "![x](images/x.png)", "![y](/etc/passwd)", "![z](http://h/z.png)", "<img src='file:///etc/passwd'>",
-    "`code`", "```\n", "~~~\n", "{{ ", " }}", "{% ", " %}", "{## ", " ##}", "{{ trade_value(2021) }}",
-    "{{ trade.point(2020) | usd }}", "{{ trade.point(2022) | usd }}", "{{ ref('tbl:trade') }}", "{{ ref('x') }}",
-    "{{ agreements_table() }}", "{{ trade_table() }}", "{{ trade_chart() }}", "{{ bibliography() }}",
-    "{% for a in agreements %}{{ a.title }}{% endfor %}", "{% if true %}", "{% endif %}", "{{ nothing }}",
-    "{{ ''.__class__ }}", "{{ 1/0 }}", "{{ 10**5000 }}", "{% raw %}", "{% endraw %}", "{{ agreement('x') }}",
-    "{{ (trade.points | first).growth | pct }}", "::: note\n", ":::\n", "[^1]\n\n[^1]: a note\n", "\\", "\x00",
+    "`code`", "```\n", "~~~\n", "{{ ", " }}", "{% ", " %}", "{## ", " ##}", "{{ value('trade', 2021) }}",
+    "{{ data.trade.point(2020) | figure }}", "{{ data.trade.point(2022) | figure }}", "{{ ref('tbl:trade') }}", "{{ ref('x') }}",
+    "{{ table('agreements') }}", "{{ table('trade') }}", "{{ chart('trade') }}", "{{ bibliography() }}",
+    "{{ chart('trade', style='bar') }}", "{{ table('agreements', columns=['kind', {'text': '{nothing}'}]) }}",
+    "{{ value('agreements', 'treaty-2002', 'date') }}", "{{ 5 | figure('trade') }}", "{{ 5 | figure }}",
+    "{% for a in data.agreements %}{{ a.title }}{{ a.nothing }}{% endfor %}", "{% if true %}", "{% endif %}", "{{ nothing }}",
+    "{{ ''.__class__ }}", "{{ 1/0 }}", "{{ 10**5000 }}", "{% raw %}", "{% endraw %}", "{{ data.agreements.record('x') }}",
+    "{{ (data.trade.points | first).growth | percent }}", "::: note\n", ":::\n", "[^1]\n\n[^1]: a note\n", "\\", "\x00",
     "\ufeff", "\u202e", "---\ntitle: x\n---\n",
 ]
 markdown = st.lists(st.sampled_from(MARKDOWN_PIECES) | st.text(max_size=10), max_size=30).map("".join)
@@ -132,9 +134,10 @@ def test_load_yaml_on_arbitrary_bytes(project: Path, data: bytes):
 
 
 @FUZZ
-@given(name=st.sampled_from(["sources.yaml", "trade.yaml", "agreements.yaml"]), document=documents)
+@given(name=st.sampled_from(["sources.yaml", "trade.yaml", "agreements.yaml", "datapackage.yaml"]),
+       document=documents)
 def test_load_data_on_arbitrary_documents(project: Path, name: str, document):
-    for other in ("sources.yaml", "trade.yaml", "agreements.yaml"):
+    for other in ("sources.yaml", "trade.yaml", "agreements.yaml", "datapackage.yaml"):
         restored(project, f"data/{other}")
     (project / "data" / name).write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     try:
@@ -154,9 +157,9 @@ trade_years = st.lists(st.fixed_dictionaries(
 @FUZZ
 @given(years=trade_years, period=st.none() | st.lists(scalars, max_size=3))
 def test_load_data_on_trade_files_shaped_like_the_real_one(project: Path, years, period):
-    for other in ("sources.yaml", "agreements.yaml"):
+    for other in ("sources.yaml", "agreements.yaml", "datapackage.yaml"):
         restored(project, f"data/{other}")
-    document = {"unit": "million USD", "years": years}
+    document = {"points": years}
     if period is not None:
         document["period"] = period
     (project / "data" / "trade.yaml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
@@ -237,8 +240,9 @@ def test_pandoc_on_arbitrary_markdown(project: Path, text: str):
     work.mkdir(exist_ok=True)
     bibliography = work / "sources.json"
     bibliography.write_text(csl_json(data.sources), encoding="utf-8")
-    inputs = pandoc.PandocInputs(bibliography, project / "templates" / "briefkit-note.csl", work,
-                                 project / "templates")
+    from briefkit.templates import DEFAULT_TEMPLATES
+
+    inputs = pandoc.PandocInputs(bibliography, DEFAULT_TEMPLATES / "briefkit-note.csl", work, DEFAULT_TEMPLATES)
     meta = pandoc.write_metadata({"title": "Fuzz", "lang": "en"}, work / "metadata.json")
     try:
         toc, body = pandoc.html_body(text, inputs, meta, footnotes="end")

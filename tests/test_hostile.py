@@ -53,7 +53,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 def trade_rows(count: int) -> str:
-    lines = ["unit: million USD", "years:"]
+    lines = ["points:"]
     for k in range(count):
         lines += [f"  - year: {1000 + k}", "    kind: reported", f"    value: {k % 997 + 1}", "    source: customs"]
     return "\n".join(lines) + "\n"
@@ -81,7 +81,7 @@ CASES = {
         ["report/report.yaml:2:9: invalid YAML: expected ',' or ']', but got ':'"],
     ),
     "two YAML documents in one file": (
-        _edit("data/trade.yaml", "years:\n", "---\nyears:\n"),
+        _edit("data/trade.yaml", "points:\n", "---\npoints:\n"),
         ["data/trade.yaml:4:1: invalid YAML: a second document starts here; a file holds one (remove the '---' line)"],
     ),
     "wrong type: a list where text is expected": (
@@ -102,8 +102,8 @@ CASES = {
          "for the following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if'."],
     ),
     "undefined helper (StrictUndefined)": (
-        _write("report/sections/01-summary.md", "# Summary\n\nSee {{ chart() }}.\n"),
-        ["report/sections/01-summary.md:3: undefined name: 'chart' is undefined"],
+        _write("report/sections/01-summary.md", "# Summary\n\nSee {{ graph() }}.\n"),
+        ["report/sections/01-summary.md:3: undefined name: 'graph' is undefined"],
     ),
     "non-UTF-8 section": (
         _write("report/sections/01-summary.md", b"# Summary\n\nCaf\xe9 politics.\n"),
@@ -192,7 +192,7 @@ CASES = {
     ),
     "1,001 years: more rows than a briefing can typeset": (
         _write("data/trade.yaml", trade_rows(1001)),
-        ["data/trade.yaml:3:3: 'years' lists 1001 entries; a briefing holds at most 1000"],
+        ["data/trade.yaml:2:3: 'points' lists 1001 entries; a briefing holds at most 1000"],
     ),
     "sections that add up to more than 2 MB": (
         lambda root: [section(root, name).write_text("# S\n\n" + "Filler text. " * 90_000)
@@ -249,7 +249,7 @@ def test_a_non_utf8_section_does_not_hide_the_mistakes_of_the_others(mini: Path,
     code, lines = run(["--project", str(mini), "--check"], capsys)
     assert (code, lines) == (1, [
         "report/sections/01-summary.md:3: is not UTF-8 text (byte 0xe9); save the file as UTF-8",
-        "report/sections/02-trade.md:3: undefined name: 'briefkit.data.TradePoint object' has no attribute 'growht'",
+        "report/sections/02-trade.md:3: undefined name: 'briefkit.datasets.series.Point object' has no attribute 'growht'",
         "build stopped: 2 problems to fix",
     ])
 
@@ -409,12 +409,12 @@ SANDBOX_ESCAPES = [
     ("{{ ''.__class__.__mro__ }}", "access to attribute '__class__' of 'str' object is unsafe."),
     ("{{ lipsum.__globals__['os'] }}", "access to attribute '__globals__' of 'function' object is unsafe."),
     ("{{ cycler.__init__.__globals__.os }}", "access to attribute '__init__' of 'type' object is unsafe."),
-    ("{{ trade_value.__globals__ }}", "access to attribute '__globals__' of 'function' object is unsafe."),
+    ("{{ value.__globals__ }}", "access to attribute '__globals__' of 'function' object is unsafe."),
     ("{{ ''|attr('__class__') }}", "access to attribute '__class__' of 'str' object is unsafe."),
-    ("{{ '{0.__class__}'.format(trade) }}", "access to attribute '__class__' of 'TradeSeries' object is unsafe."),
+    ("{{ '{0.__class__}'.format(data.trade) }}", "access to attribute '__class__' of 'Series' object is unsafe."),
     ("{{ self._TemplateReference__context }}",
      "access to attribute '_TemplateReference__context' of 'TemplateReference' object is unsafe."),
-    ("{{ trade.point.__func__.__globals__ }}", "access to attribute '__func__' of 'method' object is unsafe."),
+    ("{{ data.trade.point.__func__.__globals__ }}", "access to attribute '__func__' of 'method' object is unsafe."),
 ]
 
 
@@ -504,7 +504,7 @@ def test_url_fetcher_serves_only_project_files(fetcher_dirs, caplog, url_of, out
 
 LEAKY_SECTION = """# Summary {#summary .unnumbered}
 
-- Trade reached {{ trade_value(2021) }} in 2021.
+- Trade reached {{ value('trade', 2021) }} in 2021.
 
 {{ '![passwd](' ~ '/etc/passwd)' }}
 
@@ -526,8 +526,12 @@ def test_files_outside_the_project_reach_no_output(mini: Path, tmp_path: Path):
     secret.write_text("SECRET-7f3a9c")
     # Written through Jinja, these references get past the check of the raw section: the fetcher is the last wall.
     section(mini).write_text(LEAKY_SECTION.replace("SECRET_URI", secret.as_uri()).replace("SECRET_PATH", str(secret)))
+    from briefkit.templates import DEFAULT_TEMPLATES
+
     css = mini / "templates" / "print.css"
-    css.write_text(f'@import url("{secret.as_uri()}");\n@import url("file:///etc/hostname");\n' + css.read_text())
+    css.parent.mkdir(exist_ok=True)
+    css.write_text(f'@import url("{secret.as_uri()}");\n@import url("file:///etc/hostname");\n'
+                   + (DEFAULT_TEMPLATES / "print.css").read_text())
     result = subprocess.run([sys.executable, str(REPO / "build.py"), "--project", str(mini)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -561,7 +565,7 @@ def test_pandoc_runs_with_its_sandbox(monkeypatch, mini: Path):
 
     calls = []
     monkeypatch.setattr(pypandoc, "convert_text", lambda *a, **k: calls.append(k) or "")
-    inputs = pandoc.PandocInputs(mini / "s.json", mini / "c.csl", mini, REPO / "templates")
+    inputs = pandoc.PandocInputs(mini / "s.json", mini / "c.csl", mini, REPO / "briefkit" / "defaults" / "templates")
     pandoc.html_body("# x\n", inputs, mini / "m.json", footnotes="end")
     pandoc.docx("# x\n", inputs, mini / "m.json", mini / "ref.docx", mini / "out.docx")
     assert [call["sandbox"] for call in calls] == [True, True]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from briefkit.cli import main
-from briefkit.data import load_data
+from briefkit.datasets import load_data
 from tests.conftest import REPO, pdf_text
 
 NAME = "turkmenistan-russia-briefing"
@@ -38,7 +38,7 @@ def test_pdf_holds_every_heading_and_every_agreement(built_briefing: Path):
     text = squash("\n".join(pdf_text(built_briefing / f"{NAME}.pdf")))
     for heading in section_headings():
         assert squash(heading) in text, heading
-    for agreement in load_data(REPO / "data").agreements:
+    for agreement in load_data(REPO / "data").datasets["agreements"]:
         assert squash(agreement.title) in text, agreement.title
 
 
@@ -51,7 +51,7 @@ def test_docx_has_a_native_agreements_table_with_one_row_per_agreement(built_bri
     from docx import Document
 
     document = Document(str(built_briefing / f"{NAME}.docx"))
-    agreements = load_data(REPO / "data").agreements
+    agreements = load_data(REPO / "data").datasets["agreements"]
     [table] = [t for t in document.tables if t.rows[0].cells[1].text == "Agreement or milestone"]
     assert len(table.rows) == len(agreements) + 1
     titles = [row.cells[1].text.replace("\u2019", "'") for row in table.rows[1:]]
@@ -124,15 +124,15 @@ def test_csv_files_match_the_yaml(built_briefing: Path):
     data = load_data(REPO / "data")
     with (built_briefing / "data" / "trade.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert [int(r["year"]) for r in rows] == [p.year for p in data.trade.points]
-    for row, point in zip(rows, data.trade.points, strict=True):
+    assert [int(r["year"]) for r in rows] == [p.key for p in data.datasets["trade"].points]
+    for row, point in zip(rows, data.datasets["trade"].points, strict=True):
         assert row["kind"] == point.kind
         assert (float(row["value_million_usd"]) if row["value_million_usd"] else None) == point.value
         assert row["sources"].split(";") == list(point.sources) or (not point.sources and row["sources"] == "")
     with (built_briefing / "data" / "agreements.csv").open(encoding="utf-8") as handle:
         agreements = list(csv.DictReader(handle))
     assert [(r["id"], r["date"], r["title"]) for r in agreements] == [
-        (a.id, a.date.iso, a.title) for a in data.agreements]
+        (a.id, a.date.iso, a.title) for a in data.datasets["agreements"]]
 
 
 def test_web_page_offers_the_data_for_download(built_briefing: Path):
@@ -151,6 +151,6 @@ def test_web_page_offers_the_data_for_download(built_briefing: Path):
 def test_data_notes_trace_every_trade_year_to_its_source(built_briefing: Path):
     html = (built_briefing / f"{NAME}.html").read_text(encoding="utf-8")
     notes = html[html.index('id="data-notes"'):html.index('id="sources"')]
-    for point in load_data(REPO / "data").trade.points:
-        assert f"<strong>{point.year}:" in notes
+    for point in load_data(REPO / "data").datasets["trade"].points:
+        assert f"<strong>{point.key}:" in notes
     assert "Sources differ:" in notes

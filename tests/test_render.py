@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefkit.data import load_data
+from briefkit.datasets import load_data
 from briefkit.errors import InputError
 from briefkit.project import load_project
 from briefkit.render import render_sections
@@ -38,15 +38,16 @@ def test_exhibits_are_numbered_by_order_and_references_point_forward(mini):
     # The summary refers to the agreements table before it is placed: it is the second table.
     assert "is listed in [Table 2](#tbl:agreements)." in text
     assert "[Figure 1](#fig:trade) shows the series; [Table 1](#tbl:trade) lists it." in text
-    assert ": Table 1. Bilateral trade by year" in text
+    assert ": Table 1. Trade {#tbl:trade}" in text
     assert ": Table 2. Agreements and milestones" in text
     assert "{#tbl:agreements}" in text and "{#fig:trade" in text
 
 
 def test_agreements_table_is_markdown_with_one_row_per_agreement(mini):
-    rows = [line for line in render(mini).splitlines() if line.startswith("| ") and "(bilateral)" in line]
+    table = render(mini).split(": Table 2. Agreements")[0].strip().rsplit("\n\n", 1)[-1]
+    rows = table.splitlines()[2:]
     assert len(rows) == 2
-    assert rows[0].startswith("| 23 April 2002 | Treaty of Friendship and Cooperation | treaty |")
+    assert rows[0] == "| 23 April 2002 | Treaty of Friendship and Cooperation | treaty | in force | News Agency 2023 |"
     assert "| February 2017 |" in rows[1]
 
 
@@ -72,11 +73,11 @@ def test_unknown_exhibit_label_names_file_and_line(mini):
 
 
 def test_undefined_name_and_syntax_error_reported_together(mini):
-    write_section(mini, "# Summary\n\nText.\n\n{{ trade.valeu(2021) }}\n")
+    write_section(mini, "# Summary\n\nText.\n\n{{ data.trade.valeu(2021) }}\n")
     section = mini / "report" / "sections" / "02-trade.md"
     section.write_text(section.read_text() + "\n{% if %}\n")
     assert problems(mini) == [
-        "report/sections/01-summary.md:5: undefined name: 'briefkit.data.TradeSeries object' has no attribute 'valeu'",
+        "report/sections/01-summary.md:5: undefined name: 'briefkit.datasets.series.Series object' has no attribute 'valeu'",
         "report/sections/02-trade.md:18: template syntax error: Expected an expression, got 'end of statement block'",
     ]
 
@@ -89,8 +90,8 @@ def test_unknown_citation_names_file_line_and_column(mini):
 
 
 def test_gap_year_cannot_be_quoted_as_a_figure(mini):
-    write_section(mini, "# Summary\n\nIn 2022 trade was {{ trade.point(2022) | usd }}.\n")
-    assert problems(mini) == ["report/sections/01-summary.md:3: data/trade.yaml has no published figure for 2022"]
+    write_section(mini, "# Summary\n\nIn 2022 trade was {{ data.trade.point(2022) | figure }}.\n")
+    assert problems(mini) == ["report/sections/01-summary.md:3: no figure was published for 2022; it is a gap"]
 
 
 def test_sandbox_refuses_python_internals(mini):
@@ -106,7 +107,7 @@ def test_empty_section_is_an_error(mini):
 
 
 def test_exhibit_placed_twice_is_an_error(mini):
-    write_section(mini, "# Summary\n\n{{ trade_chart() }}\n")
+    write_section(mini, "# Summary\n\n{{ chart('trade') }}\n")
     assert problems(mini) == [
         "report/sections/02-trade.md:6: the exhibit 'fig:trade' is placed twice; give the second one another label"
     ]
@@ -114,18 +115,19 @@ def test_exhibit_placed_twice_is_an_error(mini):
 
 def test_an_exhibit_can_be_placed_again_under_its_own_label_and_period(mini):
     write_section(mini, "# Summary\n\nSee {{ ref('fig:early') }} and {{ ref('fig:trade') }}.\n\n"
-                        "{{ trade_chart(first=2019, last=2020, label='fig:early', caption='Early years') }}\n")
-    charts: set = set()
+                        "{{ chart('trade', first=2019, last=2020, label='fig:early', caption='Early years') }}\n")
+    charts: dict = {}
     project = load_project(mini)
     text = "\n".join(s.markdown for s in render_sections(project, load_data(project.data_dir), "svg", charts))
-    assert charts == {(2019, 2020), (2019, 2022)}
+    assert sorted(charts) == ["fig-early", "fig-trade"]
+    assert [p.key for p in charts["fig-early"].series[0].points] == [2019, 2020]
     assert "See [Figure 1](#fig:early) and [Figure 2](#fig:trade)." in text
-    assert "![Figure 1. Early years](charts/trade-chart-2019-2020.svg){#fig:early" in text
+    assert "![Figure 1. Early years](charts/fig-early.svg){#fig:early" in text
     assert "2021" not in text.split("{#fig:early")[1].split("\n")[0]
 
 
 def test_an_exhibit_label_must_match_its_kind(mini):
-    write_section(mini, "# Summary\n\n{{ trade_chart(label='tbl:oops') }}\n")
+    write_section(mini, "# Summary\n\n{{ chart('trade', label='tbl:oops') }}\n")
     assert problems(mini)[0] == (
         "report/sections/01-summary.md:3: exhibit label 'tbl:oops' must look like 'fig:some-name'")
 
@@ -145,18 +147,18 @@ def test_check_catches_a_literal_amount_without_citation(mini, capsys):
         " add [@source-id]"
 
 
-def test_check_catches_a_trade_figure_typed_by_hand_even_with_a_citation(mini, capsys):
+def test_check_catches_a_dataset_figure_typed_by_hand_even_with_a_citation(mini, capsys):
     write_section(mini, "# Summary\n\nIn 2021 trade was USD 865 million [@customs].\n")
     code, lines = check_messages(mini, capsys)
     assert code == 1
     assert lines[0] == (
-        "report/sections/01-summary.md:3:19: trade figure 'USD 865 million' typed by hand; take it from the data,"
-        " e.g. {{ trade_value(YEAR) }} or {{ trade.point(YEAR) | usd }}"
+        "report/sections/01-summary.md:3:19: figure 'USD 865 million' typed by hand; it is in the dataset 'trade':"
+        " write {{ value('trade', 2021) }} so that it stays in step with the data"
     )
 
 
 def test_check_accepts_cited_figures_and_jinja_expressions(mini, capsys):
-    write_section(mini, "# Summary\n\nExports rose 12 per cent [@news]. Trade was {{ trade_value(2021) }}.\n")
+    write_section(mini, "# Summary\n\nExports rose 12 per cent [@news]. Trade was {{ value('trade', 2021) }}.\n")
     code, lines = check_messages(mini, capsys)
     assert (code, lines) == (0, [])
 

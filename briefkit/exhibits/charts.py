@@ -101,16 +101,30 @@ def _trend(ctx: Context, spec: ChartSpec) -> str:
                            last=ctx.fmt.figure(last), end=last.key)
 
 
-def draw_chart(spec: ChartSpec, out_dir: Path, fonts_dir: Path) -> dict[str, Path]:
-    """Draw the chart as SVG (vector, for HTML and PDF) and PNG at 200 dpi (for DOCX)."""
+_REGISTERED: set[str] = set()
+
+
+def register_fonts(fonts: list[Path]) -> None:
+    """Give matplotlib the project's fonts, once per file: it caches lookups, so the paths must stay valid."""
+    from matplotlib import font_manager
+
+    for font in fonts:
+        if str(font) not in _REGISTERED and font.suffix.lower() in (".ttf", ".otf"):
+            font_manager.fontManager.addfont(str(font))
+            _REGISTERED.add(str(font))
+
+
+def draw_chart(spec: ChartSpec, out_dir: Path, fonts: list[Path]) -> dict[str, Path]:
+    """Draw the chart as SVG (vector, for HTML and PDF) and PNG at 200 dpi (for DOCX).
+
+    `fonts` are the font files in their lasting place (the engine's or the project's templates), not copies.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib import font_manager
     from matplotlib import pyplot as plt
 
-    for font in sorted(fonts_dir.glob("*.[ot]tf")):
-        font_manager.fontManager.addfont(str(font))
+    register_fonts(fonts)
     rc = {
         "font.family": [spec.font, "DejaVu Sans"],
         "font.size": 9,
