@@ -18,7 +18,13 @@ def _date_parts(date: PartialDate) -> dict:
 
 
 def to_csl(source: Source) -> dict:
-    item: dict = {"id": source.id, "type": "report", "title": source.title, "publisher": source.publisher}
+    item: dict = {"id": source.id, "type": "report"}
+    if source.title:
+        item["title"] = source.title
+    if source.description:
+        item["genre"] = source.description  # printed as it is, without the quotation marks of a headline
+    if source.publisher:
+        item["publisher"] = source.publisher
     if source.short:
         item["title-short"] = source.short
     if source.author:

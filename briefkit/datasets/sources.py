@@ -20,6 +20,7 @@ class Source:
     date: PartialDate | None
     author: str = ""
     short: str = ""
+    description: str = ""
     url: str = ""
     accessed: PartialDate | None = None
     note: str = ""
@@ -32,16 +33,31 @@ def read_sources(reader: Reader, problems: list[Problem]) -> dict[str, Source]:
     ids = []
     for node in reader.items("sources", most=MAX_ENTRIES):
         r = Reader(node, problems, "a source")
-        r.reject_unknown({"id", "title", "short", "publisher", "author", "date", "url", "accessed", "note"})
+        r.reject_unknown({"id", "title", "description", "short", "publisher", "author", "date", "url", "accessed",
+                          "note"})
         ident = r.identifier()
         ids.append((ident, r.mark("id")))
+        has_title = r.ok and r.node.get("title") is not None
+        has_description = r.ok and r.node.get("description") is not None
+        if r.ok and has_title == has_description:
+            problems.append(r.node.mark.problem(
+                "a source has a 'title' (its headline, printed in quotation marks) or a 'description' (what it is, "
+                "where no headline is known), not both" if has_title else
+                "a source needs a 'title' (its headline) or, where no headline is known, a 'description'"))
+        publisher = r.text("publisher", required=False) or ""
+        author = r.text("author", required=False) or ""
+        short = r.text("short", required=False) or ""
+        if r.ok and not (publisher or author or short):
+            problems.append(r.node.mark.problem(
+                "a source without 'publisher' or 'author' needs a 'short' name for repeat citations and tables"))
         source = Source(
             id=ident or "",
-            title=r.text("title") or "",
-            publisher=r.text("publisher") or "",
+            title=(r.text("title") if has_title else "") or "",
+            description=(r.text("description") if has_description else "") or "",
+            publisher=publisher,
             date=r.date("date", required=False),
-            author=r.text("author", required=False) or "",
-            short=r.text("short", required=False) or "",
+            author=author,
+            short=short,
             url=r.text("url", required=False) or "",
             accessed=r.date("accessed", required=False),
             note=r.text("note", required=False) or "",
