@@ -114,7 +114,7 @@ def test_no_horizontal_overflow(loaded):
 def test_chart_text_readable(loaded):
     """The smallest text in the visible chart, in CSS px (an em of matplotlib's glyph paths is 100 units)."""
     driver, name, width = loaded
-    sizes = driver.execute_script("""
+    sizes = driver.execute_script(r"""
         const out = [];
         for (const svg of document.querySelectorAll('figure svg')) {
           if (!svg.getBoundingClientRect().width) continue;

@@ -33,6 +33,7 @@ _BACKLINK = re.compile(r'<a href="#fnref(\d+)" class="footnote-back" role="doc-b
 _NOTE_REF = re.compile(r'<a href="#fn(\d+)" class="footnote-ref" id="fnref\1" role="doc-noteref"><sup>\1</sup></a>')
 _BLOCK_TAG = re.compile(r"<(?!/?(?:p|a|span|em|strong|code|sub|sup|small|br|q|cite|abbr)\b)[a-z][a-z0-9]*\b")
 _ID_ATTR = re.compile(r'\bid="([^"]+)"')
+_PATH_DEFS = re.compile(r'<defs>\s*(?:<path id="[^"]+"[^>]*/>\s*)+</defs>')
 
 # The faces the screen CSS asks for: (family, weight, style, file).
 WEB_FONTS = (
@@ -87,26 +88,36 @@ def inline_svg(body: str, resource_dir: Path, narrow: bool = False) -> str:
         label = alt.group(1) if alt else ""
         if not narrow:
             return _SVG_START.sub(f'<svg role="img" aria-label="{label}"', svg, count=1)
-        wide = _SVG_START.sub(f'<svg class="chart-wide" role="img" aria-label="{label}"',
+        wide = _SVG_START.sub(f'<svg role="img" aria-label="{label}" class="chart-wide"',
                               prefix_ids(svg, f"c{count}-"), count=1)
         small = narrow_chart(svg)
         if small is None:
             return wide
-        small = _SVG_START.sub(f'<svg class="chart-narrow" role="img" aria-label="{label}"',
-                               prefix_ids(small, f"c{count}n-"), count=1)
+        # The narrow copy draws its glyphs and markers from the wide copy's definitions, which halves its size.
+        shared = set()
+        for block in _PATH_DEFS.findall(small):
+            shared.update(_ID_ATTR.findall(block))
+        small = _PATH_DEFS.sub("", small)
+        small = _SVG_START.sub(f'<svg role="img" aria-label="{label}" class="chart-narrow"',
+                               prefix_ids(small, f"c{count}n-", shared, f"c{count}-"), count=1)
         return wide + "\n" + small
 
     return _IMG.sub(replace, body)
 
 
-def prefix_ids(svg: str, prefix: str) -> str:
-    """Give every id in an SVG (and every reference to one) a prefix, so that several can share a page."""
+def prefix_ids(svg: str, prefix: str, others: set[str] = frozenset(), other_prefix: str = "") -> str:
+    """Give every id in an SVG (and every reference to one) a prefix, so that several can share a page.
+
+    References to the ids in `others` (defined elsewhere on the page) get `other_prefix` instead.
+    """
     ids = set(_ID_ATTR.findall(svg))
-    if not ids:
+    if not ids and not others:
         return svg
 
     def rename(match: re.Match) -> str:
         name = match.group(2)
+        if name in others:
+            return f"{match.group(1)}{other_prefix}{name}"
         return f"{match.group(1)}{prefix}{name}" if name in ids else match.group(0)
 
     svg = re.sub(r'(\bid=")([^"]+)(?=")', rename, svg)
@@ -293,8 +304,11 @@ def page_characters(page: str) -> str:
     return "".join(sorted(set(text + generated + " ")))
 
 
-def font_faces(fonts_dir: Path, characters: str) -> str:
-    """@font-face rules with each face subset to the page's characters, as WOFF2 data: URLs."""
+def font_faces(fonts_dir: Path, characters: str, italic: bool = True) -> str:
+    """@font-face rules with each face subset to the page's characters, as WOFF2 data: URLs.
+
+    italic=False leaves out the italic faces, for a page that sets nothing in italics.
+    """
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -305,7 +319,7 @@ def font_faces(fonts_dir: Path, characters: str) -> str:
     try:
         for family, weight, style, file in WEB_FONTS:
             path = fonts_dir / file
-            if not path.is_file():
+            if not path.is_file() or (style == "italic" and not italic):
                 continue
             options = subset.Options()
             options.flavor = "woff2"
@@ -348,7 +362,8 @@ def web_page(project: Project, toc: str, body: str, resource_dir: Path, template
     body = wrap_tables(body, words)
     body, toc = place_notes(body, toc, words)
     draft = shell(project, toc, body, css, "web", templates_dir, sorted(hrefs.items()), words)
-    faces = font_faces(templates_dir / "fonts", page_characters(draft))
+    italic = re.search(r"<(em|i|cite|dfn|var|address)\b|font-style:\s*italic", draft) is not None
+    faces = font_faces(templates_dir / "fonts", page_characters(draft), italic)
     return shell(project, toc, body, faces + "\n" + css, "web", templates_dir, sorted(hrefs.items()), words)
 
 
