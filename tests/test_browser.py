@@ -164,6 +164,25 @@ def test_scroll_regions_focusable_and_labelled(loaded):
         assert tab_index == 0 and role == "region" and label
 
 
+def test_contents_entries_hang_after_their_numbers(loaded):
+    driver, _, _ = loaded
+    ragged = driver.execute_script("""
+        const contents = document.querySelector('details.contents');
+        if (contents) contents.open = true;
+        const bad = [];
+        for (const number of document.querySelectorAll('.contents .toc-section-number')) {
+          const text = number.nextSibling;
+          if (!text) continue;
+          const range = document.createRange();
+          range.selectNodeContents(text);
+          const lefts = [...range.getClientRects()].filter(r => r.width > 1).map(r => Math.round(r.left));
+          if (new Set(lefts).size > 1) bad.push(number.parentElement.textContent);
+        }
+        if (contents) contents.open = false;
+        return bad;""")
+    assert ragged == []
+
+
 def test_no_axe_violations(loaded):
     if not AXE.is_file():
         pytest.skip("axe-core is not installed (.ci/run: npm install --prefix .ci axe-core)")
