@@ -192,7 +192,7 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
     keys = {}
     if "html" in formats:
         keys["html"] = fingerprint("html", *common, markdown["svg"], *csv_files(data).values(),
-                                   *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "screen.css"))
+                                   *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "screen.css", "fonts/"))
     if "pdf" in formats:
         keys["pdf"] = fingerprint("pdf", *common, markdown["svg"], _attachments(project, data),
                                   *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "print.css", "fonts/"))
