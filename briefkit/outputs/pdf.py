@@ -42,8 +42,10 @@ def make_url_fetcher(allowed_dirs: list[Path]):
 
 
 def page_css(project: Project) -> str:
-    size = "A4" if project.paper == "A4" else "letter"
-    return f"@page {{ size: {size}; }}\n"
+    """The design tokens as CSS variables and the page box; print.css reads them."""
+    from briefkit.design import Design, css_variables
+
+    return css_variables(Design(paper=project.paper))
 
 
 def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: list[Path], target: Path,
@@ -55,8 +57,8 @@ def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: li
     fetcher = make_url_fetcher(allowed_dirs)
     fonts = FontConfiguration()
     stylesheets = [
-        CSS(filename=str(project.templates_dir / "print.css"), url_fetcher=fetcher, font_config=fonts),
         CSS(string=page_css(project), font_config=fonts),
+        CSS(filename=str(project.templates_dir / "print.css"), url_fetcher=fetcher, font_config=fonts),
     ]
     document = HTML(string=page_html, base_url=str(base_dir) + "/", url_fetcher=fetcher)
     options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
