@@ -28,6 +28,7 @@ MAIN = "main.typ"
 _DATA_IMAGE = re.compile(r"\]\(data:(?P<type>image/[a-z+.-]+);base64,(?P<data>[A-Za-z0-9+/=]+)\)")
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/svg+xml": "svg"}
 _WHERE = re.compile(r"┌─ (?P<file>[^\n:]+):(?P<line>\d+):(?P<column>\d+)")
+_PACKAGE = re.compile(r'(?:import|include)\s*\(?\s*"(@[^"]*)"')
 _MEDIA_TYPES = {".yaml": "application/yaml", ".yml": "application/yaml", ".csv": "text/csv",
                 ".json": "application/json"}
 # The body's first line imports the template's block functions; Typst's line numbers count it.
@@ -62,7 +63,9 @@ def prepare(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_f
     markdown = image_files(markdown, work / "images")
     body = typst_body(markdown, inputs, meta_file)
     (work / BODY).write_text(_BODY_PREAMBLE + body, encoding="utf-8")
-    shutil.copyfile(project.templates_dir / TEMPLATE, work / TEMPLATE)
+    template = (project.templates_dir / TEMPLATE).read_text(encoding="utf-8")
+    check_offline(template)
+    (work / TEMPLATE).write_text(template, encoding="utf-8")
     (work / "design.typ").write_text(typst_variables(design), encoding="utf-8")
     (work / "meta.json").write_text(json.dumps(typst_metadata(project), ensure_ascii=False), encoding="utf-8")
     lines = [f'#import "{TEMPLATE}": briefing', '#show: briefing.with(json("meta.json"))']
@@ -72,7 +75,8 @@ def prepare(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_f
         for path in attachments:
             shutil.copyfile(path, folder / path.name)
             media = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
-            lines.append(f'#pdf.attach("attachments/{path.name}", relationship: "data", mime-type: "{media}",'
+            lines.append(f'#pdf.attach("{path.name}", read("attachments/{path.name}", encoding: none),'
+                         f' relationship: "data", mime-type: "{media}",'
                          f' description: "The data file {path.name} behind the exhibits")')
     lines.append(f'#include "{BODY}"')
     main = work / MAIN
@@ -119,6 +123,17 @@ def image_files(markdown: str, folder: Path) -> str:
         return f"](images/{name})"
 
     return _DATA_IMAGE.sub(to_file, markdown)
+
+
+def check_offline(template: str) -> None:
+    """A package import would make Typst download it: the template must bring everything with it."""
+    for number, line in enumerate(template.splitlines(), start=1):
+        match = _PACKAGE.search(line)
+        if match:
+            raise InputError.single(f"templates/{TEMPLATE}", number,
+                                    f"imports the Typst package '{match.group(1)}', which a build would have to"
+                                    " download; copy what it needs into the template instead",
+                                    match.start() + 1)
 
 
 def check_fonts(design: Design, fonts: Path) -> None:
