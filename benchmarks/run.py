@@ -103,7 +103,8 @@ def scale_project(root: Path, factor: int) -> None:
             source = re.sub(r"^(#+ .*?)(\s*\{|$)", rf"\1 ({copy})\2", source, flags=re.M)
             for label in ("tbl:agreements", "tbl:trade", "fig:trade"):
                 source = source.replace(f"ref('{label}')", f"ref('{label}-{copy}')")
-            source = source.replace("{{ table('agreements',", f"{{{{ table('agreements', label='tbl:agreements-{copy}',")
+            source = source.replace("{{ table('agreements',",
+                                    f"{{{{ table('agreements', label='tbl:agreements-{copy}',")
             source = source.replace("{{ table('trade',", f"{{{{ table('trade', label='tbl:trade-{copy}',")
             source = source.replace(
                 "{{ chart('trade',", f"{{{{ chart('trade', first={first}, last={last}, label='fig:trade-{copy}',")
@@ -120,10 +121,10 @@ def scale_project(root: Path, factor: int) -> None:
 def prepare_baseline(root: Path, work: Path) -> None:
     """Let briefkit write the engines' inputs once, so that the baseline does only engine work."""
     sys.path.insert(0, str(REPO))
-    from briefkit import pandoc
-    from briefkit.citations import csl_json
     import pickle
 
+    from briefkit import pandoc
+    from briefkit.citations import csl_json
     from briefkit.datasets import load_data
     from briefkit.outputs.html import print_page
     from briefkit.pipeline import assemble_markdown

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from briefkit.errors import BriefkitError, InputError
-from briefkit.project import FORMATS
+from briefkit.project import FORMATS, PDF_ENGINES
 
 EXIT_OK, EXIT_USER, EXIT_USAGE = 0, 1, 2
 
@@ -22,6 +22,8 @@ def make_parser() -> argparse.ArgumentParser:
                         help="build the briefing (default), or clean: remove the outputs and the cache")
     parser.add_argument("--format", action="append", choices=FORMATS, dest="formats",
                         help="build only this format (repeatable); default: the formats in report.yaml")
+    parser.add_argument("--pdf-engine", choices=PDF_ENGINES, metavar="ENGINE",
+                        help="typeset the PDF with weasyprint or typst (default: pdf.engine in report.yaml)")
     parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
     parser.add_argument("--project", type=Path, default=Path("."), metavar="DIR",
                         help="project folder (default: the current folder)")
@@ -61,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.watch:
             return _watch(args, pipeline)
-        result = pipeline.build(args.project, args.out, tuple(args.formats or ()), use_cache=not args.no_cache)
+        result = pipeline.build(args.project, args.out, tuple(args.formats or ()), use_cache=not args.no_cache,
+                                pdf_engine=args.pdf_engine)
     except BriefkitError as exc:
         print(describe_error(exc), file=sys.stderr)
         return EXIT_USER
@@ -106,7 +109,7 @@ def _watch(args: argparse.Namespace, pipeline) -> int:
     project = load_project(args.project)
     out_dir = (args.out or project.root / "build").resolve()
     formats = tuple(args.formats or project.formats)
-    build = partial(pipeline.build, project.root, out_dir, use_cache=not args.no_cache)
+    build = partial(pipeline.build, project.root, out_dir, use_cache=not args.no_cache, pdf_engine=args.pdf_engine)
     page = out_dir / f"{project.output_name}.html"
     if "html" not in formats:
         formats = ("html", *formats)

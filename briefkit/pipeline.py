@@ -11,11 +11,11 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from briefkit import pandoc
-from briefkit.cache import CACHE_DIR, Cache, code_fingerprint, engine_versions, fingerprint
+from briefkit.cache import CACHE_DIR, Cache, code_fingerprint, engine_versions, fingerprint, package_version
 from briefkit.citations import csl_json
 from briefkit.datasets import Data, growth_mismatches, load_data
 from briefkit.errors import InputError, OutputError, Problem
@@ -65,10 +65,12 @@ class Workspace:
 
 
 def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = (), use_cache: bool = True,
-          parallel: bool = True) -> BuildResult:
-    """Build the briefing in the asked formats (default: those in report.yaml)."""
+          parallel: bool = True, pdf_engine: str | None = None) -> BuildResult:
+    """Build the briefing in the asked formats (default: those in report.yaml); pdf_engine overrides report.yaml."""
     started = time.perf_counter()
     project, data = load_inputs(root)
+    if pdf_engine:
+        project = replace(project, pdf_engine=pdf_engine)
     for finding in lint_findings(project, data):
         LOG.warning("%s: %s", finding.where, finding.message)
     out_dir = ensure_folder(out_dir or project.root / "build")
@@ -193,7 +195,11 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
     if "html" in formats:
         keys["html"] = fingerprint("html", *common, markdown["svg"], *csv_files(data).values(),
                                    *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "screen.css", "fonts/"))
-    if "pdf" in formats:
+    if "pdf" in formats and project.pdf_engine == "typst":
+        keys["pdf"] = fingerprint("pdf-typst", *common, markdown["svg"], _attachments(project, data),
+                                  *_read_by(templates, "briefing.typ", "fonts/"), package_version("typst"),
+                                  package_version("pikepdf"))
+    elif "pdf" in formats:
         keys["pdf"] = fingerprint("pdf", *common, markdown["svg"], _attachments(project, data),
                                   *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "print.css", "fonts/"))
     if "docx" in formats:
@@ -320,6 +326,8 @@ def build_html(project: Project, data: Data, markdown: str, workspace: Workspace
 
 
 def build_pdf(project: Project, data: Data, markdown: str, workspace: Workspace) -> Path:
+    if project.pdf_engine == "typst":
+        return build_pdf_typst(project, data, markdown, workspace)
     from briefkit.outputs.html import print_page
     from briefkit.outputs.pdf import write_pdf
 
@@ -332,6 +340,16 @@ def build_pdf(project: Project, data: Data, markdown: str, workspace: Workspace)
     page = print_page(project, toc, body, workspace.templates)
     write_pdf(project, page, workspace.root, allowed, target, _attachments(project, data), workspace.templates)
     return target
+
+
+def build_pdf_typst(project: Project, data: Data, markdown: str, workspace: Workspace) -> Path:
+    from briefkit.outputs.pdf_typst import write_pdf
+
+    PROGRESS.info("pdf: typesetting with Typst")
+    target = workspace.root / "briefing.pdf"
+    timestamp = int(os.environ.get("SOURCE_DATE_EPOCH") or project.epoch)
+    return write_pdf(project, markdown, workspace.inputs, workspace.meta_file, workspace.root, target,
+                     _attachments(project, data), timestamp)
 
 
 def build_docx(project: Project, markdown: str, workspace: Workspace) -> Path:

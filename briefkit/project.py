@@ -12,6 +12,7 @@ from briefkit.yamlfile import MAX_FILE_BYTES, load_yaml
 
 FORMATS = ("pdf", "docx", "html")
 PAPERS = ("A4", "Letter")
+PDF_ENGINES = ("weasyprint", "typst")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 REPORT_FILE = "report/report.yaml"
 MAX_NAME = 120  # file systems refuse names over 255 bytes; leave room for the extension and temporary prefixes
@@ -61,6 +62,7 @@ class Project:
     pdf_attach_data: bool
     theme: Theme = Theme()
     phrases: tuple[tuple[str, str], ...] = ()
+    pdf_engine: str = PDF_ENGINES[0]
 
     @property
     def epoch(self) -> int:
@@ -115,10 +117,11 @@ def load_project(root: Path) -> Project:
                 f"'name' must be at most {MAX_NAME} characters long; got {len(name)}"))
         formats = _formats(output, problems)
     pdf = reader.child("pdf")
-    attach = False
+    attach, engine = False, PDF_ENGINES[0]
     if pdf is not None:
-        pdf.reject_unknown({"attach_data"})
+        pdf.reject_unknown({"attach_data", "engine"})
         attach = pdf.boolean("attach_data", False)
+        engine = pdf.text("engine", required=False, choices=PDF_ENGINES) or engine
     sections = tuple(_sections(reader, root, problems))
     theme_reader = reader.child("theme")
     theme = _theme(theme_reader, root, problems) if theme_reader else Theme()
@@ -142,6 +145,7 @@ def load_project(root: Path) -> Project:
         pdf_attach_data=attach,
         theme=theme,
         phrases=phrases,
+        pdf_engine=engine,
     )
     if problems:
         raise InputError(problems)

@@ -157,7 +157,7 @@ def _render_all(project: Project, env, helpers: dict, problems: list[Problem]) -
 
 def _describe(exc: Exception) -> str:
     if isinstance(exc, jinja2.UndefinedError):
-        return f"undefined name: {exc.message}"
+        return _undefined(exc.message or "")
     if isinstance(exc, jinja2.TemplateNotFound):
         return f"sections cannot include or import files; remove the include of '{exc.name}'"
     if isinstance(exc, jinja2.exceptions.SecurityError):
@@ -169,6 +169,41 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+_NO_ATTRIBUTE = re.compile(r"^'(?:[\w.]+\.)?(\w+) object' has no attribute '(\w+)'$")
+_UNDEFINED = re.compile(r"^'(\w+)' is undefined$")
+FRIENDLY = {"Series": "a series", "Point": "a point of a series", "Alternative": "a figure from another source",
+            "Records": "a records dataset", "PartialDate": "a date", "Source": "a source"}
+
+
+def _undefined(message: str) -> str:
+    """An undefined name or attribute, said in the author's terms, with the closest names that exist."""
+    from difflib import get_close_matches
+
+    match = _NO_ATTRIBUTE.match(message)
+    if match and match.group(1) in FRIENDLY:
+        kind, name = match.groups()
+        known = sorted(n for n in dir(_KNOWN_TYPES()[kind]) if not n.startswith("_") and n != "declaration")
+        close = get_close_matches(name, known, n=2)
+        hint = f"; did you mean {' or '.join(close)}?" if close else f"; it has: {', '.join(known)}"
+        return f"undefined name: {FRIENDLY[kind]} has no '{name}'{hint}"
+    match = _UNDEFINED.match(message)
+    if match:
+        close = get_close_matches(match.group(1), HELPER_NAMES, n=2)
+        if close:
+            return f"undefined name: '{match.group(1)}' is undefined; did you mean {' or '.join(close)}?"
+    return f"undefined name: {message}"
+
+
+def _KNOWN_TYPES() -> dict:
+    from briefkit.datasets import Alternative, Point, Records, Series, Source
+    from briefkit.schema import PartialDate
+
+    return {"Series": Series, "Point": Point, "Alternative": Alternative, "Records": Records,
+            "PartialDate": PartialDate, "Source": Source}
+
+
+HELPER_NAMES = ("data", "sources", "value", "table", "chart", "cite", "ref", "data_notes", "bibliography", "figure",
+                "percent", "longdate")
 _CALL = re.compile(r"^(?:\w+\.<locals>\.)?(\w+)\(\) (.*)$")
 
 

@@ -125,7 +125,8 @@ RULES = [
      "data/datapackage.yaml:35:32: 'type' must be one of string, number, integer, boolean, date, year, sources; "
      "got 'source'"),
     ("datapackage.yaml", "primaryKey: id", "primaryKey: ident",
-     "data/datapackage.yaml:17:19: 'primaryKey' must be one of the fields (id, date, end, title, kind, subject, scope, status, source, note); got 'ident'"),
+     "data/datapackage.yaml:17:19: 'primaryKey' must be one of the fields (id, date, end, title, kind, subject, scope, "
+     "status, source, note); got 'ident'"),
     ("trade.yaml", "    value: 695\n", "    value: '695'\n",
      "data/trade.yaml:7:12: 'value' must be a number; got '695'"),
     ("trade.yaml", "period: [2019, 2022]", "period: [2022, 2019]",

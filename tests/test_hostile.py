@@ -249,7 +249,7 @@ def test_a_non_utf8_section_does_not_hide_the_mistakes_of_the_others(mini: Path,
     code, lines = run(["--project", str(mini), "--check"], capsys)
     assert (code, lines) == (1, [
         "report/sections/01-summary.md:3: is not UTF-8 text (byte 0xe9); save the file as UTF-8",
-        "report/sections/02-trade.md:3: undefined name: 'briefkit.datasets.series.Point object' has no attribute 'growht'",
+        "report/sections/02-trade.md:3: undefined name: a point of a series has no 'growht'; did you mean growth?",
         "build stopped: 2 problems to fix",
     ])
 

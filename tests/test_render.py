@@ -77,7 +77,7 @@ def test_undefined_name_and_syntax_error_reported_together(mini):
     section = mini / "report" / "sections" / "02-trade.md"
     section.write_text(section.read_text() + "\n{% if %}\n")
     assert problems(mini) == [
-        "report/sections/01-summary.md:5: undefined name: 'briefkit.datasets.series.Series object' has no attribute 'valeu'",
+        "report/sections/01-summary.md:5: undefined name: a series has no 'valeu'; did you mean value?",
         "report/sections/02-trade.md:18: template syntax error: Expected an expression, got 'end of statement block'",
     ]
 

@@ -6,8 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from briefkit.datasets import Point, Records, Series, UnknownName
-from briefkit.exhibits import DAGGER, Caption, Context, column_widths, download_link, md_escape, pipe_table, \
-    source_line
+from briefkit.exhibits import DAGGER, Caption, Context, column_widths, download_link, md_escape, pipe_table, source_line
 
 
 def records_table(ctx: Context, records: Records, caption: Caption, columns: Sequence | None = None,

@@ -42,13 +42,27 @@ def make_url_fetcher(allowed_dirs: list[Path]):
 
 
 def page_css(project: Project) -> str:
-    """What report.yaml decides of the page: paper, theme colours, the header, and the words of its language."""
-    words = project.words()
-    size = "A4" if project.paper == "A4" else "letter"
+    """The design tokens as CSS variables and the page box, read by print.css."""
+    from briefkit.design import css_variables
+
+    return css_variables(project_design(project))
+
+
+def project_design(project: Project):
+    """The one page design of both PDF engines, from report.yaml's paper and theme."""
+    from briefkit.design import Design
+
     theme = project.theme
-    parts = [f"@page {{ size: {size}; @top-left {{ content: {css_string(project.header)}; }}"
-             f" @bottom-right {{ content: {counter_content(words('page_of', page='{page}', pages='{pages}'))}; }} }}",
-             f":root {{ --ink: {theme.ink}; --accent: {theme.accent}; --tint: {theme.tint}; }}",
+    return Design(paper=project.paper, ink=theme.ink, accent=theme.accent, tint=theme.tint,
+                  body_font=theme.body_font, heading_font=theme.heading_font)
+
+
+def page_words_css(project: Project) -> str:
+    """What the engine writes itself on the page, in the report's language, and the short header; after print.css."""
+    words = project.words()
+    page_of = counter_content(words("page_of", page="{page}", pages="{pages}"))
+    parts = [f"@page {{ @top-left {{ content: {css_string(project.header)}; }}"
+             f" @bottom-right {{ content: {page_of}; }} }}",
              f".contents-title {{ string-set: section {css_string(words('contents'))}; }}"]
     return "\n".join(parts) + "\n"
 
@@ -79,8 +93,9 @@ def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: li
     fetcher = make_url_fetcher(allowed_dirs)
     fonts = FontConfiguration()
     stylesheets = [
-        CSS(filename=str(templates / "print.css"), url_fetcher=fetcher, font_config=fonts),
         CSS(string=page_css(project), font_config=fonts),
+        CSS(filename=str(templates / "print.css"), url_fetcher=fetcher, font_config=fonts),
+        CSS(string=page_words_css(project), font_config=fonts),
     ]
     document = HTML(string=page_html, base_url=str(base_dir) + "/", url_fetcher=fetcher)
     options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}

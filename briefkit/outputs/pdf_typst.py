@@ -1,0 +1,251 @@
+"""The PDF by Typst: pandoc writes the body as Typst markup, the template sets the pages, the compiler typesets.
+
+Everything Typst reads is in the build's work folder (its root): the template, the design tokens, the body,
+the chart and the section images as files, the data files to attach. It imports no package and reads no
+system font, so a build is offline and the same on every machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefkit import pandoc
+from briefkit.design import Design, font_families, typst_variables
+from briefkit.errors import EngineError, InputError, Problem
+from briefkit.outputs.pdf import project_design
+from briefkit.project import Project
+
+LOG = logging.getLogger(__name__)
+TEMPLATE = "briefing.typ"
+BODY = "body.typ"
+MAIN = "main.typ"
+_DATA_IMAGE = re.compile(r"\]\(data:(?P<type>image/[a-z+.-]+);base64,(?P<data>[A-Za-z0-9+/=]+)\)")
+_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/svg+xml": "svg"}
+_WHERE = re.compile(r"┌─ (?P<file>[^\n:]+):(?P<line>\d+):(?P<column>\d+)")
+_PACKAGE = re.compile(r'(?:import|include)\s*\(?\s*"(@[^"]*)"')
+_MEDIA_TYPES = {".yaml": "application/yaml", ".yml": "application/yaml", ".csv": "text/csv",
+                ".json": "application/json"}
+# The body's first line imports the template's block functions; Typst's line numbers count it.
+_BODY_PREAMBLE = f'#import "{TEMPLATE}": bk-section, bk-div\n'
+
+
+@dataclass(frozen=True)
+class TypstJob:
+    """The files of one Typst compilation, all inside `root`, and how to compile them."""
+
+    root: Path
+    main: Path
+    fonts: Path
+    standards: tuple[str, ...]
+    timestamp: int
+
+
+def write_pdf(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, work: Path,
+              target: Path, attachments: list[Path], timestamp: int, design: Design | None = None) -> Path:
+    """Typeset the PDF with Typst: tagged (PDF/UA-1), and PDF/A-3b as well with the data attached when asked."""
+    design = design or project_design(project)
+    job = prepare(project, markdown, inputs, meta_file, work, attachments, timestamp, design)
+    target.write_bytes(compact(compile_pdf(project, job)))
+    return target
+
+
+def prepare(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, work: Path,
+            attachments: list[Path], timestamp: int, design: Design) -> TypstJob:
+    """Write the Typst sources into the work folder: body, template, design tokens, metadata, main file."""
+    fonts = inputs.templates_dir / "fonts"
+    check_fonts(design, fonts)
+    markdown = image_files(markdown, work / "images")
+    body = typst_body(markdown, inputs, meta_file)
+    (work / BODY).write_text(_BODY_PREAMBLE + body, encoding="utf-8")
+    template = (inputs.templates_dir / TEMPLATE).read_text(encoding="utf-8")
+    check_offline(template)
+    (work / TEMPLATE).write_text(template, encoding="utf-8")
+    (work / "design.typ").write_text(typst_variables(design), encoding="utf-8")
+    (work / "meta.json").write_text(json.dumps(typst_metadata(project), ensure_ascii=False), encoding="utf-8")
+    lines = [f'#import "{TEMPLATE}": briefing', '#show: briefing.with(json("meta.json"))']
+    if attachments:
+        folder = work / "attachments"
+        folder.mkdir(exist_ok=True)
+        for path in attachments:
+            shutil.copyfile(path, folder / path.name)
+            media = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+            lines.append(f'#pdf.attach("{path.name}", read("attachments/{path.name}", encoding: none),'
+                         f' relationship: "data", mime-type: "{media}",'
+                         f' description: "The data file {path.name} behind the exhibits")')
+    lines.append(f'#include "{BODY}"')
+    main = work / MAIN
+    main.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    standards = ("a-3b", "ua-1") if attachments else ("ua-1",)
+    return TypstJob(root=work, main=main, fonts=fonts, standards=standards, timestamp=timestamp)
+
+
+def typst_body(markdown: str, inputs: pandoc.PandocInputs, meta_file: Path) -> str:
+    """The sections as Typst markup: citations become footnotes, divs and sections calls of the template."""
+    filters = inputs.templates_dir / "filters"
+    args = pandoc._common_args(inputs, meta_file) + [
+        f"--lua-filter={filters / 'drop-downloads.lua'}",
+        f"--lua-filter={filters / 'typst-blocks.lua'}",
+        "--wrap=preserve",
+    ]
+    return pandoc._convert(markdown, "typst", args)
+
+
+def typst_metadata(project: Project) -> dict:
+    region = project.language.partition("-")[2]
+    return {
+        "title": project.title,
+        "subtitle": project.subtitle,
+        "authors": list(project.authors),
+        "organisation": project.organisation,
+        "classification": project.classification,
+        "edition": project.edition or project.date.long,
+        "keywords": list(project.keywords),
+        "date": [project.date.year, project.date.month or 1, project.date.day or 1],
+        "lang": project.language.partition("-")[0].lower(),
+        "region": region.upper() if len(region) == 2 else None,
+    }
+
+
+def image_files(markdown: str, folder: Path) -> str:
+    """Turn each data: image back into a file of the work folder: Typst reads images from files only."""
+
+    def to_file(match: re.Match) -> str:
+        content = base64.b64decode(match.group("data"))
+        name = f"{hashlib.sha256(content).hexdigest()[:16]}.{_EXTENSIONS.get(match.group('type'), 'bin')}"
+        folder.mkdir(exist_ok=True)
+        (folder / name).write_bytes(content)
+        return f"](images/{name})"
+
+    return _DATA_IMAGE.sub(to_file, markdown)
+
+
+def check_offline(template: str) -> None:
+    """A package import would make Typst download it: the template must bring everything with it."""
+    for number, line in enumerate(template.splitlines(), start=1):
+        match = _PACKAGE.search(line)
+        if match:
+            raise InputError.single(f"templates/{TEMPLATE}", number,
+                                    f"imports the Typst package '{match.group(1)}', which a build would have to"
+                                    " download; copy what it needs into the template instead",
+                                    match.start() + 1)
+
+
+def check_fonts(design: Design, fonts: Path) -> None:
+    """Each family the design names must be among the project's font files: Typst would only warn."""
+    import typst
+
+    found = set(typst.Fonts(include_system_fonts=False, include_embedded_fonts=False,
+                            font_paths=[str(fonts)]).families())
+    missing = [family for family in font_families(design) if family not in found]
+    if missing:
+        names = ", ".join(sorted(found)) or "none"
+        raise InputError([Problem("templates/fonts", None, None,
+                                  f"no font files of the family '{family}', which the design names;"
+                                  f" the families there are: {names}") for family in missing])
+
+
+def compile_pdf(project: Project, job: TypstJob, compiler=None) -> bytes:
+    """Run the Typst compiler; its errors and font warnings become the author's problems."""
+    import typst
+
+    if compiler is None:
+        compiler = make_compiler(job)
+    try:
+        pdf, warnings = compiler.compile_with_warnings(
+            format="pdf", pdf_standards=list(job.standards), timestamp=job.timestamp)
+    except typst.TypstError as exc:
+        raise describe_failure(project, job, exc) from None
+    for warning in warnings:
+        message = str(getattr(warning, "message", warning))
+        if "unknown font family" in message:
+            raise InputError([Problem("templates/fonts", None, None,
+                                      f"{message}: add its files to templates/fonts or name another family")])
+        LOG.warning("typst: %s", message)
+    return pdf
+
+
+def make_compiler(job: TypstJob):
+    """A compiler that sees only the work folder and the project's fonts; kept alive, it recompiles fast."""
+    import typst
+
+    fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(job.fonts)])
+    return typst.Compiler(input=str(job.main), root=str(job.root), font_paths=fonts, ignore_system_fonts=True,
+                          package_path=str(job.root / ".no-packages"),
+                          package_cache_path=str(job.root / ".no-packages"))
+
+
+def describe_failure(project: Project, job: TypstJob, exc: Exception) -> Exception:
+    """A Typst error as the author's mistake, at the section line it comes from when it can be found."""
+    message = str(getattr(exc, "message", "") or exc).strip().splitlines()[0]
+    diagnostic = str(getattr(exc, "diagnostic", ""))
+    where = _WHERE.search(diagnostic)
+    if where is None:
+        return EngineError(f"the Typst engine failed: {message}")
+    name, line = Path(where.group("file")).name, int(where.group("line"))
+    if name == TEMPLATE:
+        return InputError.single(f"templates/{TEMPLATE}", line, message, int(where.group("column")))
+    if name == BODY:
+        source = job.root / BODY
+        text = source.read_text(encoding="utf-8").splitlines() if source.is_file() else []
+        origin = locate(project, _culprit(message, text[line - 1] if 0 < line <= len(text) else ""))
+        if origin is not None:
+            return InputError.single(origin[0], origin[1], _author_message(message))
+        return EngineError(f"the Typst engine failed in the section text: {_author_message(message)}")
+    return EngineError(f"the Typst engine failed: {message}")
+
+
+def _culprit(message: str, line: str) -> str:
+    """The piece of the author's text the message is about: a label, a file name, else the line's words."""
+    label = re.search(r"label `<([^>]+)>`", message)
+    if label:
+        return f"#{label.group(1)}"
+    missing = re.search(r"file not found \(searched at ([^)]+)\)", message)
+    if missing:
+        return Path(missing.group(1)).name
+    words = re.sub(r"#[a-z.-]+\(|[\[\]#<>\"]", " ", line).split()
+    return " ".join(words[:4])
+
+
+def _author_message(message: str) -> str:
+    label = re.search(r"label `<([^>]+)>` does not exist in the document", message)
+    if label:
+        return f"link to '#{label.group(1)}', but nothing in the briefing has that id"
+    return message
+
+
+def locate(project: Project, needle: str) -> tuple[str, int] | None:
+    """The section file and line where `needle` first appears."""
+    if not needle:
+        return None
+    for section in project.sections:
+        try:
+            lines = section.path.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        for number, text in enumerate(lines, start=1):
+            if needle in text:
+                return section.display, number
+    return None
+
+
+def compact(pdf: bytes) -> bytes:
+    """Pack the objects into compressed object streams: tagged Typst PDFs are many small objects.
+
+    The file identifier is derived from the content, so identical inputs still give identical bytes.
+    """
+    import io
+
+    import pikepdf
+
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        document.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True,
+                      recompress_flate=True, deterministic_id=True, linearize=False)
+    return out.getvalue()
