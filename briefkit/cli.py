@@ -13,35 +13,74 @@ from briefkit.project import FORMATS, PDF_ENGINES
 EXIT_OK, EXIT_USER, EXIT_USAGE = 0, 1, 2
 
 
-def make_parser() -> argparse.ArgumentParser:
+COMMANDS = ("new", "build", "check", "watch", "clean")
+
+
+def make_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    prog = prog or Path(sys.argv[0]).name or "briefkit"
     parser = argparse.ArgumentParser(
-        prog="build.py",
-        description="Build the briefing (PDF, DOCX, HTML) from report/ and data/.",
+        prog=prog,
+        description="Compile a briefing (PDF, DOCX, HTML) from report/ and data/. Without a command: build.",
+        epilog="Run '%(prog)s COMMAND --help' for the options of each command.",
     )
-    parser.add_argument("command", nargs="?", choices=("build", "clean"), default="build",
-                        help="build the briefing (default), or clean: remove the outputs and the cache")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=text, description=text)
+        if name != "new":
+            sub.add_argument("--project", type=Path, default=Path("."), metavar="DIR",
+                             help="project folder (default: the current folder)")
+        verbosity = sub.add_mutually_exclusive_group()
+        verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+        verbosity.add_argument("-v", "--verbose", action="store_true", help="print each stage")
+        return sub
+
+    new = command("new", "create a new project that builds at once")
+    new.add_argument("path", type=Path, metavar="PATH", help="folder of the new project (new or empty)")
+    new.add_argument("--title", help="title of the briefing (default: from the folder's name)")
+    new.add_argument("--language", default="en-GB", help="language of the briefing, such as en-GB, fr, de, ru")
+
+    build = command("build", "build the briefing in the formats of report.yaml")
+    _output_options(build)
+    build.add_argument("--check", action="store_true", help="validate everything without rendering (as 'check')")
+    build.add_argument("--watch", action="store_true", help="rebuild on every save (as 'watch')")
+    build.add_argument("--port", type=int, default=8000, help="port of the --watch server (default: 8000)")
+
+    command("check", "validate everything a build reads, without rendering anything")
+
+    watch = command("watch", "rebuild on every save and serve the web page with live reload")
+    _output_options(watch)
+    watch.add_argument("--port", type=int, default=8000, help="port of the server (default: 8000)")
+
+    clean = command("clean", "remove the outputs and the cache")
+    clean.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
+    return parser
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", action="append", choices=FORMATS, dest="formats",
                         help="build only this format (repeatable); default: the formats in report.yaml")
     parser.add_argument("--pdf-engine", choices=PDF_ENGINES, metavar="ENGINE",
                         help="typeset the PDF with weasyprint or typst (default: pdf.engine in report.yaml)")
     parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
-    parser.add_argument("--project", type=Path, default=Path("."), metavar="DIR",
-                        help="project folder (default: the current folder)")
-    parser.add_argument("--check", action="store_true", help="validate everything without rendering")
     parser.add_argument("--no-cache", action="store_true", help="rebuild every stage, ignoring .cache/")
-    parser.add_argument("--watch", action="store_true",
-                        help="rebuild on every save and serve the web page with live reload")
-    parser.add_argument("--port", type=int, default=8000, help="port of the --watch server (default: 8000)")
-    verbosity = parser.add_mutually_exclusive_group()
-    verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    verbosity.add_argument("-v", "--verbose", action="store_true", help="print each stage")
-    return parser
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """Arguments with 'build' as the command where none is named, as `python build.py --check` has it."""
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        argv = ["build", *argv]
+    args = make_parser().parse_args(argv)
+    if args.command == "build" and args.check:
+        args.command = "check"
+    elif args.command == "build" and args.watch:
+        args.command = "watch"
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = make_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parse(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:
         return EXIT_OK if exc.code == 0 else EXIT_USAGE
     _configure_logging(args)
@@ -49,19 +88,21 @@ def main(argv: list[str] | None = None) -> int:
     from briefkit import pipeline
 
     try:
+        if args.command == "new":
+            return _new(args)
         if args.command == "clean":
             for folder in pipeline.clean(args.project.resolve(), args.out):
                 if not args.quiet:
                     print(f"removed {_shown(folder)}")
             return EXIT_OK
-        if args.check:
+        if args.command == "check":
             warnings = pipeline.check(args.project)
             for warning in warnings:
                 print(warning, file=sys.stderr)
             if not args.quiet:
                 print(f"check: no errors{f', {len(warnings)} warnings' if warnings else ''}")
             return EXIT_OK
-        if args.watch:
+        if args.command == "watch":
             return _watch(args, pipeline)
         result = pipeline.build(args.project, args.out, tuple(args.formats or ()), use_cache=not args.no_cache,
                                 pdf_engine=args.pdf_engine)
@@ -79,6 +120,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{fmt if fmt in FORMATS else 'data':>4}  {_shown(path)}")
         fresh = ", ".join(result.rebuilt) if result.rebuilt else "nothing (all up to date)"
         print(f"built in {result.seconds:.1f} s; rebuilt: {fresh}")
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    from briefkit.scaffold import new_project
+
+    written = new_project(args.path, args.title, args.language)
+    if not args.quiet:
+        print(f"created {_shown(args.path)} ({len(written)} files); build it with:")
+        print(f"  briefkit build --project {_shown(args.path)}")
     return EXIT_OK
 
 

@@ -182,7 +182,11 @@ def _undefined(message: str) -> str:
     match = _NO_ATTRIBUTE.match(message)
     if match and match.group(1) in FRIENDLY:
         kind, name = match.groups()
-        known = sorted(n for n in dir(_KNOWN_TYPES()[kind]) if not n.startswith("_") and n != "declaration")
+        import dataclasses
+
+        cls = _KNOWN_TYPES()[kind]
+        names = set(dir(cls)) | ({f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set())
+        known = sorted(n for n in names if not n.startswith("_") and n not in ("declaration", "line", "growth_line"))
         close = get_close_matches(name, known, n=2)
         hint = f"; did you mean {' or '.join(close)}?" if close else f"; it has: {', '.join(known)}"
         return f"undefined name: {FRIENDLY[kind]} has no '{name}'{hint}"

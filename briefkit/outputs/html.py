@@ -33,17 +33,6 @@ _NOTE_REF = re.compile(r'<a href="#fn(\d+)" class="footnote-ref" id="fnref\1" ro
 _BLOCK_TAG = re.compile(r"<(?!/?(?:p|a|span|em|strong|code|sub|sup|small|br|q|cite|abbr)\b)[a-z][a-z0-9]*\b")
 _ID_ATTR = re.compile(r'\bid="([^"]+)"')
 _PATH_DEFS = re.compile(r'<defs>\s*(?:<path id="[^"]+"[^>]*/>\s*)+</defs>')
-
-# The faces the screen CSS asks for: (family, weight, style, file).
-WEB_FONTS = (
-    ("Charis SIL", 400, "normal", "CharisSIL-Regular.ttf"),
-    ("Charis SIL", 700, "normal", "CharisSIL-Bold.ttf"),
-    ("Charis SIL", 400, "italic", "CharisSIL-Italic.ttf"),
-    ("Charis SIL", 700, "italic", "CharisSIL-BoldItalic.ttf"),
-    ("Lato", 400, "normal", "Lato-Regular.ttf"),
-    ("Lato", 700, "normal", "Lato-Bold.ttf"),
-    ("Lato", 400, "italic", "Lato-Italic.ttf"),
-)
 # Text inside a chart drawn for narrow screens is at least this many SVG units (pt) high; the narrow chart is
 # drawn about one CSS px per unit on a phone, so this is roughly its smallest text in CSS px there.
 NARROW_CHART_TEXT = 10.5
@@ -305,7 +294,30 @@ def page_characters(page: str) -> str:
     return "".join(sorted(set(text + generated + " ")))
 
 
-def font_faces(fonts_dir: Path, characters: str, italic: bool = True) -> str:
+def web_faces(fonts_dir: Path, families: tuple[str, ...]):
+    """The regular and bold faces (and their italics) of the theme's families: what the screen CSS sets text in."""
+    from briefkit.fonts import faces
+
+    chosen = {}
+    for face in faces(fonts_dir, families):
+        weight = 700 if face.weight >= 600 else 400
+        key = (face.family, weight, face.style)
+        # The face nearest to 400 or 700 stands for its class (Bold before Semibold, Regular before Light).
+        if key not in chosen or abs(face.weight - weight) < abs(chosen[key].weight - weight):
+            chosen[key] = face
+    return [chosen[k] for k in sorted(chosen)]
+
+
+def theme_css(project: Project) -> str:
+    """The theme's colours and typefaces over the screen CSS."""
+    theme = project.theme
+    return (f':root {{ --ink: {theme.ink}; --accent: {theme.accent}; --tint: {theme.tint}; '
+            f'--sans: "{theme.heading_font}", "Helvetica Neue", Arial, sans-serif; }}\n'
+            f'html {{ font-family: "{theme.body_font}", Charter, Georgia, serif; }}\n')
+
+
+def font_faces(fonts_dir: Path, characters: str, italic: bool = True,
+               families: tuple[str, ...] = ("Charis SIL", "Lato")) -> str:
     """@font-face rules with each face subset to the page's characters, as WOFF2 data: URLs.
 
     italic=False leaves out the italic faces, for a page that sets nothing in italics.
@@ -318,9 +330,9 @@ def font_faces(fonts_dir: Path, characters: str, italic: bool = True) -> str:
     level = quiet.level
     quiet.setLevel(logging.ERROR)
     try:
-        for family, weight, style, file in WEB_FONTS:
-            path = fonts_dir / file
-            if not path.is_file() or (style == "italic" and not italic):
+        for face in web_faces(fonts_dir, families):
+            family, weight, style, path = face.family, face.weight, face.style, face.path
+            if style == "italic" and not italic:
                 continue
             options = subset.Options()
             options.flavor = "woff2"
@@ -349,7 +361,7 @@ def web_page(project: Project, toc: str, body: str, resource_dir: Path, template
              downloads: dict[str, str], words: dict[str, str] | None = None) -> str:
     """The self-contained page: the chart inline, the CSV files as data: links, the fonts subset and embedded."""
     words = web_words(project) | (words or {})
-    css = (templates_dir / "screen.css").read_text(encoding="utf-8")
+    css = (templates_dir / "screen.css").read_text(encoding="utf-8") + "\n" + theme_css(project)
     hrefs = {name: "data:text/csv;charset=utf-8;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
              for name, text in downloads.items()}
 
@@ -364,7 +376,8 @@ def web_page(project: Project, toc: str, body: str, resource_dir: Path, template
     body, toc = place_notes(body, toc, words)
     draft = shell(project, toc, body, css, "web", templates_dir, sorted(hrefs.items()))
     italic = re.search(r"<(em|i|cite|dfn|var|address)\b|font-style:\s*italic", draft) is not None
-    faces = font_faces(templates_dir / "fonts", page_characters(draft), italic)
+    faces = font_faces(templates_dir / "fonts", page_characters(draft), italic,
+                       (project.theme.body_font, project.theme.heading_font))
     return shell(project, toc, body, faces + "\n" + css, "web", templates_dir, sorted(hrefs.items()))
 
 

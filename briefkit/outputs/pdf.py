@@ -41,11 +41,12 @@ def make_url_fetcher(allowed_dirs: list[Path]):
     return ProjectFetcher()
 
 
-def page_css(project: Project) -> str:
-    """The design tokens as CSS variables and the page box, read by print.css."""
+def page_css(project: Project, templates: Path) -> str:
+    """The design tokens as CSS variables and the page box, and the fonts of templates/fonts; read by print.css."""
     from briefkit.design import css_variables
+    from briefkit.fonts import css_font_faces
 
-    return css_variables(project_design(project))
+    return css_font_faces(templates / "fonts") + "\n" + css_variables(project_design(project))
 
 
 def project_design(project: Project):
@@ -93,7 +94,7 @@ def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: li
     fetcher = make_url_fetcher(allowed_dirs)
     fonts = FontConfiguration()
     stylesheets = [
-        CSS(string=page_css(project), font_config=fonts),
+        CSS(string=page_css(project, templates), url_fetcher=fetcher, font_config=fonts),
         CSS(filename=str(templates / "print.css"), url_fetcher=fetcher, font_config=fonts),
         CSS(string=page_words_css(project), font_config=fonts),
     ]
