@@ -68,9 +68,14 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 
 def parse(argv: list[str]) -> argparse.Namespace:
     """Arguments with 'build' as the command where none is named, as `python build.py --check` has it."""
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+    parser = make_parser()
+    if argv in (["-h"], ["--help"]):
+        # The tool's commands, then the options of the default command, which most users want.
+        print(parser.format_help())
+        argv = ["build", "--help"]
+    if not argv or argv[0] not in COMMANDS:
         argv = ["build", *argv]
-    args = make_parser().parse_args(argv)
+    args = parser.parse_args(argv)
     if args.command == "build" and args.check:
         args.command = "check"
     elif args.command == "build" and args.watch:

@@ -323,7 +323,7 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
                          key=lambda s: ctx.labels.get(s, s))
         changes = [f"{p.key}: {p.series_change}" for ps in ranges for p in ps if p.series_change]
         line = " ".join(x for x in (
-            f"{words('sources')}: {ctx.named(sources)}.", words("chart_notes"), " ".join(changes), note) if x)
+            words("sources_line", sources=ctx.named(sources)), words("chart_notes"), " ".join(changes), note) if x)
         return chart_figure(f"charts/{name}.{image_format}", caption_, describe_chart(ctx, spec, chosen), line,
                             ctx.words, [s.name for s in chosen])
 

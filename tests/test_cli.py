@@ -61,7 +61,7 @@ def test_check_passes_on_the_real_briefing(capsys):
 
 
 def test_build_py_runs_as_a_script_without_traceback(mini):
-    (mini / "data" / "agreements.yaml").write_text("agreements:\n  - id: x\n    date: 2025-02-30\n")
+    (mini / "data" / "agreements.yaml").write_text("records:\n  - id: x\n    date: 2025-02-30\n")
     result = subprocess.run([sys.executable, str(REPO / "build.py"), "--project", str(mini), "--check"],
                             capture_output=True, text=True, cwd=mini)
     assert result.returncode == 1

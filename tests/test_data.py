@@ -159,7 +159,11 @@ RULES = [
     ("sources.yaml", "  - id: news", "  - id: customs", "data/sources.yaml:6:9: duplicate source id 'customs' "
      "(first used on line 2)"),
     ("sources.yaml", "publisher: News Agency", "publisher: ''",
-     "data/sources.yaml:8:16: 'publisher' must not be empty"),
+     "data/sources.yaml:6:5: a source without 'publisher' or 'author' needs a 'short' name for repeat citations "
+     "and tables"),
+    ("sources.yaml", "    title: Trade report\n", "    title: Trade report\n    description: A report on trade\n",
+     "data/sources.yaml:6:5: a source has a 'title' (its headline, printed in quotation marks) or a 'description' "
+     "(what it is, where no headline is known), not both"),
     ("sources.yaml", "sources:\n", "sources:\n  - just a string\n",
      "data/sources.yaml:2:5: a source must be a mapping of 'key: value' lines"),
 ]

@@ -138,7 +138,7 @@ def test_captions_are_word_captions_numbered_by_seq_fields(body):
         [("SEQ Table \\* ARABIC", "1")], [("SEQ Figure \\* ARABIC", "1")], [("SEQ Table \\* ARABIC", "2")]]
     assert [paragraph_text(p) for p in captions] == [
         "Table 1. Agreements and milestones in Russia\u2013Turkmenistan relations",
-        "Figure 1. Bilateral trade, in billions of US dollars",
+        "Figure 1. Bilateral trade, full-year figures, in billions of US dollars",
         "Table 2. Bilateral trade by year, with the kind and source of each figure",
     ]
     # Word's "label and number" bookmark, which cross-references point to.
@@ -173,7 +173,7 @@ def test_the_chart_is_a_png_of_200_dpi_with_its_alt_text(docx: Path, body):
 
     [drawing] = find(body, ".//w:drawing")
     [description] = find(drawing, ".//wp:docPr/@descr")
-    assert description.startswith("Line chart of Russia\u2013Turkmenistan trade, 2017\u20132025")
+    assert description.startswith("Line chart of Russia\u2013Turkmenistan trade, 2016\u20132025")
     assert "2021: USD 865 million (reported)" in description
     assert find(drawing, ".//pic:cNvPr/@descr") == [description]  # not pandoc's data: URL
     [embed] = find(drawing, ".//a:blip/@r:embed")
@@ -208,7 +208,7 @@ def test_citations_are_word_footnotes_and_the_sources_close_the_document(docx: P
     assert headings[-1] == "Sources"
     entries = [p for p in find(body, ".//w:p") if style_of(p) == "Bibliography"]
     assert len(entries) > 10
-    assert paragraph_text(entries[0]).startswith("Analytical report.")
+    assert paragraph_text(entries[0]).startswith("\u2018Turkmenistan\u2013Russia relations\u2019. 2025.")
 
 
 def test_properties_come_from_report_yaml_dated_on_the_report(docx: Path, project):

@@ -93,8 +93,9 @@ CASES = {
         ["data/trade.yaml:5:11: 'year' must be a whole number; got 'twenty'"],
     ),
     "missing required field": (
-        _edit("data/sources.yaml", "    publisher: News Agency\n", ""),
-        ["data/sources.yaml:6:5: 'publisher' is required"],
+        _edit("data/sources.yaml", "    title: Trade report\n", ""),
+        ["data/sources.yaml:6:5: a source needs a 'title' (its headline) or, where no headline is known, "
+         "a 'description'"],
     ),
     "Jinja syntax error: a block never closed": (
         _write("report/sections/01-summary.md", "# Summary\n\n{% if true %}\nText.\n"),

@@ -84,7 +84,7 @@ def test_tagged_pdf_with_language_alt_text_and_table_headers(built_briefing: Pat
 
     walk(root["/StructTreeRoot"])
     [figure] = kinds["/Figure"]
-    assert str(figure["/Alt"]).startswith("Line chart of Russia\u2013Turkmenistan trade, 2017\u20132025")
+    assert str(figure["/Alt"]).startswith("Line chart of Russia\u2013Turkmenistan trade, 2016\u20132025 (billion USD).")
     assert "2018: no published figure (gap)" in str(figure["/Alt"])
     assert len(kinds["/TH"]) >= 11  # the header cells of both tables, repeated where a table breaks
 
@@ -146,6 +146,6 @@ def test_letter_paper_and_pdf_a3_with_the_data_attached(mini: Path):
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
     attachments = reader.attachments
-    assert sorted(attachments) == ["agreements.yaml", "trade.yaml"]
+    assert sorted(attachments) == ["agreements.yaml", "datapackage.yaml", "sources.yaml", "trade.yaml"]
     assert attachments["trade.yaml"][0] == (mini / "data" / "trade.yaml").read_bytes()
     assert b"pdfaid:part" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()

@@ -85,7 +85,10 @@ def describe_chart(ctx: Context, spec: ChartSpec, series: list[Series]) -> str:
     if spec.style == "bar":
         kind = ctx.words("alt_bar_chart", title=spec.title)
     else:
-        kind = ctx.words("alt_line_chart", title=spec.title, period=f"{keys[0]}\u2013{keys[-1]}" if keys else "")
+        period = f"{keys[0]}\u2013{keys[-1]}" if keys else ""
+        # A title that already names its period ("Trade, 2016–2025") is not followed by it again.
+        title = spec.title.removesuffix(f", {period}").removesuffix(f" {period}")
+        kind = ctx.words("alt_line_chart", title=title, period=period)
     return f"{kind} ({spec.axis}). " + " ".join(parts) + _trend(ctx, spec)
 
 

@@ -23,7 +23,7 @@ def _series_notes(ctx: Context, series: Series) -> list[str]:
         lines.append(f"**{point.key}: {md_escape(figure_text(ctx, point))}**{kind}")
         details = []
         if point.sources:
-            details.append(f"{ctx.words('source')}: {md_escape(ctx.named(point.sources))}.")
+            details.append(md_escape(ctx.words("source_line", source=ctx.named(point.sources))))
         if point.growth is not None:
             details.append(md_escape(ctx.words("change_on_previous", change=ctx.fmt.percent(point.growth))))
         if point.series_change:
@@ -52,7 +52,7 @@ def _records_notes(ctx: Context, records: Records) -> list[str]:
             head.append(ctx.fmt.span(row.values[dates[0]], end))
         if title and row.values.get(title):
             head.append(row.values[title])
-        detail = f"{ctx.words('source')}: {md_escape(ctx.named(row.sources))}." if row.sources else ""
+        detail = md_escape(ctx.words("source_line", source=ctx.named(row.sources))) if row.sources else ""
         if has_note and row.values.get("note"):
             detail += " " + md_escape(row.values["note"])
         lines += [f"**{md_escape(': '.join(head))}**", ":   " + (detail.strip() or "\u2014"), ""]

@@ -26,7 +26,7 @@ def records_table(ctx: Context, records: Records, caption: Caption, columns: Seq
     header = [md_escape(title) for title, _ in specs]
     body = [[md_escape(cell(ctx, row)) for _, cell in specs] for row in rows]
     used = sorted({s for row in rows for s in row.sources}, key=lambda s: ctx.labels.get(s, s))
-    line = ctx.words("sources") + ": " + md_escape(ctx.named(used)) + ". " + ctx.words("full_references")
+    line = md_escape(ctx.words("sources_line", sources=ctx.named(used))) + " " + ctx.words("full_references")
     if note:
         line += " " + md_escape(note)
     return "\n\n".join([
