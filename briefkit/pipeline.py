@@ -194,8 +194,8 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
                                   templates / "briefing.html.j2", templates / "print.css", templates / "fonts",
                                   _attachments(project))
     if "docx" in formats:
-        # The DOCX column widths are measured with the Lato files.
-        keys["docx"] = fingerprint("docx", *common, markdown["png"], *fonts)
+        # The DOCX embeds the fonts and measures its table columns with them.
+        keys["docx"] = fingerprint("docx", *common, markdown["png"], templates / "fonts")
     return Plan(project, data, formats, markdown, charts, keys, bibliography, meta)
 
 

@@ -230,6 +230,44 @@ def test_word_opens_it_in_its_current_mode_with_hyphenation(docx: Path):
     assert find(settings, "w:autoHyphenation/@w:val") == ["true"]
 
 
+def test_the_fonts_travel_inside_the_package_as_word_embeds_them(docx: Path):
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from briefkit.outputs.docx_fonts import obfuscate
+
+    settings = part(docx, "word/settings.xml")
+    assert find(settings, "w:embedTrueTypeFonts") and not find(settings, "w:embedSystemFonts")
+    table = part(docx, "word/fontTable.xml")
+    relationships = {r.get("Id"): r.get("Target") for r in part(docx, "word/_rels/fontTable.xml.rels")}
+    types = part(docx, "[Content_Types].xml")
+    assert "application/vnd.openxmlformats-officedocument.obfuscatedFont" in [
+        d.get("ContentType") for d in types if d.get("Extension") == "odttf"]
+    embedded = {}
+    with zipfile.ZipFile(docx) as package:
+        for font in find(table, "w:font[w:embedRegular]"):
+            family = font.get(w("name"))
+            assert find(font, "string(w:family/@w:val)") == {"Charis SIL": "roman", "Lato": "swiss"}[family]
+            assert len(find(font, "string(w:panose1/@w:val)")) == 20  # for viewers that substitute a font
+            for slot in find(font, "w:embedRegular | w:embedBold | w:embedItalic | w:embedBoldItalic"):
+                target = relationships[slot.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")]
+                data = obfuscate(package.read(f"word/{target}"), slot.get(w("fontKey")))
+                names = TTFont(io.BytesIO(data))["name"]
+                embedded[(family, local_name(slot))] = (names.getDebugName(1), names.getDebugName(2), len(data))
+    assert {key: value[:2] for key, value in embedded.items()} == {
+        ("Charis SIL", "embedRegular"): ("Charis SIL", "Regular"),
+        ("Charis SIL", "embedBold"): ("Charis SIL", "Bold"),
+        ("Charis SIL", "embedItalic"): ("Charis SIL", "Italic"),
+        ("Charis SIL", "embedBoldItalic"): ("Charis SIL", "Bold Italic"),
+        ("Lato", "embedRegular"): ("Lato", "Regular"),
+        ("Lato", "embedBold"): ("Lato", "Bold"),
+        ("Lato", "embedItalic"): ("Lato", "Italic"),
+    }
+    # Subsets: each face well under the 650-800 kB of its file.
+    assert all(size < 150_000 for *_, size in embedded.values())
+
+
 def test_no_local_path_is_left_in_the_package(docx: Path):
     root = str(docx.parent.parent)
     with zipfile.ZipFile(docx) as package:
@@ -282,15 +320,26 @@ def test_the_same_inputs_give_the_same_docx_bytes(mini: Path, tmp_path: Path):
         assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None,
-                    reason="LibreOffice is not installed (Debian: apt-get install libreoffice-writer-nogui)")
-def test_libreoffice_shows_cover_contents_captions_and_footers(docx: Path, tmp_path: Path, project):
+@pytest.fixture(scope="module")
+def libreoffice_pdf(docx: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The DOCX as LibreOffice lays it out, printed to PDF."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed (Debian: apt-get install libreoffice-writer-nogui)")
+    folder = tmp_path_factory.mktemp("libreoffice")
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{folder}/profile",
+                    "--convert-to", "pdf", "--outdir", str(folder), str(docx)],
+                   check=True, capture_output=True, timeout=300)
+    return folder / f"{NAME}.pdf"
+
+
+def poppler(tool: str, *args: str) -> str:
+    return subprocess.run([tool, *args], check=True, capture_output=True, text=True, timeout=60).stdout
+
+
+def test_libreoffice_shows_cover_contents_captions_and_footers(libreoffice_pdf: Path, project):
     from tests.conftest import pdf_text
 
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)],
-                   check=True, capture_output=True, timeout=300)
-    pages = [" ".join(page.split()) for page in pdf_text(tmp_path / f"{NAME}.pdf")]
+    pages = [" ".join(page.split()) for page in pdf_text(libreoffice_pdf)]
     total = len(pages)
     assert project.title in pages[0] and "Page 1 of" not in pages[0]
     assert pages[1].startswith(f"{project.title.upper()} Contents Key judgements 1 Introduction")
@@ -305,3 +354,31 @@ def test_libreoffice_shows_cover_contents_captions_and_footers(docx: Path, tmp_p
     assert any("in Table 1 are programmes" in page for page in pages)  # a cross-reference, as LibreOffice shows it
     assert "Sources" in pages[-1] or "Sources" in pages[-2]
 
+
+def test_libreoffice_sets_the_designed_fonts_from_the_embedded_files(libreoffice_pdf: Path):
+    fonts = {line.split()[0].split("+")[-1] for line in poppler("pdffonts", str(libreoffice_pdf)).splitlines()[2:]}
+    assert {"CharisSIL", "CharisSIL-Bold", "Lato-Regular", "Lato-Bold"} <= fonts, fonts
+    assert not {f for f in fonts if f.startswith(("DejaVu", "Liberation", "Carlito", "Caladea"))}, fonts
+
+
+WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def test_libreoffice_breaks_no_word_inside_a_table_cell(docx: Path, body, libreoffice_pdf: Path):
+    """Every word that only tables use is as often whole in LibreOffice's text as the tables have it."""
+    from collections import Counter
+
+    def words(nodes) -> Counter:
+        return Counter(m for node in nodes for m in WORD.findall((node.text or "").replace("\u00a0", " ")))
+
+    in_tables = words(find(body, ".//w:tbl//w:t"))
+    elsewhere = words(find(body, ".//w:t[not(ancestor::w:tbl)]"))
+    with zipfile.ZipFile(docx) as package:
+        notes_and_margins = [n for n in package.namelist() if re.match(r"word/(footnotes|header\d*|footer\d*)\.xml", n)]
+    for name in notes_and_margins:
+        elsewhere += words(find(part(docx, name), ".//w:t"))
+    only_tables = {word: count for word, count in in_tables.items() if word not in elsewhere}
+    assert len(only_tables) > 15
+    shown = Counter(WORD.findall(poppler("pdftotext", str(libreoffice_pdf), "-")))
+    broken = {word: (count, shown[word]) for word, count in only_tables.items() if shown[word] < count}
+    assert not broken

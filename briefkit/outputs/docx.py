@@ -28,12 +28,15 @@ def make_reference_docx(target: Path) -> Path:
 
 
 def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, reference_doc: Path,
-               target: Path) -> None:
-    """Convert with pandoc, then finish the document step by step."""
+               target: Path, fonts_dir: Path | None = None) -> None:
+    """Convert with pandoc, then finish the document step by step; the fonts (default: the templates' fonts/
+    folder) serve to measure the tables and are embedded.
+    """
     from docx import Document
 
     from briefkit.outputs.docx_contents import prefill_toc
     from briefkit.outputs.docx_exhibits import describe_pictures, format_tables, link_references, make_captions
+    from briefkit.outputs.docx_fonts import embed_fonts
     from briefkit.outputs.docx_pages import (
         add_cover,
         add_header_footer,
@@ -44,6 +47,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     from briefkit.outputs.docx_properties import custom_properties, extended_properties, set_properties
     from briefkit.outputs.docx_xml import Bookmarks
 
+    fonts_dir = fonts_dir or inputs.templates_dir / "fonts"
     pandoc.docx(style_source_lines(markdown), inputs, meta_file, reference_doc, target)
     document = Document(str(target))
     body = document.element.body
@@ -53,7 +57,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     add_cover(body, project)
     entries = prefill_toc(body, bookmarks)
     box_key_judgements(body)
-    tables = format_tables(body, text_width, inputs.templates_dir / "fonts")
+    tables = format_tables(body, text_width, fonts_dir)
     captions = make_captions(body, bookmarks)
     references = link_references(body, captions)
     pictures = describe_pictures(document, text_width)
@@ -63,10 +67,11 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
               entries, tables, len(captions), references, pictures)
     buffer = io.BytesIO()
     document.save(buffer)
-    target.write_bytes(rewrite_zip(buffer.getvalue(), {
+    package = buffer.getvalue()
+    target.write_bytes(rewrite_zip(package, {
         "docProps/app.xml": lambda _: extended_properties(project),
         "docProps/custom.xml": lambda _: custom_properties(project),
-    }))
+    }, embed_fonts(read_parts(package), fonts_dir)))
 
 
 def style_source_lines(markdown: str) -> str:
@@ -76,17 +81,25 @@ def style_source_lines(markdown: str) -> str:
     return SOURCE_LINE.sub(r'\1{.exhibit-source custom-style="Exhibit Source"}', markdown)
 
 
-def rewrite_zip(data: bytes, edits: dict[str, Callable[[bytes], bytes]] | None = None) -> bytes:
-    """The same archive with some entries rewritten and every entry dated 1980-01-01, so that identical inputs
-    give identical bytes.
+def read_parts(data: bytes) -> dict[str, bytes]:
+    """The entries of a .docx by name."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return {info.filename: package.read(info) for info in package.infolist()}
+
+
+def rewrite_zip(data: bytes, edits: dict[str, Callable[[bytes], bytes]] | None = None,
+                replaced: dict[str, bytes] | None = None) -> bytes:
+    """The same archive with some entries rewritten, some replaced or added (after the others, in the order
+    given) and every entry dated 1980-01-01, so that identical inputs give identical bytes.
     """
-    edits = edits or {}
+    edits, replaced = edits or {}, dict(replaced or {})
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dest:
-        for info in source.infolist():
-            content = source.read(info)
-            if info.filename in edits:
-                content = edits[info.filename](content)
-            dest.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), content,
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+        entries = [(name, replaced.pop(name, content)) for name, content in entries] + list(replaced.items())
+        for name, content in entries:
+            if name in edits:
+                content = edits[name](content)
+            dest.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), content,
                           compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()

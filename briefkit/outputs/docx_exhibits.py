@@ -27,9 +27,13 @@ CAPTION_STYLES = ("TableCaption", "ImageCaption")
 CAPTION = re.compile(r"^(Table|Figure) (\d+)(?=\.)")
 REFERENCE = re.compile(r"\b(Table|Figure)[ \u00a0](\d+)\b")
 NOT_PROSE = ("Caption", "Bibliography")
-BREAKS = re.compile(r"\s+|(?<=[-\u2013\u2014/])")  # where a line may break: spaces, after dashes and slashes
+# Where a line may break: spaces (not no-break spaces), after dashes and slashes.
+BREAKS = re.compile(r"[ \t\n]+|(?<=[-\u2013\u2014/])")
+NUMBER_AND_WORD = re.compile(r"(?<=\d) (?=[^\W\d_])")  # "12 December", "428 million": kept on one line
 TABLE_FONT_SIZE = 8  # pt, the "Table Text" style
-CELL_PADDING_TWIPS = twips(2 * 1.6 + 0.5)  # the table style's cell margins, and a little room
+CELL_PADDING_TWIPS = twips(2 * 1.6 + 1)  # the table style's cell margins, and a little room
+# Another renderer's rounding, hinting or kerning may set a word a little wider than the font's advances say.
+WIDTH_MARGIN = 1.06
 MIN_DPI = 200
 
 
@@ -61,6 +65,8 @@ def format_tables(body: Any, text_width: int, fonts: Path) -> int:
             trpr.insert(0, el("cantSplit"))
             if index == 0:
                 trpr.append(el("tblHeader"))
+        for text in xpath(table, ".//w:t"):
+            text.text = NUMBER_AND_WORD.sub("\u00a0", text.text or "")
         widths = _fit_columns(table, text_width, fonts)
         for index, row in enumerate(rows):
             for cell, width in zip(row.findall(w("tc")), widths, strict=False):
@@ -93,7 +99,7 @@ def _fit_columns(table: Any, text_width: int, fonts: Path) -> list[int]:
         for column, cell in enumerate(row.findall(w("tc"))[:len(columns)]):
             words = BREAKS.split("".join(t.text or "" for t in cell.iter(w("t"))))
             longest = max((_text_width(word, fonts, bold=index == 0) for word in words), default=0)
-            needed[column] = max(needed[column], longest + CELL_PADDING_TWIPS)
+            needed[column] = max(needed[column], longest * WIDTH_MARGIN + CELL_PADDING_TWIPS)
     for _ in range(len(columns)):
         short = [i for i, (have, need) in enumerate(zip(widths, needed, strict=True)) if have < need]
         spare = {i: have - need for i, (have, need) in enumerate(zip(widths, needed, strict=True)) if have > need}

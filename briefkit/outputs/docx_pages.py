@@ -26,11 +26,6 @@ MARGINS_MM = {"top": 21.0, "right": 19.0, "bottom": 21.0, "left": 21.0}
 HEADER_DISTANCE_MM = 10.0
 TITLE_BLOCK = ("Title", "Subtitle", "Author", "Date", "Abstract", "AbstractTitle")
 PLAIN_STYLES = (None, "Normal", "BodyText", "FirstParagraph", "Compact")
-# The children of w:settings that the schema puts after w:compat (in its order).
-SETTINGS_AFTER_COMPAT = ("docVars", "rsids", "mathPr", "attachedSchema", "themeFontLang", "clrSchemeMapping",
-                         "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade", "captions",
-                         "readModeInkLockDown", "smartTagType", "schemaLibrary", "shapeDefaults",
-                         "doNotEmbedSmartTags", "decimalSymbol", "listSeparator")
 
 
 def set_page_layout(document: Any, paper: str) -> int:
@@ -140,16 +135,13 @@ def add_header_footer(document: Any, project: Project) -> None:
 
 
 def word_settings(settings: Any) -> None:
-    """Hyphenate justified text, as the PDF does, and open in Word's current mode, not "Compatibility Mode"."""
-    tab_stop = settings.find(w("defaultTabStop"))  # the schema puts w:autoHyphenation right after it
-    if settings.find(w("autoHyphenation")) is None and tab_stop is not None:
-        tab_stop.addnext(el("autoHyphenation", {"val": "true"}))
+    """Hyphenate justified text, as the PDF does; keep the embedded fonts when Word saves the file again (and no
+    system font besides); open in Word's current mode, not "Compatibility Mode".
+    """
+    for unwanted in settings.findall(w("embedSystemFonts")):
+        settings.remove(unwanted)
+    insert_in_order(settings, el("embedTrueTypeFonts"))
+    insert_in_order(settings, el("autoHyphenation", {"val": "true"}))
     if settings.find(w("compat")) is None:
-        compat = el("compat", None, el("compatSetting", {
-            "name": "compatibilityMode", "uri": "http://schemas.microsoft.com/office/word", "val": 15}))
-        later = [settings.find(w(name)) for name in SETTINGS_AFTER_COMPAT]
-        following = next((node for node in later if node is not None), None)
-        if following is not None:
-            following.addprevious(compat)
-        else:
-            settings.append(compat)
+        insert_in_order(settings, el("compat", None, el("compatSetting", {
+            "name": "compatibilityMode", "uri": "http://schemas.microsoft.com/office/word", "val": 15})))

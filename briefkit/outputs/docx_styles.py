@@ -128,6 +128,8 @@ def reference_docx() -> bytes:
     styles["Title"].next_paragraph_style = styles["Subtitle"]
     for name, position in NUMBER_TAB_MM.items():
         styles[name].paragraph_format.tab_stops.add_tab_stop(Mm(position))
+    # Columns are as wide as their longest word: nothing in a table is hyphenated.
+    insert_in_order(styles["Table Text"].element.get_or_add_pPr(), el("suppressAutoHyphens"))
     subtitle_rule(styles["Subtitle"].element)
     key_judgement_box(styles["Key Judgement"].element)
     table_style(styles["Table"].element)
