@@ -27,8 +27,9 @@ CAPTION_STYLES = ("TableCaption", "ImageCaption")
 CAPTION = re.compile(r"^(Table|Figure) (\d+)(?=\.)")
 REFERENCE = re.compile(r"\b(Table|Figure)[ \u00a0](\d+)\b")
 NOT_PROSE = ("Caption", "Bibliography")
-# Where a line may break: spaces (not no-break spaces), after dashes and slashes.
-BREAKS = re.compile(r"[ \t\n]+|(?<=[-\u2013\u2014/])")
+# Where a line may break: spaces (not no-break spaces), after dashes and slashes but not inside a range of
+# numbers ("13\u201315", which LibreOffice keeps whole).
+BREAKS = re.compile(r"[ \t\n]+|(?<=[-\u2013\u2014/])(?!\d)")
 NUMBER_AND_WORD = re.compile(r"(?<=\d) (?=[^\W\d_])")  # "12 December", "428 million": kept on one line
 TABLE_FONT_SIZE = 8  # pt, the "Table Text" style
 CELL_PADDING_TWIPS = twips(2 * 1.6 + 1)  # the table style's cell margins, and a little room

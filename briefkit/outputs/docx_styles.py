@@ -19,9 +19,6 @@ TEXT = "1B1B1B"
 RULE = "C9D1DB"
 TINT = "EEF2F7"
 BAND = "F6F8FB"
-# A line of text at "single" spacing, as a multiple of the font size (ascent + descent in the fonts'
-# metrics): Word spaces lines in multiples of this, CSS in multiples of the font size.
-NATURAL_LINE = {BODY_FONT: 1.636, HEADING_FONT: 1.2}
 
 
 @dataclass(frozen=True)
@@ -185,7 +182,7 @@ def theme_fonts(theme: bytes) -> bytes:
 
 def apply_look(style: Any, look: Look) -> None:
     """Set what `look` gives on a style, leaving the rest as pandoc had it."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.shared import Mm, Pt, RGBColor
 
     font = style.font
@@ -223,8 +220,10 @@ def apply_look(style: Any, look: Look) -> None:
     if look.after is not None:
         paragraph.space_after = Pt(look.after)
     if look.line is not None:
-        natural = NATURAL_LINE.get(look.font or _font_of(style), NATURAL_LINE[BODY_FONT])
-        paragraph.line_spacing = round(look.line / natural, 3)
+        # An exact pitch in points, as CSS sets it: Word's "multiple" spacing is a multiple of the font's own line
+        # (1.64 em for Charis SIL), which collapses or swells with a substitute font.
+        paragraph.line_spacing = Pt(round(look.line * (look.size or _size_of(style)), 1))
+        paragraph.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     if look.align:
         paragraph.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}[look.align]
     if look.keep_next is not None:
@@ -235,13 +234,13 @@ def apply_look(style: Any, look: Look) -> None:
         paragraph.first_line_indent = Mm(-look.hanging)
 
 
-def _font_of(style: Any) -> str:
-    """The font a style ends up with, through the styles it is based on."""
+def _size_of(style: Any) -> float:
+    """The font size in pt a style ends up with, through the styles it is based on (10 pt, Normal's, if none)."""
     while style is not None:
-        if style.font.name:
-            return style.font.name
+        if style.font.size is not None:
+            return style.font.size.pt
         style = style.base_style
-    return BODY_FONT
+    return 10.0
 
 
 def subtitle_rule(style: Any) -> None:
