@@ -73,17 +73,17 @@ def project():
     return load_project(REPO)
 
 
-def test_the_cover_shows_the_report_and_the_contents_start_a_new_page(body, project):
-    paragraphs = body.findall(w("p"))[:7]
+def test_the_cover_shows_the_report_and_the_contents_start_a_new_page(docx: Path, body, project):
+    paragraphs = body.findall(w("p"))[:6]
     assert [(style_of(p), paragraph_text(p)) for p in paragraphs] == [
         ("Classification", project.classification),
         ("Organisation", project.organisation),
         ("Title", project.title),
         ("Subtitle", project.subtitle),
-        ("Author", "; ".join(project.authors)),
-        ("Date", project.date.long),
-        ("Edition", project.edition),
+        ("Author", " \u00b7 ".join(project.authors)),
+        ("Edition", project.edition),  # one date line, as in the PDF
     ]
+    assert project.date.long not in "".join(paragraph_text(p) for p in body.findall(w("p"))[:8])
     [toc] = find(body, "./w:sdt")
     assert paragraphs[-1].getnext() is toc
     title = find(toc, ".//w:p")[0]
@@ -92,6 +92,25 @@ def test_the_cover_shows_the_report_and_the_contents_start_a_new_page(body, proj
     first_heading = next(p for p in toc.itersiblings() if p.tag == w("p"))
     assert paragraph_text(first_heading) == "Key judgements"
     assert find(first_heading, "./w:pPr/w:pageBreakBefore")  # the contents have a page of their own
+
+
+def test_the_cover_page_is_ink_behind_white_text(docx: Path):
+    from docx import Document
+
+    document = Document(str(docx))
+    section = document.sections[0]
+    header = section.first_page_header._element
+    [anchor] = find(header, ".//wp:anchor")
+    assert anchor.get("behindDoc") == "1"
+    assert find(anchor, "string(wp:positionH/@relativeFrom)") == find(anchor, "string(wp:positionV/@relativeFrom)")\
+        == "page"
+    [extent] = find(anchor, "wp:extent")
+    assert (int(extent.get("cx")), int(extent.get("cy"))) == (section.page_width, section.page_height)
+    [embed] = find(anchor, ".//a:blip/@r:embed")
+    image = section.first_page_header.part.related_parts[embed].image
+    assert image.content_type == "image/png"
+    styles = document.styles.element
+    assert find(styles, "string(w:style[@w:styleId='Title']/w:rPr/w:color/@w:val)") == "FFFFFF"
 
 
 def test_the_contents_are_a_real_toc_field_already_listing_every_heading(body):
@@ -342,6 +361,12 @@ def test_libreoffice_shows_cover_contents_captions_and_footers(libreoffice_pdf: 
     pages = [" ".join(page.split()) for page in pdf_text(libreoffice_pdf)]
     total = len(pages)
     assert project.title in pages[0] and "Page 1 of" not in pages[0]
+    # The cover is ink from edge to edge: its pixels, at 10 dpi, are nearly all #1F3A5F.
+    pixels = subprocess.run(["pdftoppm", "-r", "10", "-f", "1", "-l", "1", str(libreoffice_pdf)],
+                            check=True, capture_output=True, timeout=60).stdout
+    header, raster = pixels.split(b"\n255\n", 1)
+    ink = sum(1 for i in range(0, len(raster) - 2, 3) if abs(raster[i] - 0x1F) + abs(raster[i + 2] - 0x5F) < 12)
+    assert ink / (len(raster) / 3) > 0.9
     assert pages[1].startswith(f"{project.title.upper()} Contents Key judgements 1 Introduction")
     assert pages[1].endswith(f"Page 2 of {total}")
     assert all(f"Page {n} of {total}" in page for n, page in enumerate(pages[1:], 2))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from briefkit.outputs.docx_styles import box_border, box_shading
+from briefkit.outputs.docx_styles import INK, box_border, box_shading
 from briefkit.outputs.docx_xml import (
+    NS,
     body_paragraphs,
     el,
     field_runs,
@@ -24,6 +26,7 @@ from briefkit.project import Project
 PAPER_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 MARGINS_MM = {"top": 21.0, "right": 19.0, "bottom": 21.0, "left": 21.0}
 HEADER_DISTANCE_MM = 10.0
+COVER_TOP_MM = 70.0
 TITLE_BLOCK = ("Title", "Subtitle", "Author", "Date", "Abstract", "AbstractTitle")
 PLAIN_STYLES = (None, "Normal", "BodyText", "FirstParagraph", "Compact")
 
@@ -75,15 +78,17 @@ def add_cover(body: Any, project: Project) -> None:
         ("Organisation", project.organisation),
         ("Title", project.title),
         ("Subtitle", project.subtitle),
-        ("Author", "; ".join(project.authors)),
-        ("Date", project.date.long),
-        ("Edition", project.edition),
+        ("Author", " \u00b7 ".join(project.authors)),
+        # One date line, as in the PDF: the edition ("December 2025") or else the date.
+        ("Edition", project.edition or project.date.long),
     ]
     cover = []
     for style, text in lines:
         if text:
             paragraph = el("p", None, el("pPr", None, el("pStyle", {"val": style})), text_run(text))
             cover.append(paragraph)
+    # The text block starts 70 mm from the top of the page, as in the PDF.
+    insert_in_order(cover[0].find(w("pPr")), el("spacing", {"before": twips(COVER_TOP_MM - MARGINS_MM["top"])}))
     for paragraph in reversed(cover):
         body.insert(0, paragraph)
     following = cover[-1].getnext()
@@ -119,9 +124,10 @@ def add_header_footer(document: Any, project: Project) -> None:
     """The title in the header; the edition and 'Page n of N' in the footer; neither on the cover."""
     section = document.sections[0]
     section.different_first_page_header_footer = True
-    for part in (section.first_page_header, section.first_page_footer):
+    for part, style in ((section.first_page_header, "Header"), (section.first_page_footer, "Footer")):
         part.is_linked_to_previous = False
-        part.paragraphs[0].style = paragraph_style(document, "Footer")
+        part.paragraphs[0].style = paragraph_style(document, style)
+    cover_page(section.first_page_header, section.page_width, section.page_height)
     section.header.is_linked_to_previous = False
     header = section.header.paragraphs[0]
     header.style = paragraph_style(document, "Header")
@@ -132,6 +138,51 @@ def add_header_footer(document: Any, project: Project) -> None:
     # The cached page numbers are placeholders: both Word and LibreOffice compute PAGE and NUMPAGES as they lay out.
     footer._p.extend([text_run(f"{project.edition}\tPage "), *field_runs("PAGE", "1"), text_run(" of "),
                       *field_runs("NUMPAGES", "1")])
+
+
+def cover_page(header: Any, width: int, height: int, colour: str = INK) -> None:
+    """The cover's ink: a picture of one colour over the whole first page, behind the text, anchored in the
+    first-page header (pictures are what every version of Word and LibreOffice draws alike).
+    """
+    from lxml import etree
+
+    rid, _ = header.part.get_or_add_image(io.BytesIO(solid_png(colour)))
+    parser = etree.XMLParser(remove_blank_text=True)
+    anchor = etree.fromstring(COVER_ANCHOR.format(cx=width, cy=height, rid=rid, **NS), parser)
+    run = el("r", None, el("drawing", None, anchor))
+    header.paragraphs[0]._p.append(run)
+
+
+def solid_png(colour: str, size: int = 8) -> bytes:
+    """A small PNG of one colour (RRGGBB), written byte for byte the same each time."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + bytes.fromhex(colour) * size
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(row * size, 9))
+            + chunk(b"IEND", b""))
+
+
+# Anchored to the page's corner, behind the text, marked decorative (no alt text for a screen reader to read).
+COVER_ANCHOR = """<wp:anchor xmlns:wp="{wp}" xmlns:a="{a}" xmlns:pic="{pic}" xmlns:r="{r}" distT="0" distB="0"
+ distL="0" distR="0" simplePos="0" relativeHeight="0" behindDoc="1" locked="1" layoutInCell="1" allowOverlap="1">
+<wp:simplePos x="0" y="0"/>
+<wp:positionH relativeFrom="page"><wp:posOffset>0</wp:posOffset></wp:positionH>
+<wp:positionV relativeFrom="page"><wp:posOffset>0</wp:posOffset></wp:positionV>
+<wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/>
+<wp:docPr id="4000" name="Cover" descr=""><a:extLst><a:ext uri="{{C183D7F6-B498-43B3-948B-1728B52AA6E4}}">
+<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/></a:ext>
+</a:extLst></wp:docPr>
+<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr>
+<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic>
+<pic:nvPicPr><pic:cNvPr id="4000" name="cover.png" descr=""/><pic:cNvPicPr/></pic:nvPicPr>
+<pic:blipFill><a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>
+<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/>
+</a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:anchor>"""
 
 
 def word_settings(settings: Any) -> None:

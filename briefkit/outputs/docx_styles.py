@@ -19,6 +19,10 @@ TEXT = "1B1B1B"
 RULE = "C9D1DB"
 TINT = "EEF2F7"
 BAND = "F6F8FB"
+COVER_PALE = "DFE7F2"
+# The cover's text block in print.css starts 26 mm from the left and 24 mm from the right of the page: inside
+# the DOCX page margins (21 and 19 mm) by this.
+COVER_INDENT_MM = 5
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class Look:
     align: str | None = None
     keep_next: bool | None = None
     indent: float | None = None
+    right: float | None = None
     hanging: float | None = None
     superscript: bool | None = None
     underline: bool | None = None
@@ -54,10 +59,15 @@ LOOKS: dict[str, Look] = {
     "First Paragraph": Look(BODY_FONT, 10),
     "Compact": Look(BODY_FONT, 10, before=0, after=mm(1), line=1.45),
     "Block Text": Look(BODY_FONT, 10, color=MUTED, indent=6),
-    "Title": Look(HEADING_FONT, 32, True, color=INK, before=mm(6), after=mm(4), line=1.1, align="left"),
-    "Subtitle": Look(HEADING_FONT, 15, False, color=MUTED, before=0, after=0, line=1.3, align="left"),
-    "Author": Look(HEADING_FONT, 10, False, color=TEXT, before=mm(30), after=0, line=1.3, align="left"),
-    "Date": Look(HEADING_FONT, 10, False, color=TEXT, before=0, after=0, line=1.3, align="left"),
+    # The cover, white and pale blue on the ink page (print.css, .cover): positions from the top of the text area.
+    "Title": Look(HEADING_FONT, 32, True, color="FFFFFF", before=mm(6), after=mm(4), line=1.1, align="left",
+                  indent=COVER_INDENT_MM, right=COVER_INDENT_MM),
+    "Subtitle": Look(HEADING_FONT, 15, False, color=COVER_PALE, before=0, after=0, line=1.3, align="left",
+                     indent=COVER_INDENT_MM, right=COVER_INDENT_MM + 20, letter_spacing=0),  # at most 140 mm wide
+    "Author": Look(HEADING_FONT, 10, False, color=COVER_PALE, before=mm(30), after=0, line=1.3, align="left",
+                   indent=COVER_INDENT_MM),
+    "Date": Look(HEADING_FONT, 10, False, color=COVER_PALE, before=0, after=0, line=1.3, align="left",
+                 indent=COVER_INDENT_MM),
     "Heading 1": Look(HEADING_FONT, 17, True, color=INK, before=mm(8), after=mm(4), line=1.2, keep_next=True),
     "Heading 2": Look(HEADING_FONT, 11.5, True, color=INK, before=mm(5), after=mm(2), line=1.2, keep_next=True),
     "Heading 3": Look(HEADING_FONT, 10, True, color=INK, before=mm(4), after=mm(1.5), line=1.2, keep_next=True),
@@ -78,10 +88,11 @@ CHARACTER_LOOKS: dict[str, Look] = {
 }
 # Styles pandoc's reference document lacks: (name, based on, look).
 NEW_STYLES: list[tuple[str, str, Look]] = [
-    ("Classification", "Normal", Look(HEADING_FONT, 8.5, color=ACCENT, caps=True, letter_spacing=1, line=1.3)),
-    ("Organisation", "Normal", Look(HEADING_FONT, 10, color=INK, caps=True, letter_spacing=0.6, before=mm(60),
-                                    line=1.3)),
-    ("Edition", "Date", Look(HEADING_FONT, 10, color=TEXT)),
+    ("Classification", "Normal", Look(HEADING_FONT, 8.5, color="F0C8B8", caps=True, letter_spacing=1, line=1.3,
+                                      after=mm(28), indent=COVER_INDENT_MM)),
+    ("Organisation", "Normal", Look(HEADING_FONT, 10, color="C9D6E8", caps=True, letter_spacing=0.6, line=1.3,
+                                    indent=COVER_INDENT_MM)),
+    ("Edition", "Date", Look(HEADING_FONT, 10, color=COVER_PALE)),
     ("Table Text", "Normal", Look(HEADING_FONT, 8, before=0, after=0, line=1.3, align="left")),
     # White on the ink of the header row: a paragraph style, since it outranks the table style's colours.
     ("Table Heading", "Table Text", Look(HEADING_FONT, 8, True, color="FFFFFF")),
@@ -127,7 +138,6 @@ def reference_docx() -> bytes:
         styles[name].paragraph_format.tab_stops.add_tab_stop(Mm(position))
     # Columns are as wide as their longest word: nothing in a table is hyphenated.
     insert_in_order(styles["Table Text"].element.get_or_add_pPr(), el("suppressAutoHyphens"))
-    subtitle_rule(styles["Subtitle"].element)
     key_judgement_box(styles["Key Judgement"].element)
     table_style(styles["Table"].element)
     insert_in_order(styles["TOC Heading"].element.get_or_add_pPr(), el("outlineLvl", {"val": 9}))
@@ -230,6 +240,8 @@ def apply_look(style: Any, look: Look) -> None:
         paragraph.keep_with_next = look.keep_next
     if look.indent is not None:
         paragraph.left_indent = Mm(look.indent)
+    if look.right is not None:
+        paragraph.right_indent = Mm(look.right)
     if look.hanging is not None:
         paragraph.first_line_indent = Mm(-look.hanging)
 
@@ -241,12 +253,6 @@ def _size_of(style: Any) -> float:
             return style.font.size.pt
         style = style.base_style
     return 10.0
-
-
-def subtitle_rule(style: Any) -> None:
-    """A rule in the ink colour under the subtitle on the cover."""
-    rule = el("pBdr", None, el("bottom", {"val": "single", "sz": 12, "space": 10, "color": INK}))
-    insert_in_order(style.get_or_add_pPr(), rule)
 
 
 def box_border() -> Any:
