@@ -230,6 +230,40 @@ def test_citations_are_word_footnotes_and_the_sources_close_the_document(docx: P
     assert paragraph_text(entries[0]).startswith("Analytical report.")
 
 
+def test_footnotes_are_small_tight_and_grey_in_two_columns_for_word(docx: Path, body):
+    styles = part(docx, "word/styles.xml")
+    [note] = find(styles, "w:style[@w:styleId='FootnoteText']")
+    assert find(note, "string(w:rPr/w:sz/@w:val)") == "14"  # 7 pt
+    assert find(note, "string(w:rPr/w:color/@w:val)") == "333333"
+    spacing = find(note, "w:pPr/w:spacing")[0]
+    assert (spacing.get(w("line")), spacing.get(w("lineRule")), spacing.get(w("after"))) == ("168", "exact", "0")
+    notes = part(docx, "word/footnotes.xml")
+    assert find(notes, ".//w:hyperlink//w:t")  # the citations still link to the source list ...
+    assert not find(notes, ".//w:hyperlink//w:rStyle[@w:val='Hyperlink']")  # ... in the note's grey
+    w15 = "http://schemas.microsoft.com/office/word/2012/wordml"
+    assert body.find(f"{w('sectPr')}/{{{w15}}}footnoteColumns").get(w("val")) == "2"
+    document = part(docx, "word/document.xml")
+    assert "w15" in document.get("{http://schemas.openxmlformats.org/markup-compatibility/2006}Ignorable").split()
+
+
+def test_libreoffice_prints_the_notes_in_grey(libreoffice_pdf: Path):
+    """The darkest pixels of a note's citation are neutral grey, not the navy of links."""
+    from lxml import etree
+
+    layout = etree.fromstring(poppler("pdftotext", "-f", "4", "-l", "4", "-bbox-layout", str(libreoffice_pdf),
+                                      "-").encode())
+    words = [word for word in layout.iter("{*}word") if word.text == "Analytical"]
+    note = max(words, key=lambda word: float(word.get("yMin")))  # the lowest on the page: in the notes
+    box = [float(note.get(k)) * 300 / 72 for k in ("xMin", "yMin", "xMax", "yMax")]
+    pixels = subprocess.run(["pdftoppm", "-r", "300", "-f", "4", "-l", "4", "-x", str(int(box[0])), "-y",
+                             str(int(box[1])), "-W", str(int(box[2] - box[0])), "-H", str(int(box[3] - box[1])),
+                             str(libreoffice_pdf)], check=True, capture_output=True, timeout=60).stdout
+    raster = pixels.split(b"\n255\n", 1)[1]
+    rgb = [raster[i:i + 3] for i in range(0, len(raster) - 2, 3)]
+    darkest = sorted(rgb, key=sum)[:20]
+    assert all(abs(r - b) < 16 for r, _, b in darkest), darkest[:3]
+
+
 def test_properties_come_from_report_yaml_dated_on_the_report(docx: Path, project):
     from docx import Document
 

@@ -37,6 +37,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     from briefkit.outputs.docx_contents import prefill_toc
     from briefkit.outputs.docx_exhibits import describe_pictures, format_tables, link_references, make_captions
     from briefkit.outputs.docx_fonts import embed_fonts
+    from briefkit.outputs.docx_notes import ignorable_w15, note_columns, plain_citation_links
     from briefkit.outputs.docx_pages import (
         add_cover,
         add_header_footer,
@@ -62,6 +63,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     references = link_references(body, captions)
     pictures = describe_pictures(document, text_width)
     add_header_footer(document, project)
+    note_columns(document.sections[0]._sectPr)
     set_properties(document.core_properties, project)
     LOG.debug("docx: %d contents entries, %d tables, %d captions, %d cross-references, %d pictures",
               entries, tables, len(captions), references, pictures)
@@ -71,6 +73,8 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     target.write_bytes(rewrite_zip(package, {
         "docProps/app.xml": lambda _: extended_properties(project),
         "docProps/custom.xml": lambda _: custom_properties(project),
+        "word/document.xml": ignorable_w15,
+        "word/footnotes.xml": plain_citation_links,
     }, embed_fonts(read_parts(package), fonts_dir)))
 
 

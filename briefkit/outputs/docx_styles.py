@@ -76,7 +76,8 @@ LOOKS: dict[str, Look] = {
     "Table Caption": Look(HEADING_FONT, 9, True, False, color=INK, keep_next=True),
     "Image Caption": Look(HEADING_FONT, 9, True, False, color=INK),
     "Figure": Look(before=mm(4), after=mm(1), keep_next=True),
-    "Footnote Text": Look(HEADING_FONT, 7, color="333333", before=0, after=1, line=1.3, align="left"),
+    # Tighter than print.css (7 pt / 1.3, notes run on in a line): Word gives each note a paragraph of its own.
+    "Footnote Text": Look(HEADING_FONT, 7, color="333333", before=0, after=0, line=1.2, align="left"),
     "Bibliography": Look(BODY_FONT, 9, before=0, after=mm(1.6), line=1.45, align="left", indent=6, hanging=6),
     "Definition Term": Look(HEADING_FONT, 9, True, color=INK, before=mm(2), after=0, line=1.3, keep_next=True),
     "Definition": Look(BODY_FONT, 10, before=mm(0.5), after=mm(1), line=1.45, indent=6, align="justify"),
