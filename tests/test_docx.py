@@ -117,9 +117,11 @@ def test_the_contents_are_a_real_toc_field_already_listing_every_heading(body):
     [toc] = find(body, "./w:sdt[w:sdtPr/w:docPartObj/w:docPartGallery/@w:val='Table of Contents']")
     entries = [p for p in find(toc, ".//w:p") if style_of(p) in ("TOC1", "TOC2")]
     headings = [p for p in body.findall(w("p")) if style_of(p) in ("Heading1", "Heading2")]
-    assert [paragraph_text(e) for e in entries] == [paragraph_text(h) for h in headings]
+    # The entries show the numbers Word's list gives the headings, as Word's own contents would.
+    assert [paragraph_text(e).split("\t")[-1] for e in entries] == [paragraph_text(h) for h in headings]
     assert [style_of(e)[-1] for e in entries] == [style_of(h)[-1] for h in headings]
     assert "1\tIntroduction" in [paragraph_text(e) for e in entries]
+    assert "3.4\tTrade: growth and what the figures show" in [paragraph_text(e) for e in entries]
     # One TOC field around all entries, with no "dirty" flag: Word would ask to update it on opening.
     instructions = [" ".join(i.text.split()) for i in find(toc, ".//w:instrText")]
     assert instructions == ['TOC \\o "1-2" \\h \\z \\u']
@@ -130,6 +132,41 @@ def test_the_contents_are_a_real_toc_field_already_listing_every_heading(body):
     for entry, heading in zip(entries, headings, strict=True):
         [anchor] = find(entry, "./w:hyperlink/@w:anchor")
         assert find(heading, f"./w:bookmarkStart[@w:name='{anchor}']"), paragraph_text(heading)
+
+
+def test_headings_are_numbered_by_a_word_list_linked_to_their_styles(docx: Path, body):
+    styles, numbering = part(docx, "word/styles.xml"), part(docx, "word/numbering.xml")
+    [num_id] = {find(styles, f"string(w:style[@w:styleId='Heading{n}']/w:pPr/w:numPr/w:numId/@w:val)")
+                for n in (1, 2, 3)}
+    abstract = find(numbering, f"string(w:num[@w:numId='{num_id}']/w:abstractNumId/@w:val)")
+    [levels] = [find(a, "w:lvl") for a in find(numbering, f"w:abstractNum[@w:abstractNumId='{abstract}']")]
+    assert [(find(lvl, "string(w:pStyle/@w:val)"), find(lvl, "string(w:lvlText/@w:val)")) for lvl in levels] == [
+        ("Heading1", "%1"), ("Heading2", "%1.%2"), ("Heading3", "%1.%2.%3")]
+    headings = [p for p in body.findall(w("p")) if (style_of(p) or "").startswith("Heading")]
+    assert not [p for p in headings if find(p, ".//w:rStyle[@w:val='SectionNumber']")]  # no typed numbers
+    out_of_list = [paragraph_text(p) for p in headings if find(p, "w:pPr/w:numPr/w:numId[@w:val='0']")]
+    assert out_of_list == ["Key judgements", "Data notes", "Trade figures", "Agreements and milestones", "Sources"]
+    assert find(styles, "string(w:style[@w:styleId='TOCHeading']/w:pPr/w:numPr/w:numId/@w:val)") == "0"
+
+
+def test_libreoffice_numbers_the_headings_and_names_the_chapter_in_the_header(libreoffice_pdf: Path, project):
+    pages = [" ".join(page.split()) for page in poppler("pdftotext", str(libreoffice_pdf), "-").split("\f")]
+    body = " ".join(pages[2:])  # after the contents
+    for heading in ("1 Introduction", "2 Diplomatic relations", "2.3 The 2022 declaration",
+                    "8.2.1 Managed deepening"):
+        assert heading in body, heading
+    assert "Key judgements" in pages[2] and "1 Key judgements" not in pages[2]
+
+
+def test_the_header_names_the_current_chapter_by_a_styleref_field(docx: Path):
+    from docx import Document
+
+    header = Document(str(docx)).sections[0].header.paragraphs[0]._p
+    assert [instruction for instruction, _ in fields(header)] == ['STYLEREF "Heading 1" \\n', 'STYLEREF "Heading 1"']
+    # Nothing cached: Word fills the fields on every page; LibreOffice before 24.2 shows the cached text on all
+    # pages, and no chapter title is better than one that is wrong on most of them.
+    assert [result for _, result in fields(header)] == ["", ""]
+    assert find(header, "string(.//w:r[w:fldChar]/w:rPr/w:caps/@w:val)") == "0"  # as written, not in capitals
 
 
 def test_the_agreements_table_repeats_its_header_and_keeps_rows_whole(docx: Path):
@@ -207,7 +244,7 @@ def test_header_shows_the_title_and_footer_the_page_except_on_the_cover(docx: Pa
 
     section = Document(str(docx)).sections[0]
     assert section.different_first_page_header_footer
-    assert section.header.paragraphs[0].text == project.title
+    assert section.header.paragraphs[0].text.split("\t")[0] == project.title
     footer = section.footer.paragraphs[0]._p
     assert [instruction for instruction, _ in fields(footer)] == ["PAGE", "NUMPAGES"]
     assert paragraph_text(footer).startswith(f"{project.edition}\tPage ")

@@ -37,6 +37,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     from briefkit.outputs.docx_contents import prefill_toc
     from briefkit.outputs.docx_exhibits import describe_pictures, format_tables, link_references, make_captions
     from briefkit.outputs.docx_fonts import embed_fonts
+    from briefkit.outputs.docx_headings import number_headings
     from briefkit.outputs.docx_notes import ignorable_w15, note_columns, plain_citation_links
     from briefkit.outputs.docx_pages import (
         add_cover,
@@ -57,6 +58,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     word_settings(document.settings.element)
     add_cover(body, project)
     entries = prefill_toc(body, bookmarks)
+    numbered = number_headings(document)
     box_key_judgements(body)
     tables = format_tables(body, text_width, fonts_dir)
     captions = make_captions(body, bookmarks)
@@ -65,8 +67,8 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     add_header_footer(document, project)
     note_columns(document.sections[0]._sectPr)
     set_properties(document.core_properties, project)
-    LOG.debug("docx: %d contents entries, %d tables, %d captions, %d cross-references, %d pictures",
-              entries, tables, len(captions), references, pictures)
+    LOG.debug("docx: %d contents entries, %d numbered headings, %d tables, %d captions, %d cross-references, "
+              "%d pictures", entries, numbered, tables, len(captions), references, pictures)
     buffer = io.BytesIO()
     document.save(buffer)
     package = buffer.getvalue()

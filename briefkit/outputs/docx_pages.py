@@ -121,7 +121,9 @@ def box_key_judgements(body: Any, section_id: str = "key-judgements") -> None:
 
 
 def add_header_footer(document: Any, project: Project) -> None:
-    """The title in the header; the edition and 'Page n of N' in the footer; neither on the cover."""
+    """The title and the current chapter in the header; the edition and 'Page n of N' in the footer; neither on
+    the cover, which has its ink instead.
+    """
     section = document.sections[0]
     section.different_first_page_header_footer = True
     for part, style in ((section.first_page_header, "Header"), (section.first_page_footer, "Footer")):
@@ -132,6 +134,12 @@ def add_header_footer(document: Any, project: Project) -> None:
     header = section.header.paragraphs[0]
     header.style = paragraph_style(document, "Header")
     header.add_run(project.title)
+    # On the right, the current chapter as in the PDF (its number and title, in their own case): STYLEREF fields,
+    # which Word and LibreOffice evaluate on each page.
+    as_written = el("rPr", None, el("caps", {"val": 0}))
+    header._p.extend([text_run("\t", as_written),
+                      *field_runs('STYLEREF "Heading 1" \\n', "", as_written), text_run(" ", as_written),
+                      *field_runs('STYLEREF "Heading 1"', "", as_written)])
     section.footer.is_linked_to_previous = False
     footer = section.footer.paragraphs[0]
     footer.style = paragraph_style(document, "Footer")
