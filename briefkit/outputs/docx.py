@@ -47,7 +47,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
         word_settings,
     )
     from briefkit.outputs.docx_properties import custom_properties, extended_properties, set_properties
-    from briefkit.outputs.docx_xml import Bookmarks
+    from briefkit.outputs.docx_xml import Bookmarks, rename_bookmarks
 
     fonts_dir = fonts_dir or inputs.templates_dir / "fonts"
     pandoc.docx(style_source_lines(markdown), inputs, meta_file, reference_doc, target)
@@ -65,6 +65,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     references = link_references(body, captions)
     pictures = describe_pictures(document, text_width)
     add_header_footer(document, project)
+    renamed = rename_bookmarks(body)
     note_columns(document.sections[0]._sectPr)
     set_properties(document.core_properties, project)
     LOG.debug("docx: %d contents entries, %d numbered headings, %d tables, %d captions, %d cross-references, "
@@ -76,7 +77,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
         "docProps/app.xml": lambda _: extended_properties(project),
         "docProps/custom.xml": lambda _: custom_properties(project),
         "word/document.xml": ignorable_w15,
-        "word/footnotes.xml": plain_citation_links,
+        "word/footnotes.xml": lambda notes: plain_citation_links(notes, renamed),
     }, embed_fonts(read_parts(package), fonts_dir)))
 
 

@@ -61,8 +61,14 @@ def prefill_toc(body: Any, bookmarks: Bookmarks) -> int:
 
 
 def toc_entry(heading: Any, bookmark: str, bookmarks: Bookmarks) -> Any:
-    """The contents line of one heading: its number and title, linked to a bookmark on the heading."""
-    bookmarks.wrap(heading, bookmark)
+    """The contents line of one heading: its number and title, linked to the bookmark pandoc put on the heading's
+    section (one bookmark a heading), else to a new one called `bookmark`.
+    """
+    section = heading.getprevious()
+    if section is not None and section.tag == w("bookmarkStart"):
+        bookmark = section.get(w("name"))
+    else:
+        bookmarks.wrap(heading, bookmark)
     level = HEADING_LEVELS[style_of(heading)]
     link = el("hyperlink", {"anchor": bookmark, "history": 1})
     for run in xpath(heading, ".//w:r[not(w:footnoteReference)]"):

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import re
 
-from briefkit.outputs.docx_xml import w, xpath
+from briefkit.outputs.docx_xml import relink, w, xpath
 
 W15_NS = "http://schemas.microsoft.com/office/word/2012/wordml"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 NOTE_COLUMNS = 2
 
 
-def plain_citation_links(footnotes: bytes) -> bytes:
-    """The citations in the notes stay links to the source list, in the note's grey rather than the navy of
-    hyperlinks in the text (each whole citation is a link, which would colour every note).
+def plain_citation_links(footnotes: bytes, renamed: dict[str, str]) -> bytes:
+    """The citations in the notes stay links to the source list (to its bookmarks as `renamed`), in the note's
+    grey rather than the navy of hyperlinks in the text (each whole citation is a link, which would colour every
+    note).
     """
     from lxml import etree
 
     root = etree.fromstring(footnotes)
+    relink(root, renamed)
     for style in xpath(root, "//w:hyperlink//w:rPr/w:rStyle[@w:val='Hyperlink']"):
         rpr = style.getparent()
         rpr.remove(style)
