@@ -398,6 +398,23 @@ def test_word_can_read_every_part(docx: Path):
         assert len(around) == 1, paragraph_text(heading)
 
 
+def test_styles_are_whole_for_an_editor(docx: Path):
+    """Every style is based on one that exists; linked character styles look like their paragraph styles."""
+    styles = part(docx, "word/styles.xml")
+    ids = set(find(styles, "w:style/@w:styleId"))
+    assert set(find(styles, "w:style/w:basedOn/@w:val")) <= ids
+    assert find(styles, "string(w:style[@w:styleId='Table']/w:basedOn/@w:val)") == "TableNormal"
+    assert find(styles, "count(w:style[@w:type='table'][@w:default='1'])") == 1
+    assert not find(styles, "w:style[@w:styleId='Caption']/w:link")
+    for n in (1, 2, 3):
+        char = find(styles, f"w:style[@w:styleId='Heading{n}Char']/w:rPr")[0]
+        assert find(char, "string(w:rFonts/@w:ascii)") == "Lato" and not find(char, "w:rFonts/@w:asciiTheme")
+        size = find(styles, f"string(w:style[@w:styleId='Heading{n}']/w:rPr/w:sz/@w:val)")
+        assert find(char, "string(w:sz/@w:val)") == size
+    for header in ("header1.xml", "header2.xml"):
+        assert find(part(docx, f"word/{header}"), "string(//w:pStyle/@w:val)") == "Header"
+
+
 def test_letter_paper_sets_the_page_and_the_contents_tab_stop(mini: Path):
     from docx import Document
 

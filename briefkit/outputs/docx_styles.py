@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from briefkit import pandoc
-from briefkit.outputs.docx_xml import el, get_or_add, insert_in_order, twips, w
+from briefkit.outputs.docx_xml import el, get_or_add, insert_in_order, twips, w, xpath
 
 BODY_FONT = "Charis SIL"
 HEADING_FONT = "Lato"
@@ -144,10 +144,51 @@ def reference_docx() -> bytes:
     insert_in_order(styles["TOC Heading"].element.get_or_add_pPr(), el("outlineLvl", {"val": 9}))
     for name, (word_name, style_id) in BUILT_IN.items():
         as_built_in(style_named(styles, name), word_name, style_id)
+    # Caption is linked to "Body Text Char" in pandoc's file: a caption applied to a few words would look like body
+    # text. Unlinked, as in Word's own Normal template.
+    for link in styles.element.get_by_id("Caption").findall(w("link")):
+        link.getparent().remove(link)
+    match_linked_character_styles(styles.element)
+    add_normal_table(styles.element)
     document.core_properties.title = "briefkit reference document"
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def match_linked_character_styles(styles: Any) -> None:
+    """Each paragraph style's linked character style ("Heading 1 Char", used when the style is applied to part of a
+    paragraph) gets the paragraph style's type, not pandoc's Aptos at 20 pt.
+    """
+    import copy
+
+    for paragraph in xpath(styles, "./w:style[@w:type='paragraph'][w:link]"):
+        linked = styles.get_by_id(xpath(paragraph, "string(w:link/@w:val)"))
+        if linked is None or linked.get(w("type")) != "character":
+            continue
+        for old in linked.findall(w("rPr")):
+            linked.remove(old)
+        rpr = paragraph.find(w("rPr"))
+        if rpr is not None:
+            linked.append(copy.deepcopy(rpr))
+
+
+def add_normal_table(styles: Any) -> None:
+    """Word's "Normal Table", which pandoc's "Table" style is based on but its reference document lacks."""
+    if styles.get_by_id("TableNormal") is not None:
+        return
+    margins = [el(side, {"w": 108 if side in ("left", "right") else 0, "type": "dxa"})
+               for side in ("top", "left", "bottom", "right")]
+    style = el("style", {"type": "table", "default": 1, "styleId": "TableNormal"},
+               el("name", {"val": "Normal Table"}), el("uiPriority", {"val": 99}), el("semiHidden"),
+               el("unhideWhenUsed"),
+               el("tblPr", None, el("tblInd", {"w": 0, "type": "dxa"}), el("tblCellMar", None, *margins)))
+    table = styles.get_by_id("Table")
+    if table is not None:
+        table.attrib.pop(w("default"), None)  # one default table style, Word's
+        table.addprevious(style)
+    else:
+        styles.append(style)
 
 
 def style_named(styles: Any, name: str) -> Any:
