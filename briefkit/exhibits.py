@@ -152,8 +152,10 @@ def data_notes(data: Data) -> str:
     if data.trade.note:
         lines += [md_escape(data.trade.note), ""]
     for point in data.trade.points:
-        figure = "no figure published" if point.is_gap else usd(point)
-        lines.append(f"**{point.year}: {md_escape(figure)}** ({md_escape(KIND_LABELS[point.kind])})")
+        if point.is_gap:  # the kind of a gap says nothing more than the figure
+            lines.append(f"**{point.year}: {md_escape(KIND_LABELS['gap'])}**")
+        else:
+            lines.append(f"**{point.year}: {md_escape(usd(point))}** ({md_escape(KIND_LABELS[point.kind])})")
         details = []
         if point.sources:
             details.append(f"Source: {named(point.sources)}.")

@@ -525,3 +525,8 @@ def test_body_lines_are_spaced_in_points_as_in_the_pdf(docx: Path, libreoffice_p
                 if float(line.get("xMax")) - float(line.get("xMin")) > 400]
         pitches.update(round(b - a, 1) for a, b in zip(tops, tops[1:], strict=False))
     assert pitches.most_common(1)[0][0] == 14.5, pitches.most_common(3)
+
+
+def test_the_data_notes_name_a_gap_once(body):
+    notes = [paragraph_text(p) for p in body.iter(w("p")) if paragraph_text(p).startswith("2018: ")]
+    assert notes and notes[0].startswith("2018: no figure published") and "(no figure published)" not in notes[0]
