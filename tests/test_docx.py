@@ -122,7 +122,8 @@ def test_the_contents_are_a_real_toc_field_already_listing_every_heading(body):
     assert [style_of(e)[-1] for e in entries] == [style_of(h)[-1] for h in headings]
     assert "1\tIntroduction" in [paragraph_text(e) for e in entries]
     assert "3.4\tTrade: growth and what the figures show" in [paragraph_text(e) for e in entries]
-    # One TOC field around all entries, with no "dirty" flag: Word would ask to update it on opening.
+    # One TOC field around all entries; Word updates it (and every field) on opening, by the settings, rather than
+    # by a "dirty" flag on this one field.
     instructions = [" ".join(i.text.split()) for i in find(toc, ".//w:instrText")]
     assert instructions == ['TOC \\o "1-2" \\h \\z \\u']
     kinds = [c.get(w("fldCharType")) for c in find(toc, ".//w:fldChar")]
@@ -320,6 +321,7 @@ def test_word_opens_it_in_its_current_mode_with_hyphenation(docx: Path):
     settings = part(docx, "word/settings.xml")
     assert find(settings, "string(w:compat/w:compatSetting[@w:name='compatibilityMode']/@w:val)") == "15"
     assert find(settings, "w:autoHyphenation/@w:val") == ["true"]
+    assert find(settings, "w:updateFields/@w:val") == ["true"]  # the contents get Word's page numbers
 
 
 def test_the_fonts_travel_inside_the_package_as_word_embeds_them(docx: Path):

@@ -26,8 +26,10 @@ def prefill_toc(body: Any, bookmarks: Bookmarks) -> int:
     """Fill pandoc's empty TOC field with one linked entry per heading; returns the number of entries.
 
     Each entry links to a bookmark on its heading, as Word's own entries do. Page numbers are left out: where
-    Word or LibreOffice will break the pages is known only to them, and a wrong number is worse than none.
-    "Update field" (Word) or "Update index" (LibreOffice) rebuilds the table with them.
+    Word will break the pages is known only to Word (LibreOffice, the one layout a build could run, breaks them
+    elsewhere), and a wrong number is worse than none. Word, told by the settings to update fields on opening,
+    rebuilds the table with its numbers; in LibreOffice, Tools > Update > Update All does the same. (PAGEREF
+    fields in the entries would not help: LibreOffice shows a contents field's cached text as it is.)
     """
     found = xpath(body, "./w:sdt[w:sdtPr/w:docPartObj/w:docPartGallery/@w:val='Table of Contents']")
     if not found:

@@ -194,13 +194,17 @@ COVER_ANCHOR = """<wp:anchor xmlns:wp="{wp}" xmlns:a="{a}" xmlns:pic="{pic}" xml
 
 
 def word_settings(settings: Any) -> None:
-    """Hyphenate justified text, as the PDF does; keep the embedded fonts when Word saves the file again (and no
-    system font besides); open in Word's current mode, not "Compatibility Mode".
+    """Hyphenate justified text, as the PDF does; update the fields on opening; keep the embedded fonts when
+    Word saves the file again (and no system font besides); open in Word's current mode, not "Compatibility
+    Mode".
     """
     for unwanted in settings.findall(w("embedSystemFonts")):
         settings.remove(unwanted)
     insert_in_order(settings, el("embedTrueTypeFonts"))
     insert_in_order(settings, el("autoHyphenation", {"val": "true"}))
+    # Word updates the fields on opening (asking first): the contents get their page numbers, which only Word's
+    # own layout can give.
+    insert_in_order(settings, el("updateFields", {"val": "true"}))
     if settings.find(w("compat")) is None:
         insert_in_order(settings, el("compat", None, el("compatSetting", {
             "name": "compatibilityMode", "uri": "http://schemas.microsoft.com/office/word", "val": 15})))
