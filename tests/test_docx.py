@@ -227,7 +227,7 @@ def test_prose_references_are_ref_fields_to_the_caption_bookmarks(body):
             assert len(re.findall(r"\b(?:Table|Figure) \d", plain)) == len(re.findall(r"(?:Table|Figure) \d", shown))
 
 
-def test_the_chart_is_a_png_of_200_dpi_with_its_alt_text(docx: Path, body):
+def test_the_chart_is_an_svg_with_a_png_of_200_dpi_and_its_alt_text(docx: Path, body):
     from docx import Document
 
     [drawing] = find(body, ".//w:drawing")
@@ -240,6 +240,12 @@ def test_the_chart_is_a_png_of_200_dpi_with_its_alt_text(docx: Path, body):
     assert image.content_type == "image/png"
     [extent] = find(drawing, ".//wp:extent")
     assert image.px_width / (int(extent.get("cx")) / 914400) >= 200
+    # The vector chart for Word 2016 and later, the PNG above staying the picture for other readers.
+    [svg_embed] = find(drawing, ".//a:blip/a:extLst/a:ext[@uri='{96DAC541-7B7A-43D3-8B79-37D633B846F1}']"
+                                "/*[local-name()='svgBlip']/@r:embed")
+    svg = Document(str(docx)).part.related_parts[svg_embed]
+    assert svg.content_type == "image/svg+xml"
+    assert b"<svg" in svg.blob[:500] and b"<path" in svg.blob
 
 
 def test_header_shows_the_title_and_footer_the_page_except_on_the_cover(docx: Path, project):

@@ -35,7 +35,13 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     from docx import Document
 
     from briefkit.outputs.docx_contents import prefill_toc
-    from briefkit.outputs.docx_exhibits import describe_pictures, format_tables, link_references, make_captions
+    from briefkit.outputs.docx_exhibits import (
+        add_vector_pictures,
+        describe_pictures,
+        format_tables,
+        link_references,
+        make_captions,
+    )
     from briefkit.outputs.docx_fonts import embed_fonts
     from briefkit.outputs.docx_headings import number_headings
     from briefkit.outputs.docx_notes import ignorable_w15, note_columns, plain_citation_links
@@ -64,12 +70,13 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     captions = make_captions(body, bookmarks)
     references = link_references(body, captions)
     pictures = describe_pictures(document, text_width)
+    vectors = add_vector_pictures(document, inputs.resource_dir)
     add_header_footer(document, project)
     renamed = rename_bookmarks(body)
     note_columns(document.sections[0]._sectPr)
     set_properties(document.core_properties, project)
     LOG.debug("docx: %d contents entries, %d numbered headings, %d tables, %d captions, %d cross-references, "
-              "%d pictures", entries, numbered, tables, len(captions), references, pictures)
+              "%d pictures (%d with an SVG)", entries, numbered, tables, len(captions), references, pictures, vectors)
     buffer = io.BytesIO()
     document.save(buffer)
     package = buffer.getvalue()

@@ -10,6 +10,7 @@ from typing import Any
 
 from briefkit.outputs.docx_xml import (
     EMU_PER_INCH,
+    NS,
     Bookmarks,
     el,
     field_runs,
@@ -261,6 +262,41 @@ def describe_pictures(document: Any, text_width: int) -> int:
         if blips:
             _natural_size(drawing, document.part.related_parts[blips[0]].image, text_width)
     return len(drawings)
+
+
+SVG_BLIP_URI = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"  # Office 2016's extension of a:blip for an SVG picture
+SVG_NS = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
+
+
+def add_vector_pictures(document: Any, folder: Path) -> int:
+    """Each picture drawn from a PNG that has an SVG of the same name beside it in `folder` (the chart) gets the
+    SVG as well, the way Word 2016 and later store it: the PNG stays the picture for older readers, the SVG
+    hangs on its a:blip as the asvg:svgBlip extension. Returns the number of pictures given one.
+    """
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from lxml import etree
+
+    vectors = {png.read_bytes(): svg for png in sorted(folder.rglob("*.png"))
+               if (svg := png.with_suffix(".svg")).is_file()}
+    count = 0
+    for blip in xpath(document.element.body, ".//a:blip[@r:embed]"):
+        picture = document.part.related_parts[blip.get(f"{{{NS['r']}}}embed")]
+        svg = vectors.get(picture.blob)
+        if svg is None or xpath(blip, f"./a:extLst/a:ext[@uri='{SVG_BLIP_URI}']"):
+            continue
+        count += 1
+        part = Part(PackURI(f"/word/media/vector{count}.svg"), "image/svg+xml", svg.read_bytes(),
+                    document.part.package)
+        rid = document.part.relate_to(part, RT.IMAGE)
+        ext_list = blip.find(f"{{{NS['a']}}}extLst")
+        if ext_list is None:
+            ext_list = etree.SubElement(blip, f"{{{NS['a']}}}extLst")
+        ext = etree.SubElement(ext_list, f"{{{NS['a']}}}ext", uri=SVG_BLIP_URI)
+        svg_blip = etree.SubElement(ext, f"{{{SVG_NS}}}svgBlip", nsmap={"asvg": SVG_NS})
+        svg_blip.set(f"{{{NS['r']}}}embed", rid)
+    return count
 
 
 def _natural_size(drawing: Any, image: Any, text_width: int) -> None:
