@@ -538,3 +538,22 @@ def test_body_lines_are_spaced_in_points_as_in_the_pdf(docx: Path, libreoffice_p
 def test_the_data_notes_name_a_gap_once(body):
     notes = [paragraph_text(p) for p in body.iter(w("p")) if paragraph_text(p).startswith("2018: ")]
     assert notes and notes[0].startswith("2018: no figure published") and "(no figure published)" not in notes[0]
+
+
+def test_outputs_whose_bytes_are_unchanged_keep_their_file_and_time(mini: Path):
+    """Two builds, then a change to the print CSS: only the PDF is written again."""
+    import os
+
+    first = build(mini, parallel=False)
+    past = 1_000_000_000
+    for path in first.outputs.values():
+        os.utime(path, ns=(past, past))
+    inodes = {fmt: path.stat().st_ino for fmt, path in first.outputs.items()}
+    build(mini, use_cache=False, parallel=False)  # everything made again, to the same bytes
+    assert {fmt: path.stat().st_mtime_ns for fmt, path in first.outputs.items()} == dict.fromkeys(first.outputs, past)
+    css = mini / "templates" / "print.css"
+    css.write_text(css.read_text() + "\nh1 { letter-spacing: 0.01em; }\n")
+    third = build(mini, parallel=False)
+    changed = {fmt for fmt, path in third.outputs.items() if path.stat().st_mtime_ns != past}
+    assert changed == {"pdf"}
+    assert all(first.outputs[fmt].stat().st_ino == inodes[fmt] for fmt in ("docx", "html"))
