@@ -30,7 +30,8 @@ CHANGES = [
     ("the HTML shell", lambda r: append(r / "templates/briefing.html.j2", "\n"), {"html", "pdf"}),
     ("the print CSS", lambda r: append(r / "templates/print.css", "\np { color: #111; }\n"), {"pdf"}),
     ("the screen CSS", lambda r: append(r / "templates/screen.css", "\np { color: #111; }\n"), {"html"}),
-    ("a body font", lambda r: append(r / "templates/fonts/CharisSIL-Regular.ttf", "\0"), {"pdf"}),
+    # The DOCX embeds the fonts.
+    ("a body font", lambda r: append(r / "templates/fonts/CharisSIL-Regular.ttf", "\0"), {"pdf", "docx"}),
     ("report.yaml", lambda r: edit(r / "report/report.yaml", "edition: January 2025", "edition: February 2025"),
      {"html", "pdf", "docx"}),
 ]

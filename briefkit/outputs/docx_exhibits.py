@@ -31,7 +31,8 @@ NOT_PROSE = ("Caption", "Bibliography")
 # Where a line may break: spaces (not no-break spaces), after dashes and slashes but not inside a range of
 # numbers ("13\u201315", which LibreOffice keeps whole).
 BREAKS = re.compile(r"[ \t\n]+|(?<=[-\u2013\u2014/])(?!\d)")
-NUMBER_AND_WORD = re.compile(r"(?<=\d) (?=[^\W\d_])")  # "12 December", "428 million": kept on one line
+# "12 December", "428 million": measured as one, so that a column holds them on one line.
+NUMBER_AND_WORD = re.compile(r"(?<=\d) (?=[^\W\d_])")
 TABLE_FONT_SIZE = 8  # pt, the "Table Text" style
 CELL_PADDING_TWIPS = twips(2 * 1.6 + 1)  # the table style's cell margins, and a little room
 # Another renderer's rounding, hinting or kerning may set a word a little wider than the font's advances say.
@@ -67,8 +68,6 @@ def format_tables(body: Any, text_width: int, fonts: Path) -> int:
             trpr.insert(0, el("cantSplit"))
             if index == 0:
                 trpr.append(el("tblHeader"))
-        for text in xpath(table, ".//w:t"):
-            text.text = NUMBER_AND_WORD.sub("\u00a0", text.text or "")
         widths = _fit_columns(table, text_width, fonts)
         for index, row in enumerate(rows):
             for cell, width in zip(row.findall(w("tc")), widths, strict=False):
@@ -99,7 +98,8 @@ def _fit_columns(table: Any, text_width: int, fonts: Path) -> list[int]:
     needed = [0.0] * len(columns)
     for index, row in enumerate(table.findall(w("tr"))):
         for column, cell in enumerate(row.findall(w("tc"))[:len(columns)]):
-            words = BREAKS.split("".join(t.text or "" for t in cell.iter(w("t"))))
+            text = NUMBER_AND_WORD.sub("\u00a0", "".join(t.text or "" for t in cell.iter(w("t"))))
+            words = BREAKS.split(text)
             longest = max((_text_width(word, fonts, bold=index == 0) for word in words), default=0)
             needed[column] = max(needed[column], longest * WIDTH_MARGIN + CELL_PADDING_TWIPS)
     for _ in range(len(columns)):

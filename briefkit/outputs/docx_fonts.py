@@ -134,7 +134,15 @@ def _subset(path: Path, _mtime: int, characters: frozenset[int]) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(path), recalcTimestamp=False)
+    # Charis SIL dates its 'created' field from 1970, which fontTools reads as a Unix time and warns about.
+    head_log = logging.getLogger("fontTools.ttLib.tables._h_e_a_d")
+    quiet = logging.Filter("no such logger")
+    head_log.addFilter(quiet)
+    try:
+        font = TTFont(str(path), recalcTimestamp=False)
+        font.ensureDecompiled()
+    finally:
+        head_log.removeFilter(quiet)
     options = subset.Options()
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
