@@ -49,6 +49,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
         add_cover,
         add_header_footer,
         box_key_judgements,
+        cover_page,
         set_page_layout,
         word_settings,
     )
@@ -63,6 +64,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     text_width = set_page_layout(document, project.paper)
     word_settings(document.settings.element)
     add_cover(body, project)
+    cover_page(document)
     entries = prefill_toc(body, bookmarks)
     numbered = number_headings(document)
     box_key_judgements(body)

@@ -251,7 +251,7 @@ def _split_run(run: Any, start: int, end: int, make: Any) -> list:
 def describe_pictures(document: Any, text_width: int) -> int:
     """Each picture: its alt text as its description, and a size that keeps it at 200 dpi or more."""
     body = document.element.body
-    drawings = xpath(body, ".//w:drawing")
+    drawings = xpath(body, ".//w:drawing[wp:inline]")  # not the cover's ink, anchored behind the text
     for drawing in drawings:
         doc_pr = xpath(drawing, ".//wp:docPr")[0]
         description = doc_pr.get("descr", "")

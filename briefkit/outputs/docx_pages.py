@@ -122,20 +122,20 @@ def box_key_judgements(body: Any, section_id: str = "key-judgements") -> None:
 
 def add_header_footer(document: Any, project: Project) -> None:
     """The title and the current chapter in the header; the edition and 'Page n of N' in the footer; neither on
-    the cover, which has its ink instead.
+    the cover.
     """
     section = document.sections[0]
     section.different_first_page_header_footer = True
     for part, style in ((section.first_page_header, "Header"), (section.first_page_footer, "Footer")):
         part.is_linked_to_previous = False
         part.paragraphs[0].style = paragraph_style(document, style)
-    cover_page(section.first_page_header, section.page_width, section.page_height)
     section.header.is_linked_to_previous = False
     header = section.header.paragraphs[0]
     header.style = paragraph_style(document, "Header")
     header.add_run(project.title)
     # On the right, the current chapter as in the PDF (its number and title, in their own case): STYLEREF fields,
-    # which Word and LibreOffice evaluate on each page.
+    # which Word evaluates on each page. LibreOffice 7.4 shows their cached text instead, on every page: it is left
+    # empty, since any chapter title would be wrong on most pages.
     as_written = el("rPr", None, el("caps", {"val": 0}))
     header._p.extend([text_run("\t", as_written),
                       *field_runs('STYLEREF "Heading 1" \\n', "", as_written), text_run(" ", as_written),
@@ -148,17 +148,21 @@ def add_header_footer(document: Any, project: Project) -> None:
                       *field_runs("NUMPAGES", "1")])
 
 
-def cover_page(header: Any, width: int, height: int, colour: str = INK) -> None:
+def cover_page(document: Any, colour: str = INK) -> None:
     """The cover's ink: a picture of one colour over the whole first page, behind the text, anchored in the
-    first-page header (pictures are what every version of Word and LibreOffice draws alike).
+    cover's first paragraph (pictures are what every version of Word and LibreOffice draws alike; in the header,
+    Word would show it dimmed while the body is edited).
     """
     from lxml import etree
 
-    rid, _ = header.part.get_or_add_image(io.BytesIO(solid_png(colour)))
+    section = document.sections[0]
+    rid, _ = document.part.get_or_add_image(io.BytesIO(solid_png(colour)))
+    ids = [int(i) for i in xpath(document.element.body, ".//wp:docPr/@id")]
     parser = etree.XMLParser(remove_blank_text=True)
-    anchor = etree.fromstring(COVER_ANCHOR.format(cx=width, cy=height, rid=rid, **NS), parser)
-    run = el("r", None, el("drawing", None, anchor))
-    header.paragraphs[0]._p.append(run)
+    anchor = etree.fromstring(COVER_ANCHOR.format(cx=section.page_width, cy=section.page_height, rid=rid,
+                                                  id=max(ids, default=0) + 1, **NS), parser)
+    first = document.element.body.find(w("p"))
+    first.append(el("r", None, el("drawing", None, anchor)))
 
 
 def solid_png(colour: str, size: int = 8) -> bytes:
@@ -182,12 +186,12 @@ COVER_ANCHOR = """<wp:anchor xmlns:wp="{wp}" xmlns:a="{a}" xmlns:pic="{pic}" xml
 <wp:positionH relativeFrom="page"><wp:posOffset>0</wp:posOffset></wp:positionH>
 <wp:positionV relativeFrom="page"><wp:posOffset>0</wp:posOffset></wp:positionV>
 <wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/>
-<wp:docPr id="4000" name="Cover" descr=""><a:extLst><a:ext uri="{{C183D7F6-B498-43B3-948B-1728B52AA6E4}}">
+<wp:docPr id="{id}" name="Cover" descr=""><a:extLst><a:ext uri="{{C183D7F6-B498-43B3-948B-1728B52AA6E4}}">
 <adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/></a:ext>
 </a:extLst></wp:docPr>
 <wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect="1"/></wp:cNvGraphicFramePr>
 <a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic>
-<pic:nvPicPr><pic:cNvPr id="4000" name="cover.png" descr=""/><pic:cNvPicPr/></pic:nvPicPr>
+<pic:nvPicPr><pic:cNvPr id="{id}" name="cover.png" descr=""/><pic:cNvPicPr/></pic:nvPicPr>
 <pic:blipFill><a:blip r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>
 <pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/>
 </a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:anchor>"""
