@@ -50,10 +50,12 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
         add_header_footer,
         box_key_judgements,
         cover_page,
+        designed_bullets,
         set_page_layout,
         word_settings,
     )
     from briefkit.outputs.docx_properties import custom_properties, extended_properties, set_properties
+    from briefkit.outputs.docx_styles import HEADING_FONT
     from briefkit.outputs.docx_xml import Bookmarks, rename_bookmarks
 
     fonts_dir = fonts_dir or inputs.templates_dir / "fonts"
@@ -67,6 +69,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     cover_page(document)
     entries = prefill_toc(body, bookmarks)
     numbered = number_headings(document)
+    designed_bullets(document.part.numbering_part.element, HEADING_FONT)
     box_key_judgements(body)
     tables = format_tables(body, text_width, fonts_dir)
     captions = make_captions(body, bookmarks)

@@ -197,6 +197,29 @@ COVER_ANCHOR = """<wp:anchor xmlns:wp="{wp}" xmlns:a="{a}" xmlns:pic="{pic}" xml
 </a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:anchor>"""
 
 
+# pandoc's bullets are private-use characters of Symbol, Courier New and Wingdings, which a reader may lack and
+# LibreOffice replaces by OpenSymbol: the same shapes as Unicode characters in the heading font, which travels.
+BULLETS = {"\uf0b7": "\u2022", "o": "\u25e6", "\uf0a7": "\u25aa"}
+
+
+def designed_bullets(numbering: Any, font: str) -> int:
+    """Bullet levels in the embedded `font`; returns how many were changed."""
+    count = 0
+    for level in xpath(numbering, ".//w:lvl[w:numFmt/@w:val='bullet']"):
+        text = level.find(w("lvlText"))
+        bullet = BULLETS.get(text.get(w("val")) if text is not None else "")
+        if bullet is None:
+            continue
+        text.set(w("val"), bullet)
+        rpr = level.find(w("rPr"))
+        if rpr is None:
+            rpr = el("rPr")
+            level.append(rpr)
+        insert_in_order(rpr, el("rFonts", {"ascii": font, "hAnsi": font, "cs": font, "hint": "default"}))
+        count += 1
+    return count
+
+
 def word_settings(settings: Any) -> None:
     """Hyphenate justified text, as the PDF does; update the fields on opening; keep the embedded fonts when
     Word saves the file again (and no system font besides); open in Word's current mode, not "Compatibility
