@@ -344,7 +344,7 @@ def test_the_fonts_travel_inside_the_package_as_word_embeds_them(docx: Path):
     types = part(docx, "[Content_Types].xml")
     assert "application/vnd.openxmlformats-officedocument.obfuscatedFont" in [
         d.get("ContentType") for d in types if d.get("Extension") == "odttf"]
-    embedded = {}
+    embedded, cmaps = {}, {}
     with zipfile.ZipFile(docx) as package:
         for font in find(table, "w:font[w:embedRegular]"):
             family = font.get(w("name"))
@@ -353,8 +353,10 @@ def test_the_fonts_travel_inside_the_package_as_word_embeds_them(docx: Path):
             for slot in find(font, "w:embedRegular | w:embedBold | w:embedItalic | w:embedBoldItalic"):
                 target = relationships[slot.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")]
                 data = obfuscate(package.read(f"word/{target}"), slot.get(w("fontKey")))
-                names = TTFont(io.BytesIO(data))["name"]
+                font = TTFont(io.BytesIO(data))
+                names = font["name"]
                 embedded[(family, local_name(slot))] = (names.getDebugName(1), names.getDebugName(2), len(data))
+                cmaps[(family, local_name(slot))] = set(font.getBestCmap())
     assert {key: value[:2] for key, value in embedded.items()} == {
         ("Charis SIL", "embedRegular"): ("Charis SIL", "Regular"),
         ("Charis SIL", "embedBold"): ("Charis SIL", "Bold"),
@@ -366,6 +368,12 @@ def test_the_fonts_travel_inside_the_package_as_word_embeds_them(docx: Path):
     }
     # Subsets: each face well under the 650-800 kB of its file.
     assert all(size < 150_000 for *_, size in embedded.values())
+    # ... that keep every character of the text and every bullet.
+    text = {ord(c) for t in find(part(docx, "word/document.xml"), "//w:t/text()") for c in t}
+    levels = find(part(docx, "word/numbering.xml"), "//w:lvl[w:numFmt/@w:val='bullet']/w:lvlText/@w:val")
+    bullets = {ord(c) for v in levels for c in v.strip()}
+    assert text <= cmaps[("Charis SIL", "embedRegular")] and text <= cmaps[("Lato", "embedRegular")]
+    assert bullets == {0x2022, 0x25E6, 0x25AA} and bullets <= cmaps[("Lato", "embedRegular")]
 
 
 def test_no_local_path_is_left_in_the_package(docx: Path):

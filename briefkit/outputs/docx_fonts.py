@@ -38,6 +38,7 @@ GRAPHITE_TABLES = ["Silf", "Glat", "Gloc", "Feat", "Sill", "Silt"]
 # and serif style of the font.
 FONT_CHILDREN = ["altName", "panose1", "charset", "family", "notTrueType", "pitch", "sig", "embedRegular",
                  "embedBold", "embedItalic", "embedBoldItalic"]
+LEVEL_TEXT = re.compile(rb'<w:lvlText w:val="([^"]*)"')  # bullets
 TEXT = re.compile(rb"<w:(?:t|delText|instrText)(?:\s[^>]*)?>([^<]*)</w:(?:t|delText|instrText)>")
 
 
@@ -111,13 +112,13 @@ def _families_named(parts: dict[str, bytes]) -> set[str]:
 
 
 def _characters(parts: dict[str, bytes]) -> set[int]:
-    """Every character of text in the document, its notes, headers and footers."""
+    """Every character of text in the document, its notes, headers and footers, and its bullets."""
     from xml.sax.saxutils import unescape
 
     found: set[int] = set()
     for name, data in parts.items():
         if name.startswith("word/") and name.endswith(".xml"):
-            for text in TEXT.findall(data):
+            for text in TEXT.findall(data) + LEVEL_TEXT.findall(data):
                 found.update(map(ord, unescape(text.decode("utf-8"), {"&quot;": '"', "&apos;": "'"})))
     return found
 
