@@ -38,7 +38,9 @@ class InputError(BriefkitError):
     """One or more problems in the project's files, all reported at once."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems, key=lambda p: (p.path, p.line or 0, p.column or 0))
+        # One mistake in a CSV header is met on every row: it is reported once.
+        unique = list(dict.fromkeys(problems))
+        self.problems = sorted(unique, key=lambda p: (p.path, p.line or 0, p.column or 0))
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def __reduce__(self):

@@ -203,8 +203,8 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
         keys["pdf"] = fingerprint("pdf", *common, markdown["svg"], _attachments(project, data),
                                   *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "print.css", "fonts/"))
     if "docx" in formats:
-        # The DOCX column widths are measured with the heading font.
-        keys["docx"] = fingerprint("docx", *common, markdown["png"], *chart_fonts)
+        # The DOCX embeds the fonts and measures its table columns with them.
+        keys["docx"] = fingerprint("docx", *common, markdown["png"], *_read_by(templates, "fonts/"))
     return Plan(project, data, formats, markdown, charts, templates, keys, bibliography, meta)
 
 
@@ -364,8 +364,19 @@ def build_docx(project: Project, markdown: str, workspace: Workspace) -> Path:
     return target
 
 
+def _unchanged(target: Path, content: bytes) -> bool:
+    try:
+        return target.stat().st_size == len(content) and target.read_bytes() == content
+    except OSError:
+        return False
+
+
 def publish(project: Project, data: Data, staged: dict[str, Path], out_dir: Path) -> dict[str, Path]:
-    """Put every output in place only once all were made: write each beside its target, then rename them all."""
+    """Put every output in place only once all were made: write each beside its target, then rename them all.
+
+    An output whose bytes are unchanged keeps its file and modification time (sync tools, make and open viewers
+    see no change that is not there).
+    """
     contents = {fmt: (out_dir / f"{project.output_name}.{fmt}", staged[fmt].read_bytes())
                 for fmt in FORMATS if fmt in staged}
     contents.update({name: (out_dir / "data" / name, text.encode("utf-8")) for name, text in csv_files(data).items()})
@@ -373,6 +384,8 @@ def publish(project: Project, data: Data, staged: dict[str, Path], out_dir: Path
         (out_dir / "data").mkdir(exist_ok=True)
         ready = []
         for target, content in contents.values():
+            if _unchanged(target, content):
+                continue
             tmp = target.parent / f".{target.name}.publish"
             tmp.write_bytes(content)
             os.chmod(tmp, 0o644)

@@ -39,7 +39,7 @@ CHANGES = [
     ("the HTML shell", lambda r: override(r, "briefing.html.j2", "\n"), {"html", "pdf"}),
     ("the print CSS", lambda r: override(r, "print.css", "\np { color: #111; }\n"), {"pdf"}),
     ("the screen CSS", lambda r: override(r, "screen.css", "\np { color: #111; }\n"), {"html"}),
-    ("a body font", lambda r: override(r, "fonts/CharisSIL-Regular.ttf", "\0"), {"html", "pdf"}),
+    ("a body font", lambda r: override(r, "fonts/CharisSIL-Regular.ttf", "\0"), {"html", "pdf", "docx"}),
     ("report.yaml", lambda r: edit(r / "report/report.yaml", "edition: January 2025", "edition: February 2025"),
      {"html", "pdf", "docx"}),
 ]

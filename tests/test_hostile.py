@@ -401,7 +401,9 @@ def test_an_image_inside_report_reaches_all_three_outputs(mini: Path, capsys):
               for image in page.images]
     assert images, "the PDF has no image"
     with zipfile.ZipFile(mini / "build" / "mini.docx") as docx:
-        assert len([n for n in docx.namelist() if n.startswith("word/media/")]) == 2  # the map and the chart
+        media = [n for n in docx.namelist() if n.startswith("word/media/")]
+        # The map, the chart as PNG and as SVG, the cover's ink.
+        assert sorted(n.rsplit(".", 1)[1] for n in media) == ["png", "png", "png", "svg"]
 
 
 # --- Nothing leaked: the sandbox, the URL fetcher, pandoc's sandbox ------------------------------------------

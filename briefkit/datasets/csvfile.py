@@ -21,6 +21,7 @@ def load_csv(path: Path, display: str, types: dict[str, str]) -> Node:
     reader = csv.reader(io.StringIO(text))
     rows: list[Node] = []
     header: list[str] = []
+    header_marks: list[Mark] = []
     start = 1
     try:
         for cells in reader:
@@ -31,6 +32,7 @@ def load_csv(path: Path, display: str, types: dict[str, str]) -> Node:
             columns = _columns(lines[line - 1] if line <= len(lines) else "", cells)
             if not header:
                 header = [cell.strip() for cell in cells]
+                header_marks = [Mark(display, line, column) for column in columns]
                 continue
             mapping: dict[str, tuple[Mark, Node]] = {}
             for index, cell in enumerate(cells):
@@ -39,7 +41,9 @@ def load_csv(path: Path, display: str, types: dict[str, str]) -> Node:
                                                            f"{len(header)} columns", columns[index])
                 mark = Mark(display, line, columns[index])
                 name = header[index]
-                mapping[name] = (mark, Node(_convert(cell.strip(), types.get(name, "string"), mark), mark))
+                # A column's name is located in the header, its value in the row.
+                mapping[name] = (header_marks[index], Node(_convert(cell.strip(), types.get(name, "string"), mark),
+                                                           mark))
             rows.append(Node(mapping, Mark(display, line, 1)))
     except csv.Error as exc:
         raise InputError.single(display, reader.line_num, f"invalid CSV: {exc}") from None

@@ -130,6 +130,8 @@ def _resource(r: Reader, problems: list[Problem], data_dir: Path) -> Declaration
                 problems.append(r.mark(key).problem(f"a series has no '{key}': its fields are those of every series"))
         key_reader = r.child("key")
         key = _key_field(key_reader, problems) if key_reader else Field("year", "year", "Year")
+        if key is None:
+            return None
         unit_reader = r.child("unit")
         unit = read_unit(unit_reader, problems) if unit_reader else Unit()
         return Declaration(name, path, kind, title, description, unit=unit, key=key, mark=r.node.mark)
@@ -165,10 +167,12 @@ def _resource(r: Reader, problems: list[Problem], data_dir: Path) -> Declaration
                        tuple(k for k in foreign if k is not None), sort, mark=r.node.mark)
 
 
-def _key_field(r: Reader, problems: list[Problem]) -> Field:
+def _key_field(r: Reader, problems: list[Problem]) -> Field | None:
     r.reject_unknown({"name", "type", "title"})
     name = r.text("name") or "year"
-    kind = r.text("type", required=False, choices=KEY_TYPES) or "year"
+    if r.ok and r.node.get("type") is not None and r.text("type", choices=KEY_TYPES) is None:
+        return None  # reported; the points cannot be read without knowing their key
+    kind = r.text("type", required=False) or "year"
     return Field(name, kind, r.text("title", required=False) or name.replace("_", " ").capitalize())
 
 
@@ -185,8 +189,10 @@ def read_unit(r: Reader, problems: list[Problem]) -> Unit:
     name = r.text("name", required=False) or ""
     if percent and (currency or scale or name):
         problems.append(r.mark("percent").problem("a unit in per cent has no 'currency', 'scale' or 'name'"))
+        return Unit(percent=True)
     if currency and name:
         problems.append(r.mark("name").problem("a unit has a 'currency' or a 'name', not both"))
+        return Unit(currency=currency, scale=scale)
     return Unit(currency=currency, name=name, scale=scale, percent=percent)
 
 

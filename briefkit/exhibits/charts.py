@@ -151,7 +151,7 @@ def draw_chart(spec: ChartSpec, out_dir: Path, fonts: list[Path]) -> dict[str, P
             if spec.style == "bar":
                 _bars(ax, spec, chart_series, index, position, colour, used)
             else:
-                _line(ax, spec, chart_series, position, colour, used)
+                _line(ax, spec, chart_series, position, colour, used, index)
         ax.set_xticks(range(len(keys)), [str(k) for k in keys])
         ax.set_xlim(-0.6, len(keys) - 0.4)
         tops = [v / spec.divisor for s in spec.series for p in s.points
@@ -198,7 +198,8 @@ def _gap(ax, x: float, words: dict[str, str], used: set[str]) -> None:
     used.add("gap")
 
 
-def _line(ax, spec: ChartSpec, chart_series: ChartSeries, position: dict, colour: str, used: set[str]) -> None:
+def _line(ax, spec: ChartSpec, chart_series: ChartSeries, position: dict, colour: str, used: set[str],
+          series_index: int = 0) -> None:
     words = dict(spec.legend)
     accent = spec.colours[1] if len(spec.colours) > 1 else colour
     drawn = [p for p in chart_series.points if not p.is_gap and not p.is_range]
@@ -213,8 +214,8 @@ def _line(ax, spec: ChartSpec, chart_series: ChartSeries, position: dict, colour
             ax.axvline(x - 0.5, color=GREY, linestyle=":", linewidth=0.9, zorder=1)
             used.add("series_change")
         if point.is_range:
-            ax.plot([x, x], [point.low / spec.divisor, point.high / spec.divisor], color=colour, linewidth=7,
-                    alpha=0.35, solid_capstyle="butt", zorder=2)
+            _tag(ax.plot([x, x], [point.low / spec.divisor, point.high / spec.divisor], color=colour, linewidth=7,
+                         alpha=0.35, solid_capstyle="butt", zorder=2), series_index, point)
             used.add("range")
             _annotate(ax, x, point.high / spec.divisor, _label(spec, point), above=True)
             previous = None
@@ -228,8 +229,9 @@ def _line(ax, spec: ChartSpec, chart_series: ChartSeries, position: dict, colour
                     color=accent if point.kind == "projection" else colour, linewidth=1.8 if solid else 1.2, zorder=2)
         marker_colour = accent if point.kind == "projection" else colour
         filled = point.kind in ("reported", "approximate")
-        ax.plot(x, y, marker=MARKERS[point.kind], markersize=6 if point.kind != "approximate" else 5.5,
-                color=marker_colour, markerfacecolor=marker_colour if filled else "white", zorder=3)
+        _tag(ax.plot(x, y, marker=MARKERS[point.kind], markersize=6 if point.kind != "approximate" else 5.5,
+                     color=marker_colour, markerfacecolor=marker_colour if filled else "white", zorder=3),
+             series_index, point)
         used.add(point.kind)
         _annotate(ax, x, y, _label(spec, point), above=_label_above(drawn, point, position))
         _alternatives(ax, spec, point, x, used)
@@ -271,16 +273,24 @@ def _bars(ax, spec: ChartSpec, chart_series: ChartSeries, index: int, position: 
             continue
         if point.is_range:
             bottom, height = point.low / spec.divisor, (point.high - point.low) / spec.divisor
-            ax.bar(x, height, width * 0.9, bottom=bottom, color=colour, alpha=0.35, zorder=2)
+            _tag(ax.bar(x, height, width * 0.9, bottom=bottom, color=colour, alpha=0.35, zorder=2), index, point)
             used.add("range")
             _annotate(ax, x, point.high / spec.divisor, _label(spec, point), above=True)
         else:
             firm = point.kind in ("reported", "approximate")
-            ax.bar(x, point.value / spec.divisor, width * 0.9, color=colour if firm else "white", edgecolor=colour,
-                   hatch=None if point.kind == "reported" else ("//" if firm else ".."), linewidth=1, zorder=2)
+            _tag(ax.bar(x, point.value / spec.divisor, width * 0.9, color=colour if firm else "white",
+                        edgecolor=colour, hatch=None if point.kind == "reported" else ("//" if firm else ".."),
+                        linewidth=1, zorder=2), index, point)
             used.add(point.kind)
             _annotate(ax, x, point.value / spec.divisor, _label(spec, point), above=True)
         _alternatives(ax, spec, point, x, used)
+
+
+def _tag(artists, index: int, point: Point) -> None:
+    """An id on each drawn figure in the SVG (series index, key and kind), for tests and for scripts."""
+    key = "".join(c if c.isalnum() else "-" for c in str(point.key))
+    for artist in artists if isinstance(artists, (list, tuple)) or hasattr(artists, "patches") else [artists]:
+        artist.set_gid(f"point-{index}-{key}-{point.kind}")
 
 
 def _legend(ax, spec: ChartSpec, used: set[str]) -> None:

@@ -28,22 +28,37 @@ def make_reference_docx(target: Path) -> Path:
 
 
 def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, reference_doc: Path,
-               target: Path) -> None:
-    """Convert with pandoc, then finish the document step by step."""
+               target: Path, fonts_dir: Path | None = None) -> None:
+    """Convert with pandoc, then finish the document step by step; the fonts (default: the templates' fonts/
+    folder) serve to measure the tables and are embedded.
+    """
     from docx import Document
 
-    from briefkit.outputs.docx_contents import prefill_toc
-    from briefkit.outputs.docx_exhibits import describe_pictures, format_tables, link_references, make_captions
+    from briefkit.outputs.docx_contents import prefill_toc, remove_toc
+    from briefkit.outputs.docx_exhibits import (
+        add_vector_pictures,
+        describe_pictures,
+        format_tables,
+        link_references,
+        make_captions,
+    )
+    from briefkit.outputs.docx_fonts import embed_fonts
+    from briefkit.outputs.docx_headings import number_headings
+    from briefkit.outputs.docx_notes import ignorable_w15, note_columns, plain_citation_links
     from briefkit.outputs.docx_pages import (
         add_cover,
         add_header_footer,
         box_key_judgements,
+        cover_page,
+        designed_bullets,
         set_page_layout,
         word_settings,
     )
     from briefkit.outputs.docx_properties import custom_properties, extended_properties, set_properties
-    from briefkit.outputs.docx_xml import Bookmarks
+    from briefkit.outputs.docx_styles import HEADING_FONT
+    from briefkit.outputs.docx_xml import Bookmarks, rename_bookmarks
 
+    fonts_dir = fonts_dir or inputs.templates_dir / "fonts"
     pandoc.docx(style_source_lines(markdown), inputs, meta_file, reference_doc, target)
     document = Document(str(target))
     body = document.element.body
@@ -51,22 +66,55 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     text_width = set_page_layout(document, project.paper)
     word_settings(document.settings.element)
     add_cover(body, project)
-    entries = prefill_toc(body, bookmarks)
+    if project.theme.cover:
+        cover_page(document, project.theme.ink.lstrip("#").upper())
+    entries = prefill_toc(body, bookmarks) if project.theme.contents else remove_toc(body)
+    numbered = number_headings(document)
+    designed_bullets(document.part.numbering_part.element, HEADING_FONT)
     box_key_judgements(body)
-    tables = format_tables(body, text_width, inputs.templates_dir / "fonts")
-    captions = make_captions(body, bookmarks)
-    references = link_references(body, captions)
+    tables = format_tables(body, text_width, fonts_dir)
+    words = project.words()
+    kinds = (words("table"), words("figure"))
+    captions = make_captions(body, bookmarks, kinds)
+    references = link_references(body, captions, kinds)
     pictures = describe_pictures(document, text_width)
+    vectors = add_vector_pictures(document, inputs.resource_dir)
     add_header_footer(document, project)
+    renamed = rename_bookmarks(body)
+    note_columns(document.sections[0]._sectPr)
     set_properties(document.core_properties, project)
-    LOG.debug("docx: %d contents entries, %d tables, %d captions, %d cross-references, %d pictures",
-              entries, tables, len(captions), references, pictures)
+    LOG.debug("docx: %d contents entries, %d numbered headings, %d tables, %d captions, %d cross-references, "
+              "%d pictures (%d with an SVG)", entries, numbered, tables, len(captions), references, pictures, vectors)
     buffer = io.BytesIO()
     document.save(buffer)
-    target.write_bytes(rewrite_zip(buffer.getvalue(), {
+    package = rewrite_zip(buffer.getvalue(), theme_edits(project, read_parts(buffer.getvalue())))
+    target.write_bytes(rewrite_zip(package, {
         "docProps/app.xml": lambda _: extended_properties(project),
         "docProps/custom.xml": lambda _: custom_properties(project),
-    }))
+        "word/document.xml": ignorable_w15,
+        "word/footnotes.xml": lambda notes: plain_citation_links(notes, renamed),
+    }, embed_fonts(read_parts(package), fonts_dir)))
+
+
+def theme_edits(project: Project, parts: dict[str, bytes]) -> dict[str, Callable[[bytes], bytes]]:
+    """The reference document's colours and typefaces replaced by the theme's, in every XML part."""
+    from briefkit.outputs.docx_styles import ACCENT, BODY_FONT, HEADING_FONT, INK, TINT
+
+    theme = project.theme
+    pairs = [(f'"{old}"'.encode(), f'"{new.lstrip("#").upper()}"'.encode())
+             for old, new in ((INK, theme.ink), (ACCENT, theme.accent), (TINT, theme.tint))]
+    pairs += [(f'"{old}"'.encode(), f'"{new}"'.encode())
+              for old, new in ((BODY_FONT, theme.body_font), (HEADING_FONT, theme.heading_font))]
+    pairs = [(old, new) for old, new in pairs if old != new]
+    if not pairs:
+        return {}
+
+    def replace(content: bytes) -> bytes:
+        for old, new in pairs:
+            content = content.replace(old, new)
+        return content
+
+    return {name: replace for name in parts if name.endswith(".xml")}
 
 
 def style_source_lines(markdown: str) -> str:
@@ -76,17 +124,25 @@ def style_source_lines(markdown: str) -> str:
     return SOURCE_LINE.sub(r'\1{.exhibit-source custom-style="Exhibit Source"}', markdown)
 
 
-def rewrite_zip(data: bytes, edits: dict[str, Callable[[bytes], bytes]] | None = None) -> bytes:
-    """The same archive with some entries rewritten and every entry dated 1980-01-01, so that identical inputs
-    give identical bytes.
+def read_parts(data: bytes) -> dict[str, bytes]:
+    """The entries of a .docx by name."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return {info.filename: package.read(info) for info in package.infolist()}
+
+
+def rewrite_zip(data: bytes, edits: dict[str, Callable[[bytes], bytes]] | None = None,
+                replaced: dict[str, bytes] | None = None) -> bytes:
+    """The same archive with some entries rewritten, some replaced or added (after the others, in the order
+    given) and every entry dated 1980-01-01, so that identical inputs give identical bytes.
     """
-    edits = edits or {}
+    edits, replaced = edits or {}, dict(replaced or {})
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dest:
-        for info in source.infolist():
-            content = source.read(info)
-            if info.filename in edits:
-                content = edits[info.filename](content)
-            dest.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), content,
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+        entries = [(name, replaced.pop(name, content)) for name, content in entries] + list(replaced.items())
+        for name, content in entries:
+            if name in edits:
+                content = edits[name](content)
+            dest.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), content,
                           compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()

@@ -26,8 +26,10 @@ def prefill_toc(body: Any, bookmarks: Bookmarks) -> int:
     """Fill pandoc's empty TOC field with one linked entry per heading; returns the number of entries.
 
     Each entry links to a bookmark on its heading, as Word's own entries do. Page numbers are left out: where
-    Word or LibreOffice will break the pages is known only to them, and a wrong number is worse than none.
-    "Update field" (Word) or "Update index" (LibreOffice) rebuilds the table with them.
+    Word will break the pages is known only to Word (LibreOffice, the one layout a build could run, breaks them
+    elsewhere), and a wrong number is worse than none. Word, told by the settings to update fields on opening,
+    rebuilds the table with its numbers; in LibreOffice, Tools > Update > Update All does the same. (PAGEREF
+    fields in the entries would not help: LibreOffice shows a contents field's cached text as it is.)
     """
     found = xpath(body, "./w:sdt[w:sdtPr/w:docPartObj/w:docPartGallery/@w:val='Table of Contents']")
     if not found:
@@ -61,10 +63,23 @@ def prefill_toc(body: Any, bookmarks: Bookmarks) -> int:
 
 
 def toc_entry(heading: Any, bookmark: str, bookmarks: Bookmarks) -> Any:
-    """The contents line of one heading: its number and title, linked to a bookmark on the heading."""
-    bookmarks.wrap(heading, bookmark)
+    """The contents line of one heading: its number and title, linked to the bookmark pandoc put on the heading's
+    section (one bookmark a heading), else to a new one called `bookmark`.
+    """
+    section = heading.getprevious()
+    if section is not None and section.tag == w("bookmarkStart"):
+        bookmark = section.get(w("name"))
+    else:
+        bookmarks.wrap(heading, bookmark)
     level = HEADING_LEVELS[style_of(heading)]
     link = el("hyperlink", {"anchor": bookmark, "history": 1})
     for run in xpath(heading, ".//w:r[not(w:footnoteReference)]"):
         link.append(copy.deepcopy(run))
     return el("p", None, el("pPr", None, el("pStyle", {"val": f"TOC{level}"})), link)
+
+
+def remove_toc(body: Any) -> int:
+    """No contents where the theme has none (a short note); returns 0 entries."""
+    for found in xpath(body, "./w:sdt[w:sdtPr/w:docPartObj/w:docPartGallery/@w:val='Table of Contents']"):
+        body.remove(found)
+    return 0

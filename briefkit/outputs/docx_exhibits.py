@@ -10,6 +10,7 @@ from typing import Any
 
 from briefkit.outputs.docx_xml import (
     EMU_PER_INCH,
+    NS,
     Bookmarks,
     el,
     field_runs,
@@ -24,12 +25,25 @@ from briefkit.outputs.docx_xml import (
 )
 
 CAPTION_STYLES = ("TableCaption", "ImageCaption")
-CAPTION = re.compile(r"^(Table|Figure) (\d+)(?=\.)")
-REFERENCE = re.compile(r"\b(Table|Figure)[ \u00a0](\d+)\b")
+KINDS = ("Table", "Figure")
+
+
+def _caption_pattern(kinds: tuple[str, ...]) -> re.Pattern:
+    return re.compile(r"^(" + "|".join(re.escape(k) for k in kinds) + r") (\d+)(?=\.)")
+
+
+def _reference_pattern(kinds: tuple[str, ...]) -> re.Pattern:
+    return re.compile(r"\b(" + "|".join(re.escape(k) for k in kinds) + r")[ \u00a0](\d+)\b")
 NOT_PROSE = ("Caption", "Bibliography")
-BREAKS = re.compile(r"\s+|(?<=[-\u2013\u2014/])")  # where a line may break: spaces, after dashes and slashes
+# Where a line may break: spaces (not no-break spaces), after dashes and slashes but not inside a range of
+# numbers ("13\u201315", which LibreOffice keeps whole).
+BREAKS = re.compile(r"[ \t\n]+|(?<=[-\u2013\u2014/])(?!\d)")
+# "12 December", "428 million": measured as one, so that a column holds them on one line.
+NUMBER_AND_WORD = re.compile(r"(?<=\d) (?=[^\W\d_])")
 TABLE_FONT_SIZE = 8  # pt, the "Table Text" style
-CELL_PADDING_TWIPS = twips(2 * 1.6 + 0.5)  # the table style's cell margins, and a little room
+CELL_PADDING_TWIPS = twips(2 * 1.6 + 1)  # the table style's cell margins, and a little room
+# Another renderer's rounding, hinting or kerning may set a word a little wider than the font's advances say.
+WIDTH_MARGIN = 1.06
 MIN_DPI = 200
 
 
@@ -91,9 +105,10 @@ def _fit_columns(table: Any, text_width: int, fonts: Path) -> list[int]:
     needed = [0.0] * len(columns)
     for index, row in enumerate(table.findall(w("tr"))):
         for column, cell in enumerate(row.findall(w("tc"))[:len(columns)]):
-            words = BREAKS.split("".join(t.text or "" for t in cell.iter(w("t"))))
+            text = NUMBER_AND_WORD.sub("\u00a0", "".join(t.text or "" for t in cell.iter(w("t"))))
+            words = BREAKS.split(text)
             longest = max((_text_width(word, fonts, bold=index == 0) for word in words), default=0)
-            needed[column] = max(needed[column], longest + CELL_PADDING_TWIPS)
+            needed[column] = max(needed[column], longest * WIDTH_MARGIN + CELL_PADDING_TWIPS)
     for _ in range(len(columns)):
         short = [i for i, (have, need) in enumerate(zip(widths, needed, strict=True)) if have < need]
         spare = {i: have - need for i, (have, need) in enumerate(zip(widths, needed, strict=True)) if have > need}
@@ -128,14 +143,14 @@ def _font_metrics(path: Path) -> tuple[dict[int, int], int]:
     return {code: metrics[glyph][0] for code, glyph in font.getBestCmap().items()}, font["head"].unitsPerEm
 
 
-def make_captions(body: Any, bookmarks: Bookmarks) -> dict[str, Caption]:
+def make_captions(body: Any, bookmarks: Bookmarks, kinds: tuple[str, ...] = KINDS) -> dict[str, Caption]:
     """Turn 'Table 1. …' captions into Word captions: Caption style, a SEQ field, a bookmark for references."""
     captions: dict[str, Caption] = {}
     for paragraph in xpath(body, ".//w:p"):
         if style_of(paragraph) not in CAPTION_STYLES:
             continue
         runs = _plain_runs(paragraph)
-        match = CAPTION.match(_run_text(runs[0])) if runs else None
+        match = _caption_pattern(kinds).match(_run_text(runs[0])) if runs else None
         if not match:
             continue
         kind, number = match.group(1), int(match.group(2))
@@ -175,7 +190,7 @@ def _bookmark_name(paragraph: Any, kind: str, number: int) -> str:
     return f"_Ref_{kind}_{number}"
 
 
-def link_references(body: Any, captions: dict[str, Caption]) -> int:
+def link_references(body: Any, captions: dict[str, Caption], kinds: tuple[str, ...] = KINDS) -> int:
     """Prose mentions of 'Table 1' or 'Figure 1' become REF fields to the captions; returns how many.
 
     Mentions are found by the labels the captions carry (render.ref() writes exactly these); the source list is
@@ -186,7 +201,7 @@ def link_references(body: Any, captions: dict[str, Caption]) -> int:
         if style_of(paragraph) in NOT_PROSE or not captions:
             continue
         while True:
-            match = _first_reference(paragraph, captions)
+            match = _first_reference(paragraph, captions, kinds)
             if match is None:
                 break
             run, start, end, caption = match
@@ -196,11 +211,12 @@ def link_references(body: Any, captions: dict[str, Caption]) -> int:
     return count
 
 
-def _first_reference(paragraph: Any, captions: dict[str, Caption]) -> tuple[Any, int, int, Caption] | None:
+def _first_reference(paragraph: Any, captions: dict[str, Caption],
+                     kinds: tuple[str, ...] = KINDS) -> tuple[Any, int, int, Caption] | None:
     """The first mention of a captioned exhibit in a paragraph: its run, where it starts and ends, the caption."""
     for run in _plain_runs(paragraph):
         text = _run_text(run)
-        for match in REFERENCE.finditer(text):
+        for match in _reference_pattern(kinds).finditer(text):
             caption = captions.get(f"{match.group(1)} {match.group(2)}")
             if caption is not None:
                 return run, match.start(), match.end(), caption
@@ -243,7 +259,7 @@ def _split_run(run: Any, start: int, end: int, make: Any) -> list:
 def describe_pictures(document: Any, text_width: int) -> int:
     """Each picture: its alt text as its description, and a size that keeps it at 200 dpi or more."""
     body = document.element.body
-    drawings = xpath(body, ".//w:drawing")
+    drawings = xpath(body, ".//w:drawing[wp:inline]")  # not the cover's ink, anchored behind the text
     for drawing in drawings:
         doc_pr = xpath(drawing, ".//wp:docPr")[0]
         description = doc_pr.get("descr", "")
@@ -254,6 +270,41 @@ def describe_pictures(document: Any, text_width: int) -> int:
         if blips:
             _natural_size(drawing, document.part.related_parts[blips[0]].image, text_width)
     return len(drawings)
+
+
+SVG_BLIP_URI = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"  # Office 2016's extension of a:blip for an SVG picture
+SVG_NS = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
+
+
+def add_vector_pictures(document: Any, folder: Path) -> int:
+    """Each picture drawn from a PNG that has an SVG of the same name beside it in `folder` (the chart) gets the
+    SVG as well, the way Word 2016 and later store it: the PNG stays the picture for older readers, the SVG
+    hangs on its a:blip as the asvg:svgBlip extension. Returns the number of pictures given one.
+    """
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from lxml import etree
+
+    vectors = {png.read_bytes(): svg for png in sorted(folder.rglob("*.png"))
+               if (svg := png.with_suffix(".svg")).is_file()}
+    count = 0
+    for blip in xpath(document.element.body, ".//a:blip[@r:embed]"):
+        picture = document.part.related_parts[blip.get(f"{{{NS['r']}}}embed")]
+        svg = vectors.get(picture.blob)
+        if svg is None or xpath(blip, f"./a:extLst/a:ext[@uri='{SVG_BLIP_URI}']"):
+            continue
+        count += 1
+        part = Part(PackURI(f"/word/media/vector{count}.svg"), "image/svg+xml", svg.read_bytes(),
+                    document.part.package)
+        rid = document.part.relate_to(part, RT.IMAGE)
+        ext_list = blip.find(f"{{{NS['a']}}}extLst")
+        if ext_list is None:
+            ext_list = etree.SubElement(blip, f"{{{NS['a']}}}extLst")
+        ext = etree.SubElement(ext_list, f"{{{NS['a']}}}ext", uri=SVG_BLIP_URI)
+        svg_blip = etree.SubElement(ext, f"{{{SVG_NS}}}svgBlip", nsmap={"asvg": SVG_NS})
+        svg_blip.set(f"{{{NS['r']}}}embed", rid)
+    return count
 
 
 def _natural_size(drawing: Any, image: Any, text_width: int) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from briefkit import pandoc
-from briefkit.outputs.docx_xml import el, get_or_add, insert_in_order, twips, w
+from briefkit.outputs.docx_xml import el, get_or_add, insert_in_order, twips, w, xpath
 
 BODY_FONT = "Charis SIL"
 HEADING_FONT = "Lato"
@@ -19,9 +19,10 @@ TEXT = "1B1B1B"
 RULE = "C9D1DB"
 TINT = "EEF2F7"
 BAND = "F6F8FB"
-# A line of text at "single" spacing, as a multiple of the font size (ascent + descent in the fonts'
-# metrics): Word spaces lines in multiples of this, CSS in multiples of the font size.
-NATURAL_LINE = {BODY_FONT: 1.636, HEADING_FONT: 1.2}
+COVER_PALE = "DFE7F2"
+# The cover's text block in print.css starts 26 mm from the left and 24 mm from the right of the page: inside
+# the DOCX page margins (21 and 19 mm) by this.
+COVER_INDENT_MM = 5
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Look:
     align: str | None = None
     keep_next: bool | None = None
     indent: float | None = None
+    right: float | None = None
     hanging: float | None = None
     superscript: bool | None = None
     underline: bool | None = None
@@ -57,10 +59,15 @@ LOOKS: dict[str, Look] = {
     "First Paragraph": Look(BODY_FONT, 10),
     "Compact": Look(BODY_FONT, 10, before=0, after=mm(1), line=1.45),
     "Block Text": Look(BODY_FONT, 10, color=MUTED, indent=6),
-    "Title": Look(HEADING_FONT, 32, True, color=INK, before=mm(6), after=mm(4), line=1.1, align="left"),
-    "Subtitle": Look(HEADING_FONT, 15, False, color=MUTED, before=0, after=0, line=1.3, align="left"),
-    "Author": Look(HEADING_FONT, 10, False, color=TEXT, before=mm(30), after=0, line=1.3, align="left"),
-    "Date": Look(HEADING_FONT, 10, False, color=TEXT, before=0, after=0, line=1.3, align="left"),
+    # The cover, white and pale blue on the ink page (print.css, .cover): positions from the top of the text area.
+    "Title": Look(HEADING_FONT, 32, True, color="FFFFFF", before=mm(6), after=mm(4), line=1.1, align="left",
+                  indent=COVER_INDENT_MM, right=COVER_INDENT_MM),
+    "Subtitle": Look(HEADING_FONT, 15, False, color=COVER_PALE, before=0, after=0, line=1.3, align="left",
+                     indent=COVER_INDENT_MM, right=COVER_INDENT_MM + 20, letter_spacing=0),  # at most 140 mm wide
+    "Author": Look(HEADING_FONT, 10, False, color=COVER_PALE, before=mm(30), after=0, line=1.3, align="left",
+                   indent=COVER_INDENT_MM),
+    "Date": Look(HEADING_FONT, 10, False, color=COVER_PALE, before=0, after=0, line=1.3, align="left",
+                 indent=COVER_INDENT_MM),
     "Heading 1": Look(HEADING_FONT, 17, True, color=INK, before=mm(8), after=mm(4), line=1.2, keep_next=True),
     "Heading 2": Look(HEADING_FONT, 11.5, True, color=INK, before=mm(5), after=mm(2), line=1.2, keep_next=True),
     "Heading 3": Look(HEADING_FONT, 10, True, color=INK, before=mm(4), after=mm(1.5), line=1.2, keep_next=True),
@@ -69,7 +76,8 @@ LOOKS: dict[str, Look] = {
     "Table Caption": Look(HEADING_FONT, 9, True, False, color=INK, keep_next=True),
     "Image Caption": Look(HEADING_FONT, 9, True, False, color=INK),
     "Figure": Look(before=mm(4), after=mm(1), keep_next=True),
-    "Footnote Text": Look(HEADING_FONT, 7, color="333333", before=0, after=1, line=1.3, align="left"),
+    # Tighter than print.css (7 pt / 1.3, notes run on in a line): Word gives each note a paragraph of its own.
+    "Footnote Text": Look(HEADING_FONT, 7, color="333333", before=0, after=0, line=1.2, align="left"),
     "Bibliography": Look(BODY_FONT, 9, before=0, after=mm(1.6), line=1.45, align="left", indent=6, hanging=6),
     "Definition Term": Look(HEADING_FONT, 9, True, color=INK, before=mm(2), after=0, line=1.3, keep_next=True),
     "Definition": Look(BODY_FONT, 10, before=mm(0.5), after=mm(1), line=1.45, indent=6, align="justify"),
@@ -81,10 +89,11 @@ CHARACTER_LOOKS: dict[str, Look] = {
 }
 # Styles pandoc's reference document lacks: (name, based on, look).
 NEW_STYLES: list[tuple[str, str, Look]] = [
-    ("Classification", "Normal", Look(HEADING_FONT, 8.5, color=ACCENT, caps=True, letter_spacing=1, line=1.3)),
-    ("Organisation", "Normal", Look(HEADING_FONT, 10, color=INK, caps=True, letter_spacing=0.6, before=mm(60),
-                                    line=1.3)),
-    ("Edition", "Date", Look(HEADING_FONT, 10, color=TEXT)),
+    ("Classification", "Normal", Look(HEADING_FONT, 8.5, color="F0C8B8", caps=True, letter_spacing=1, line=1.3,
+                                      after=mm(28), indent=COVER_INDENT_MM)),
+    ("Organisation", "Normal", Look(HEADING_FONT, 10, color="C9D6E8", caps=True, letter_spacing=0.6, line=1.3,
+                                    indent=COVER_INDENT_MM)),
+    ("Edition", "Date", Look(HEADING_FONT, 10, color=COVER_PALE)),
     ("Table Text", "Normal", Look(HEADING_FONT, 8, before=0, after=0, line=1.3, align="left")),
     # White on the ink of the header row: a paragraph style, since it outranks the table style's colours.
     ("Table Heading", "Table Text", Look(HEADING_FONT, 8, True, color="FFFFFF")),
@@ -128,16 +137,58 @@ def reference_docx() -> bytes:
     styles["Title"].next_paragraph_style = styles["Subtitle"]
     for name, position in NUMBER_TAB_MM.items():
         styles[name].paragraph_format.tab_stops.add_tab_stop(Mm(position))
-    subtitle_rule(styles["Subtitle"].element)
+    # Columns are as wide as their longest word: nothing in a table is hyphenated.
+    insert_in_order(styles["Table Text"].element.get_or_add_pPr(), el("suppressAutoHyphens"))
     key_judgement_box(styles["Key Judgement"].element)
     table_style(styles["Table"].element)
     insert_in_order(styles["TOC Heading"].element.get_or_add_pPr(), el("outlineLvl", {"val": 9}))
     for name, (word_name, style_id) in BUILT_IN.items():
         as_built_in(style_named(styles, name), word_name, style_id)
+    # Caption is linked to "Body Text Char" in pandoc's file: a caption applied to a few words would look like body
+    # text. Unlinked, as in Word's own Normal template.
+    for link in styles.element.get_by_id("Caption").findall(w("link")):
+        link.getparent().remove(link)
+    match_linked_character_styles(styles.element)
+    add_normal_table(styles.element)
     document.core_properties.title = "briefkit reference document"
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def match_linked_character_styles(styles: Any) -> None:
+    """Each paragraph style's linked character style ("Heading 1 Char", used when the style is applied to part of a
+    paragraph) gets the paragraph style's type, not pandoc's Aptos at 20 pt.
+    """
+    import copy
+
+    for paragraph in xpath(styles, "./w:style[@w:type='paragraph'][w:link]"):
+        linked = styles.get_by_id(xpath(paragraph, "string(w:link/@w:val)"))
+        if linked is None or linked.get(w("type")) != "character":
+            continue
+        for old in linked.findall(w("rPr")):
+            linked.remove(old)
+        rpr = paragraph.find(w("rPr"))
+        if rpr is not None:
+            linked.append(copy.deepcopy(rpr))
+
+
+def add_normal_table(styles: Any) -> None:
+    """Word's "Normal Table", which pandoc's "Table" style is based on but its reference document lacks."""
+    if styles.get_by_id("TableNormal") is not None:
+        return
+    margins = [el(side, {"w": 108 if side in ("left", "right") else 0, "type": "dxa"})
+               for side in ("top", "left", "bottom", "right")]
+    style = el("style", {"type": "table", "default": 1, "styleId": "TableNormal"},
+               el("name", {"val": "Normal Table"}), el("uiPriority", {"val": 99}), el("semiHidden"),
+               el("unhideWhenUsed"),
+               el("tblPr", None, el("tblInd", {"w": 0, "type": "dxa"}), el("tblCellMar", None, *margins)))
+    table = styles.get_by_id("Table")
+    if table is not None:
+        table.attrib.pop(w("default"), None)  # one default table style, Word's
+        table.addprevious(style)
+    else:
+        styles.append(style)
 
 
 def style_named(styles: Any, name: str) -> Any:
@@ -183,7 +234,7 @@ def theme_fonts(theme: bytes) -> bytes:
 
 def apply_look(style: Any, look: Look) -> None:
     """Set what `look` gives on a style, leaving the rest as pandoc had it."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.shared import Mm, Pt, RGBColor
 
     font = style.font
@@ -221,31 +272,29 @@ def apply_look(style: Any, look: Look) -> None:
     if look.after is not None:
         paragraph.space_after = Pt(look.after)
     if look.line is not None:
-        natural = NATURAL_LINE.get(look.font or _font_of(style), NATURAL_LINE[BODY_FONT])
-        paragraph.line_spacing = round(look.line / natural, 3)
+        # An exact pitch in points, as CSS sets it: Word's "multiple" spacing is a multiple of the font's own line
+        # (1.64 em for Charis SIL), which collapses or swells with a substitute font.
+        paragraph.line_spacing = Pt(round(look.line * (look.size or _size_of(style)), 1))
+        paragraph.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     if look.align:
         paragraph.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}[look.align]
     if look.keep_next is not None:
         paragraph.keep_with_next = look.keep_next
     if look.indent is not None:
         paragraph.left_indent = Mm(look.indent)
+    if look.right is not None:
+        paragraph.right_indent = Mm(look.right)
     if look.hanging is not None:
         paragraph.first_line_indent = Mm(-look.hanging)
 
 
-def _font_of(style: Any) -> str:
-    """The font a style ends up with, through the styles it is based on."""
+def _size_of(style: Any) -> float:
+    """The font size in pt a style ends up with, through the styles it is based on (10 pt, Normal's, if none)."""
     while style is not None:
-        if style.font.name:
-            return style.font.name
+        if style.font.size is not None:
+            return style.font.size.pt
         style = style.base_style
-    return BODY_FONT
-
-
-def subtitle_rule(style: Any) -> None:
-    """A rule in the ink colour under the subtitle on the cover."""
-    rule = el("pBdr", None, el("bottom", {"val": "single", "sz": 12, "space": 10, "color": INK}))
-    insert_in_order(style.get_or_add_pPr(), rule)
+    return 10.0
 
 
 def box_border() -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -159,6 +160,54 @@ class Bookmarks:
         last.addnext(end)
 
 
+BOOKMARK_LENGTH = 40  # Word's limit
+
+
+def word_bookmark_name(name: str, taken: set[str]) -> str:
+    """A bookmark name Word accepts (a letter, or the underscore of its hidden bookmarks, then letters, digits and
+    underscores, at most 40), unique among `taken`: "tbl:agreements" becomes "tbl_agreements".
+    """
+    valid = re.sub(r"\W", "_", name)
+    if not (valid[:1].isalpha() or valid.startswith("_")):
+        valid = f"b_{valid}"
+    valid = valid[:BOOKMARK_LENGTH]
+    candidate, n = valid, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{valid[:BOOKMARK_LENGTH - len(str(n)) - 1]}_{n}"
+    return candidate
+
+
+def rename_bookmarks(root: Any) -> dict[str, str]:
+    """Give every bookmark of a part a name Word accepts, and its links and references the new name; returns the
+    renaming, for the links of other parts (`relink`).
+    """
+    starts = xpath(root, "//w:bookmarkStart")
+    names = [start.get(w("name")) for start in starts]
+    taken = {name for name in names if word_bookmark_name(name, set()) == name}
+    renamed = {}
+    for start, name in zip(starts, names, strict=True):
+        if name in taken:
+            continue
+        renamed[name] = new = word_bookmark_name(name, taken)
+        taken.add(new)
+        start.set(w("name"), new)
+    relink(root, renamed)
+    return renamed
+
+
+def relink(root: Any, renamed: dict[str, str]) -> None:
+    """Point hyperlinks and REF / PAGEREF fields at renamed bookmarks."""
+    if not renamed:
+        return
+    for link in xpath(root, "//w:hyperlink[@w:anchor]"):
+        anchor = link.get(w("anchor"))
+        link.set(w("anchor"), renamed.get(anchor, anchor))
+    for instruction in xpath(root, "//w:instrText"):
+        instruction.text = re.sub(r"(\b(?:REF|PAGEREF)\s+)(\S+)",
+                                  lambda m: m.group(1) + renamed.get(m.group(2), m.group(2)), instruction.text or "")
+
+
 def body_paragraphs(body: Any) -> Iterator[Any]:
     """The paragraphs directly in the body, outside tables and content controls."""
     yield from (child for child in body if child.tag == w("p"))
@@ -175,6 +224,28 @@ SCHEMA_ORDER = {
             "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w",
             "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign",
             "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath"],
+    "settings": [
+        "writeProtection", "view", "zoom", "removePersonalInformation", "removeDateAndTime",
+        "doNotDisplayPageBoundaries", "displayBackgroundShape", "printPostScriptOverText",
+        "printFractionalCharacterWidth", "printFormsData", "embedTrueTypeFonts", "embedSystemFonts",
+        "saveSubsetFonts", "saveFormsData", "mirrorMargins", "alignBordersAndEdges", "bordersDoNotSurroundHeader",
+        "bordersDoNotSurroundFooter", "gutterAtTop", "hideSpellingErrors", "hideGrammaticalErrors",
+        "activeWritingStyle", "proofState", "formsDesign", "attachedTemplate", "linkStyles", "stylePaneFormatFilter",
+        "stylePaneSortMethod", "documentType", "mailMerge", "revisionView", "trackRevisions", "doNotTrackMoves",
+        "doNotTrackFormatting", "documentProtection", "autoFormatOverride", "styleLockTheme", "styleLockQFSet",
+        "defaultTabStop", "autoHyphenation", "consecutiveHyphenLimit", "hyphenationZone", "doNotHyphenateCaps",
+        "showEnvelope", "summaryLength", "clickAndTypeStyle", "defaultTableStyle", "evenAndOddHeaders",
+        "bookFoldRevPrinting", "bookFoldPrinting", "bookFoldPrintingSheets", "drawingGridHorizontalSpacing",
+        "drawingGridVerticalSpacing", "displayHorizontalDrawingGridEvery", "displayVerticalDrawingGridEvery",
+        "doNotUseMarginsForDrawingGridOrigin", "drawingGridHorizontalOrigin", "drawingGridVerticalOrigin",
+        "doNotShadeFormData", "noPunctuationKerning", "characterSpacingControl", "printTwoOnOne",
+        "strictFirstAndLastChars", "noLineBreaksAfter", "noLineBreaksBefore", "savePreviewPicture",
+        "doNotValidateAgainstSchema", "saveInvalidXml", "ignoreMixedContent", "alwaysShowPlaceholderText",
+        "doNotDemarcateInvalidXml", "saveXmlDataOnly", "useXSLTWhenSaving", "saveThroughXslt", "showXMLTags",
+        "alwaysMergeEmptyNamespace", "updateFields", "hdrShapeDefaults", "footnotePr", "endnotePr", "compat",
+        "docVars", "rsids", "mathPr", "attachedSchema", "themeFontLang", "clrSchemeMapping",
+        "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
+        "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol", "listSeparator"],
 }
 
 
@@ -183,7 +254,7 @@ def local_name(node: Any) -> str:
 
 
 def insert_in_order(parent: Any, child: Any) -> Any:
-    """Put `child` into a w:pPr or w:rPr where the schema wants it, replacing one of the same kind."""
+    """Put `child` into a w:pPr, w:rPr or w:settings where the schema wants it, replacing one of the same kind."""
     existing = parent.find(child.tag)
     if existing is not None:
         parent.replace(existing, child)
