@@ -285,7 +285,7 @@ def _percent_affixes(locale: Locale) -> tuple[str, str]:
 def format_percent(value: float, lang: str | Phrases, signed: bool = True) -> str:
     """A value given in per cent (39.6 means 39.6 %), to one decimal, in the locale's percent pattern.
 
-    "+39.6%" and "−52.5%" in English; "+39,6 %" in French, German and Russian (a no-break space, as CLDR has
+    "+39.6%" and "−52.5%" in English; "+39,6 %" in fr, de and ru (a no-break space, as CLDR has
     it). ``signed`` puts "+" before positive values, for changes; zero never has a sign.
     """
     phrases = _phrases(lang)

@@ -1,4 +1,4 @@
-"""Records: a list of items (agreements, projects, announcements), each with its declared fields and sources."""
+"""Records: a list of items (treaties, projects, announcements), each with its declared fields and sources."""
 
 from __future__ import annotations
 

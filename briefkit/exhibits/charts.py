@@ -66,7 +66,7 @@ def chart_spec(ctx: Context, name: str, style: str, series: list[Series], points
 
 
 def describe_chart(ctx: Context, spec: ChartSpec, series: list[Series]) -> str:
-    """Alt text: what the chart shows, point by point, with gaps, ranges and disagreements named."""
+    """Alt text: what the chart shows, point by point, with gaps, ranges and conflicting sources named."""
     parts = []
     for chart_series, dataset in zip(spec.series, series, strict=True):
         items = []
@@ -86,7 +86,7 @@ def describe_chart(ctx: Context, spec: ChartSpec, series: list[Series]) -> str:
         kind = ctx.words("alt_bar_chart", title=spec.title)
     else:
         period = f"{keys[0]}\u2013{keys[-1]}" if keys else ""
-        # A title that already names its period ("Trade, 2016–2025") is not followed by it again.
+        # A title that already names its period ("Exports, 2016–2025") is not followed by it again.
         title = spec.title.removesuffix(f", {period}").removesuffix(f" {period}")
         kind = ctx.words("alt_line_chart", title=title, period=period)
     return f"{kind} ({spec.axis}). " + " ".join(parts) + _trend(ctx, spec)

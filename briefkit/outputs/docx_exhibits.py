@@ -178,7 +178,7 @@ def _describe_table(caption: Any, label_end: int) -> None:
 
 
 def _bookmark_name(paragraph: Any, kind: str, number: int) -> str:
-    """'_Ref_tbl_agreements' after pandoc's own bookmark on the exhibit, else '_Ref_Table_1'."""
+    """'_Ref_tbl_exports' after pandoc's own bookmark on the exhibit, else '_Ref_Table_1'."""
     node = paragraph
     for _ in range(3):
         node = node.getprevious()

@@ -165,7 +165,7 @@ BOOKMARK_LENGTH = 40  # Word's limit
 
 def word_bookmark_name(name: str, taken: set[str]) -> str:
     """A bookmark name Word accepts (a letter, or the underscore of its hidden bookmarks, then letters, digits and
-    underscores, at most 40), unique among `taken`: "tbl:agreements" becomes "tbl_agreements".
+    underscores, at most 40), unique among `taken`: "tbl:exports" becomes "tbl_exports".
     """
     valid = re.sub(r"\W", "_", name)
     if not (valid[:1].isalpha() or valid.startswith("_")):
