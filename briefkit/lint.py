@@ -42,11 +42,11 @@ def literal_figures(project: Project, data: Data) -> list[Problem]:
                     figure = match.group().strip()
                     found = _dataset_value(figure, known)
                     if found is not None:
-                        name, key = found
+                        name, expression = found
                         problems.append(Problem(
                             section.display, number, column,
                             f"figure '{figure}' typed by hand; it is in the dataset '{name}': write "
-                            f"{{{{ value('{name}', {key!r}) }}}} so that it stays in step with the data"))
+                            f"{{{{ {expression} }}}} so that it stays in step with the data"))
                     elif not cited:
                         problems.append(Problem(
                             section.display, number, column,
@@ -82,28 +82,35 @@ def uncited_sources(project: Project, data: Data, exhibit_ids: set[str]) -> list
 SCALES = {"": 1.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
 
 
-def _dataset_values(data: Data) -> list[tuple[float, bool, str, object]]:
-    """Every figure of every series, in base units: (amount, is money, dataset, key)."""
+def _dataset_values(data: Data) -> list[tuple[float, str, str, str]]:
+    """Every figure of every series, in base units: (amount, kind of unit, dataset, the expression that gives it)."""
     out = []
     for series in data.series():
-        if series.unit.percent:
-            continue
         factor = SCALES.get(series.unit.scale, 1.0)
+        kind = "percent" if series.unit.percent else "money" if series.unit.currency else "amount"
         for point in series.points:
-            for value in (point.value, point.low, point.high, *(a.value for a in point.alternatives)):
-                if value is not None:
-                    out.append((value * factor, bool(series.unit.currency), series.name, point.key))
+            key = repr(point.key)
+            where = f"data.{series.name}.point({key})"
+            figures = [(point.value, f"value('{series.name}', {key})")]
+            figures += [(point.low, f"{where}.low | figure('{series.name}')"),
+                        (point.high, f"{where}.high | figure('{series.name}')")]
+            figures += [(alt.value, f"{where}.alternatives[{i}] | figure") for i, alt in enumerate(point.alternatives)]
+            out += [(value * factor, kind, series.name, expression) for value, expression in figures
+                    if value is not None]
     return out
 
 
-def _dataset_value(figure: str, known: list[tuple[float, bool, str, object]]) -> tuple[str, object] | None:
+def _dataset_value(figure: str, known: list[tuple[float, str, str, str]]) -> tuple[str, str] | None:
     """The dataset and key of a typed amount that equals a figure of a series (in any scale), or None."""
     match = re.search(_NUMBER, figure)
-    if not match or "%" in figure or re.search(r"per\s?cent", figure, re.I):
+    if not match:
         return None
     amount = float(match.group().replace(",", ""))
     lowered = figure.lower()
-    money = bool(re.search(r"USD|US\$|\$|€|EUR|RUB|₽|dollar|euro|rouble|ruble", figure, re.I))
+    if "%" in figure or re.search(r"per\s?cent", figure, re.I):
+        kind = "percent"
+    else:
+        kind = "money" if re.search(r"USD|US\$|\$|€|EUR|RUB|₽|dollar|euro|rouble|ruble", figure, re.I) else "amount"
     if "trillion" in lowered:
         amount *= 1e12
     elif "billion" in lowered or re.search(r"\dbn\b|\sbn\b", lowered):
@@ -112,7 +119,11 @@ def _dataset_value(figure: str, known: list[tuple[float, bool, str, object]]) ->
         amount *= 1e6
     elif "thousand" in lowered:
         amount *= 1e3
-    for value, is_money, name, key in known:
-        if is_money == money and abs(amount - value) <= abs(value) * 1e-4 + 1e-9:
-            return name, key
+    if kind == "percent":
+        # A rate is typed as it is held: 21.4% is the point 21.4 of a series in per cent.
+        return next(((name, expression) for value, k, name, expression in known
+                     if k == "percent" and abs(amount - value) < 1e-9), None)
+    for value, k, name, expression in known:
+        if k == kind and abs(amount - value) <= abs(value) * 1e-4 + 1e-9:
+            return name, expression
     return None

@@ -322,8 +322,11 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
         sources = sorted({s for ps in ranges for p in ps for s in p.all_sources()},
                          key=lambda s: ctx.labels.get(s, s))
         changes = [f"{p.key}: {p.series_change}" for ps in ranges for p in ps if p.series_change]
+        # The note on open markers and shaded slots, only where the chart has them.
+        marked = any(p.kind in ("estimate", "projection", "gap") for ps in ranges for p in ps)
         line = " ".join(x for x in (
-            words("sources_line", sources=ctx.named(sources)), words("chart_notes"), " ".join(changes), note) if x)
+            words("sources_line", sources=ctx.named(sources)), words("chart_notes") if marked else "",
+            " ".join(changes), note) if x)
         return chart_figure(f"charts/{name}.{image_format}", caption_, describe_chart(ctx, spec, chosen), line,
                             ctx.words, [s.name for s in chosen])
 
@@ -350,7 +353,7 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
         "value": value,
         "table": table,
         "chart": chart,
-        "cite": cite_keys,
+        "cite": lambda ids: cite_keys((ids,) if isinstance(ids, str) else tuple(ids)),
         "ref": ref,
         "data_notes": lambda: data_notes(ctx),
         "bibliography": lambda: "::: {#refs}\n:::",

@@ -29,7 +29,7 @@ def new_project(target: Path, title: str | None = None, language: str = "en-GB",
     values = {
         "title": title or name.replace("-", " ").replace("_", " ").capitalize(),
         "date": today.isoformat(),
-        "edition": today.strftime("%B %Y"),
+        "edition": _month_year(today, language),
         "language": language,
         "name": name,
     }
@@ -49,6 +49,13 @@ def new_project(target: Path, title: str | None = None, language: str = "en-GB",
             shutil.copyfile(source, destination)
         written.append(destination)
     return written
+
+
+def _month_year(today: datetime.date, language: str) -> str:
+    from briefkit.locale import format_date
+    from briefkit.schema import PartialDate
+
+    return format_date(PartialDate(today.year, today.month), language)
 
 
 def _yaml_text(value: str) -> str:

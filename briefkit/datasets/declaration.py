@@ -168,8 +168,15 @@ def _resource(r: Reader, problems: list[Problem], data_dir: Path) -> Declaration
 
 
 def _key_field(r: Reader, problems: list[Problem]) -> Field | None:
+    from briefkit.datasets.series import POINT_FIELDS
+
     r.reject_unknown({"name", "type", "title"})
     name = r.text("name") or "year"
+    if name in POINT_FIELDS:
+        problems.append(r.mark("name").problem(
+            f"a series key cannot be called '{name}': every point has a field of that name; call it, for example, "
+            f"'{name}_name' or 'category'"))
+        return None
     if r.ok and r.node.get("type") is not None and r.text("type", choices=KEY_TYPES) is None:
         return None  # reported; the points cannot be read without knowing their key
     kind = r.text("type", required=False) or "year"

@@ -58,7 +58,8 @@ def chart_spec(ctx: Context, name: str, style: str, series: list[Series], points
     values = [v for ps in points for p in ps for v in (p.top, *(a.value for a in p.alternatives)) if v is not None]
     divisor, shown_unit = axis_scale(series[0].unit, values)
     axis = shown_unit.describe(ctx.fmt.lang)
-    legend = tuple((key, ctx.words(f"legend_{key}")) for key in LEGEND_KEYS) + (
+    legend = tuple((key, ctx.words(f"legend_{key}")) for key in LEGEND_KEYS) + tuple(
+        (f"qualifier_{q}", ctx.words(f"qualifier_{q}")) for q in ("over", "about", "under")) + (
         ("series_change", ctx.words("series_break")), ("gap_label", ctx.words("chart_gap_label")))
     return ChartSpec(name, style, title, axis, tuple(ChartSeries(s.title, ps) for s, ps in zip(series, points,
                                                                                                 strict=True)),
@@ -100,7 +101,7 @@ def _trend(ctx: Context, spec: ChartSpec) -> str:
         return ""
     first, last = known[0], known[-1]
     key = "alt_rises" if last.value > first.value else "alt_falls"
-    return " " + ctx.words(key, series=spec.series[0].title.lower(), first=ctx.fmt.figure(first), start=first.key,
+    return " " + ctx.words(key, series=spec.series[0].title, first=ctx.fmt.figure(first), start=first.key,
                            last=ctx.fmt.figure(last), end=last.key)
 
 
@@ -186,9 +187,9 @@ def _label(spec: ChartSpec, point: Point) -> str:
     def number(value: float) -> str:
         return format_number(value / spec.divisor, spec.language, 2 if spec.divisor > 1 else 1)
 
-    if point.is_range:
-        return f"{number(point.low)}\u2013{number(point.high)}"
-    return number(point.value)
+    text = f"{number(point.low)}\u2013{number(point.high)}" if point.is_range else number(point.value)
+    # "over 30", as the source phrased it: a label never states more certainty than the figure has.
+    return f"{dict(spec.legend)[f'qualifier_{point.qualifier}']} {text}" if point.qualifier else text
 
 
 def _gap(ax, x: float, words: dict[str, str], used: set[str]) -> None:
@@ -255,7 +256,10 @@ def _alternatives(ax, spec: ChartSpec, point: Point, x: float, used: set[str]) -
     for alt in point.alternatives:
         y = alt.value / spec.divisor
         ax.plot(x, y, marker="x", color=GREY, linestyle="none", zorder=3)
-        ax.annotate(format_number(y, spec.language, 2 if spec.divisor > 1 else 1), (x, y), textcoords="offset points",
+        text = format_number(y, spec.language, 2 if spec.divisor > 1 else 1)
+        if alt.qualifier:
+            text = f"{dict(spec.legend)[f'qualifier_{alt.qualifier}']} {text}"
+        ax.annotate(text, (x, y), textcoords="offset points",
                     xytext=(6, -3), fontsize=6.5, color="#5b6470")
         used.add("alternative")
 
@@ -278,12 +282,20 @@ def _bars(ax, spec: ChartSpec, chart_series: ChartSeries, index: int, position: 
             _annotate(ax, x, point.high / spec.divisor, _label(spec, point), above=True)
         else:
             firm = point.kind in ("reported", "approximate")
-            _tag(ax.bar(x, point.value / spec.divisor, width * 0.9, color=colour if firm else "white",
-                        edgecolor=colour, hatch=None if point.kind == "reported" else ("//" if firm else ".."),
+            # Reported: solid; approximate: a paler fill with hatching; estimates and projections: open.
+            fill = colour if point.kind == "reported" else (_paler(colour) if firm else "white")
+            _tag(ax.bar(x, point.value / spec.divisor, width * 0.9, color=fill, edgecolor=colour,
+                        hatch=None if point.kind == "reported" else ("//" if firm else ".."),
                         linewidth=1, zorder=2), index, point)
             used.add(point.kind)
             _annotate(ax, x, point.value / spec.divisor, _label(spec, point), above=True)
         _alternatives(ax, spec, point, x, used)
+
+
+def _paler(colour: str) -> str:
+    """The colour mixed half with white."""
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{(c + 255) // 2:02x}" for c in (red, green, blue))
 
 
 def _tag(artists, index: int, point: Point) -> None:
@@ -308,7 +320,7 @@ def _legend(ax, spec: ChartSpec, used: set[str]) -> None:
     samples = {
         "reported": Patch(facecolor=colour, edgecolor=colour) if bar else
         Line2D([], [], color=colour, marker="o", label=""),
-        "approximate": Patch(facecolor=colour, edgecolor=colour, hatch="//") if bar else
+        "approximate": Patch(facecolor=_paler(colour), edgecolor=colour, hatch="//") if bar else
         Line2D([], [], color=colour, marker="s", markersize=5.5, linestyle="none"),
         "estimate": Patch(facecolor="white", edgecolor=colour, hatch="..") if bar else
         Line2D([], [], color=colour, marker="o", markerfacecolor="white", linestyle="none"),

@@ -42,7 +42,7 @@ def _records_notes(ctx: Context, records: Records) -> list[str]:
     declaration = records.declaration
     dates = [f.name for f in declaration.fields if f.type == "date"]
     texts = [f.name for f in declaration.fields if f.type == "string" and f.name != declaration.primary_key]
-    title = "title" if declaration.field("title") else (texts[0] if texts else "")
+    title = "title" if declaration.field("title") else (texts[0] if texts else declaration.primary_key)
     has_note = declaration.field("note") is not None and declaration.field("note").type == "string"
     lines = []
     for row in records.rows:
@@ -50,8 +50,8 @@ def _records_notes(ctx: Context, records: Records) -> list[str]:
         if dates and row.values.get(dates[0]):
             end = row.values.get(dates[1]) if len(dates) > 1 else None
             head.append(ctx.fmt.span(row.values[dates[0]], end))
-        if title and row.values.get(title):
-            head.append(row.values[title])
+        if title and row.values.get(title) is not None:
+            head.append(str(row.values[title]))
         detail = md_escape(ctx.words("source_line", source=ctx.named(row.sources))) if row.sources else ""
         if has_note and row.values.get("note"):
             detail += " " + md_escape(row.values["note"])

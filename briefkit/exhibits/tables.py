@@ -26,9 +26,10 @@ def records_table(ctx: Context, records: Records, caption: Caption, columns: Seq
     header = [md_escape(title) for title, _ in specs]
     body = [[md_escape(cell(ctx, row)) for _, cell in specs] for row in rows]
     used = sorted({s for row in rows for s in row.sources}, key=lambda s: ctx.labels.get(s, s))
-    line = md_escape(ctx.words("sources_line", sources=ctx.named(used))) + " " + ctx.words("full_references")
+    line = (md_escape(ctx.words("sources_line", sources=ctx.named(used))) + " " + ctx.words("full_references")
+            if used else "")
     if note:
-        line += " " + md_escape(note)
+        line = (line + " " + md_escape(note)).strip()
     return "\n\n".join([
         pipe_table(header, list(widths) if widths else column_widths(header, body), body),
         f": {md_escape(caption.full)} {{#{caption.label}}}",
@@ -37,7 +38,9 @@ def records_table(ctx: Context, records: Records, caption: Caption, columns: Seq
 
 
 def _default_columns(records: Records) -> list[str]:
-    fields = [f for f in records.declaration.fields if f.name not in (records.declaration.primary_key, "note")]
+    # The key is left out where it is an identifier ('id'), kept where it names the row ('country').
+    key = records.declaration.primary_key
+    fields = [f for f in records.declaration.fields if f.name != "note" and not (f.name == key and key == "id")]
     return [f.name for f in fields]
 
 
@@ -121,7 +124,7 @@ def series_table(ctx: Context, series: Series, points: tuple[Point, ...], captio
         rows.append([
             str(point.key),
             figure,
-            md_escape(ctx.kind(point.kind)),
+            "\u2014" if point.is_gap else md_escape(ctx.kind(point.kind)),
             md_escape(ctx.fmt.percent(point.growth)) if point.growth is not None else "",
             md_escape(ctx.named(point.sources)) or md_escape(ctx.words("see_note")),
         ])

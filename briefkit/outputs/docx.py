@@ -68,7 +68,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     add_cover(body, project)
     if project.theme.cover:
         cover_page(document, project.theme.ink.lstrip("#").upper())
-    entries = prefill_toc(body, bookmarks) if project.theme.contents else remove_toc(body)
+    entries = prefill_toc(body, bookmarks, project.words()("contents")) if project.theme.contents else remove_toc(body)
     numbered = number_headings(document)
     designed_bullets(document.part.numbering_part.element, HEADING_FONT)
     box_key_judgements(body)

@@ -22,7 +22,7 @@ HEADING_LEVELS = {"Heading1": 1, "Heading2": 2}
 TOC_INSTRUCTION = 'TOC \\o "1-2" \\h \\z \\u'
 
 
-def prefill_toc(body: Any, bookmarks: Bookmarks) -> int:
+def prefill_toc(body: Any, bookmarks: Bookmarks, title_text: str = TOC_TITLE) -> int:
     """Fill pandoc's empty TOC field with one linked entry per heading; returns the number of entries.
 
     Each entry links to a bookmark on its heading, as Word's own entries do. Page numbers are left out: where
@@ -39,7 +39,7 @@ def prefill_toc(body: Any, bookmarks: Bookmarks) -> int:
     title = paragraphs[0]
     for run in title.findall(w("r")):
         title.remove(run)
-    title.append(text_run(TOC_TITLE))
+    title.append(text_run(title_text))
     for paragraph in paragraphs[1:]:
         content.remove(paragraph)
     headings = [p for p in found[0].itersiblings() if p.tag == w("p") and style_of(p) in HEADING_LEVELS]

@@ -143,7 +143,7 @@ def add_header_footer(document: Any, project: Project) -> None:
     section.header.is_linked_to_previous = False
     header = section.header.paragraphs[0]
     header.style = paragraph_style(document, "Header")
-    header.add_run(project.title)
+    header.add_run(project.header)
     # On the right, the current chapter as in the PDF (its number and title, in their own case): STYLEREF fields,
     # which Word evaluates on each page. LibreOffice 7.4 shows their cached text instead, on every page: it is left
     # empty, since any chapter title would be wrong on most pages.
@@ -155,8 +155,14 @@ def add_header_footer(document: Any, project: Project) -> None:
     footer = section.footer.paragraphs[0]
     footer.style = paragraph_style(document, "Footer")
     # The cached page numbers are placeholders: both Word and LibreOffice compute PAGE and NUMPAGES as they lay out.
-    footer._p.extend([text_run(f"{project.edition}\tPage "), *field_runs("PAGE", "1"), text_run(" of "),
-                      *field_runs("NUMPAGES", "1")])
+    from briefkit.locale import format_date
+
+    words = project.words()
+    before, _, rest = words("page_of", page="\0", pages="\1").partition("\0")
+    between, _, after = rest.partition("\1")
+    edition = project.edition or format_date(project.date, project.language)
+    footer._p.extend([text_run(f"{edition}\t{before}"), *field_runs("PAGE", "1"), text_run(between),
+                      *field_runs("NUMPAGES", "1")] + ([text_run(after)] if after else []))
 
 
 def cover_page(document: Any, colour: str = INK) -> None:
