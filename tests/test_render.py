@@ -55,7 +55,7 @@ def test_conflicting_sources_are_marked_in_the_trade_table(mini):
     text = render(mini)
     assert "| 2020 | USD 970.1 million\u2020 |" in text
     assert "\u2020 Sources differ for 2020: USD 1.374 billion according to News Agency 2023 (officials)." in text
-    assert "| 2022 | no figure published | no figure published |" in text
+    assert "| 2022 | no figure published | \u2014 |" in text
 
 
 def test_jinja_comments_do_not_clash_with_pandoc_attributes(mini):

@@ -62,8 +62,13 @@ def page_words_css(project: Project) -> str:
     """What the engine writes itself on the page, in the report's language, and the short header; after print.css."""
     words = project.words()
     page_of = counter_content(words("page_of", page="{page}", pages="{pages}"))
+    from briefkit.locale import format_date
+
+    edition = project.edition or format_date(project.date, project.language)
     parts = [f"@page {{ @top-left {{ content: {css_string(project.header)}; }}"
-             f" @bottom-right {{ content: {page_of}; }} }}",
+             f" @bottom-left {{ content: {css_string(edition)}; }} @bottom-right {{ content: {page_of}; }} }}",
+             "@page cover { @top-left { content: none; } @bottom-left { content: none; }"
+             " @bottom-right { content: none; } }",
              f".contents-title {{ string-set: section {css_string(words('contents'))}; }}"]
     return "\n".join(parts) + "\n"
 
