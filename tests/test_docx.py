@@ -490,7 +490,8 @@ def test_libreoffice_shows_cover_contents_captions_and_footers(libreoffice_pdf: 
     assert len(with_header) >= 2 and with_header[1] == with_header[0] + 1
     assert " superseded " in pages[with_header[0]]  # columns are wide enough for their longest word
     assert any("Figure 1. Bilateral trade" in page for page in pages)
-    assert any("Table 1 at the end of this section lists" in page for page in pages)  # a cross-reference, as LibreOffice shows it
+    # A cross-reference, as LibreOffice shows it.
+    assert any("Table 1 at the end of this section lists" in page for page in pages)
     assert "Sources" in pages[-1] or "Sources" in pages[-2]
 
 
