@@ -158,3 +158,32 @@ def test_new_project_builds_at_once(tmp_path: Path, capsys, monkeypatch):
     assert "Grain note" in text and "1.9 million tonnes" in text and "Figure 1. Example series by year" in text
     assert main(["new", "grain-note"]) == 1
     assert "already exists and is not empty" in capsys.readouterr().err
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
+
+
+@pytest.mark.skipif(not DEJAVU.is_file(), reason="no DejaVu Serif on this machine (Debian package fonts-dejavu-core)")
+def test_a_house_font_and_logo_from_the_project_reach_the_pdfs_and_the_page(tmp_path: Path):
+    import subprocess
+
+    root = tmp_path / "grain"
+    shutil.copytree(GRAIN, root)
+    (root / "templates" / "fonts").mkdir(parents=True)
+    shutil.copyfile(DEJAVU, root / "templates" / "fonts" / DEJAVU.name)
+    (root / "report" / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="#a8741a"/>'
+        "</svg>", encoding="utf-8")
+    report = root / "report" / "report.yaml"
+    report.write_text(report.read_text(encoding="utf-8").replace(
+        "theme:\n", "theme:\n  logo: report/logo.svg\n  fonts: {body: DejaVu Serif}\n"), encoding="utf-8")
+    for engine in ("weasyprint", "typst"):
+        out = tmp_path / engine
+        assert main(["build", "--project", str(root), "--format", "pdf", "--pdf-engine", engine, "--out", str(out),
+                     "-q"]) == 0
+        if shutil.which("pdffonts"):
+            fonts = subprocess.run(["pdffonts", str(out / "cereales.pdf")], capture_output=True, text=True).stdout
+            assert re.search(r"DejaVu-?Serif", fonts) and "Charis" not in fonts, (engine, fonts)
+    assert main(["build", "--project", str(root), "--format", "html", "--out", str(tmp_path / "web"), "-q"]) == 0
+    html = (tmp_path / "web" / "cereales.html").read_text(encoding="utf-8")
+    assert '<img class="logo" src="data:image/svg+xml' in html and 'font-family: "DejaVu Serif"' in html
