@@ -49,6 +49,7 @@ class Page:
     calls: list[tuple[int, Word]] = field(default_factory=list)  # (note number, the call's word)
     notes: list[int] = field(default_factory=list)  # note numbers in the footnote area
     stranded: list[int] = field(default_factory=list)  # calls that start a line
+    parted: list[int] = field(default_factory=list)  # notes whose number ends a line, the text on the next
 
 
 def page_words(pdf: Path) -> list[tuple[float, list[Word]]]:
@@ -132,14 +133,18 @@ def read_pages(pdf: Path, margin_bottom: float = 21 * MM) -> list[Page]:
     sizes = [round(area[0][0].height, 1) for *_, area in read if area]
     size = max(set(sizes), key=sizes.count) if sizes else 0.0
     pages = []
-    for number, (content, small, lines, area) in enumerate(read, start=1):
+    for number, (_content, small, lines, area) in enumerate(read, start=1):
         if area and abs(area[0][0].height - size) > 0.3:
             area = []
         page = Page(number)
         in_area = {id(w) for row in area for w in row}
         # A note starts with its number, at the start of a row or after the wider gap between two notes.
-        page.notes = [int(MARKER.match(w.text).group(1)) for row in area for index, w in enumerate(row)
-                      if MARKER.match(w.text) and (index == 0 or w.x0 - row[index - 1].x1 > 4.0)]
+        for row in area:
+            for index, word in enumerate(row):
+                if MARKER.match(word.text) and (index == 0 or word.x0 - row[index - 1].x1 > 4.0):
+                    page.notes.append(int(MARKER.match(word.text).group(1)))
+                    if index == len(row) - 1:
+                        page.parted.append(page.notes[-1])
         for row in lines:
             for index, word in enumerate(row):
                 if id(word) in in_area or id(word) not in small:
@@ -153,9 +158,9 @@ def read_pages(pdf: Path, margin_bottom: float = 21 * MM) -> list[Page]:
 
 
 def problems(pages: list[Page]) -> dict[str, list[str]]:
-    """What a reader would trip over, by kind: notes away from their call, calls starting a line, note numbers
-    missing or printed twice."""
-    found: dict[str, list[str]] = {"misplaced": [], "stranded": [], "numbering": []}
+    """What a reader would trip over, by kind: notes away from their call, calls starting a line, a note's number
+    parted from its text by a line break, note numbers missing or printed twice."""
+    found: dict[str, list[str]] = {"misplaced": [], "stranded": [], "parted": [], "numbering": []}
     note_pages: dict[int, list[int]] = {}
     for page in pages:
         for number in page.notes:
@@ -169,6 +174,8 @@ def problems(pages: list[Page]) -> dict[str, list[str]]:
                                           + (f"on page {', '.join(map(str, where))}" if where else "not printed"))
         for number in page.stranded:
             found["stranded"].append(f"call {number} starts a line on page {page.number}")
+        for number in page.parted:
+            found["parted"].append(f"note {number} on page {page.number}: its number ends a line")
     last = max(calls + list(note_pages), default=0)
     for number in range(1, last + 1):
         if len(note_pages.get(number, [])) != 1:
@@ -205,6 +212,12 @@ def test_every_note_is_on_the_page_of_its_call(notes_found):
 def test_no_footnote_call_starts_a_line(notes_found):
     _, found = notes_found
     assert found["stranded"] == []
+
+
+@needs_poppler
+def test_no_note_number_ends_a_line_without_its_text(notes_found):
+    _, found = notes_found
+    assert found["parted"] == []
 
 
 @needs_poppler
