@@ -220,7 +220,7 @@ def format_finding(problem: Problem, root: Path | None, colour: bool = False) ->
     label = paint("warning:", "warning") + " " if problem.severity == "warning" else ""
     lines = [f"{paint(problem.where + ':', 'where')} {label}{problem.message}"]
     source = source_line(problem, root)
-    gutter = " " * (len(str(problem.line)) + 1) if problem.line is not None else " "
+    gutter = " " * (len(str(problem.line)) + 2) if problem.line is not None else "  "
     if source is not None:
         shown, offset = _window(source, (problem.column or 1) - 1)
         lines.append(f"{paint(f' {problem.line} |', 'gutter')} {shown}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
-CUTOFF = 0.6  # how alike two names must be (difflib's ratio) for one to be offered for the other
+CUTOFF = 0.7  # how alike two names must be (difflib's ratio) for one to be offered for the other
 MARGIN = 0.1  # names offered together are about as close as the closest
 
 

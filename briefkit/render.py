@@ -185,7 +185,7 @@ def _render_section(env, section: Section, helpers: dict, problems: list[Problem
             return None
         except jinja2.TemplateSyntaxError as exc:
             if source is None:
-                problems.append(Problem(section.display, exc.lineno, None, "template syntax error", hint=exc.message))
+                problems.append(Problem(section.display, exc.lineno, None, f"template syntax error: {exc.message}"))
             return None
         except Exception as exc:  # noqa: BLE001 - any failure inside a template is the author's to fix
             if source is None:

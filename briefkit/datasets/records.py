@@ -109,6 +109,7 @@ class Records:
 
 def read_records(declaration: Declaration, root: Node, problems: list[Problem],
                  refs: list[tuple[str, Mark]]) -> Records:
+    before = errors_in(problems)
     items = _items(declaration, root, problems)
     rows: list[Record] = []
     keys: dict[str, list[tuple[str | None, Mark]]] = {f.name: [] for f in declaration.fields if f.unique}
@@ -116,7 +117,6 @@ def read_records(declaration: Declaration, root: Node, problems: list[Problem],
         keys[declaration.primary_key] = []
     allowed = {f.name for f in declaration.fields}
     broken: set = set()
-    before = errors_in(problems)
     for node in items:
         errors = errors_in(problems)
         r = Reader(node, problems, f"a record of '{declaration.name}'")

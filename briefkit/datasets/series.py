@@ -157,6 +157,7 @@ def read_series(declaration: Declaration, root: Node, problems: list[Problem],
                 refs: list[tuple[str, Mark]]) -> Series:
     key = declaration.key
     key_name = key.name if key else "year"
+    before = errors_in(problems)
     if root.is_list():  # a CSV file: rows are the points
         items, reader = root.value, None
     else:
@@ -165,7 +166,6 @@ def read_series(declaration: Declaration, root: Node, problems: list[Problem],
         items = reader.items("points", most=MAX_POINTS)
     unit = declaration.unit or Unit()
     points, keys, broken = [], [], set()
-    before = errors_in(problems)
     for node in items:
         errors = errors_in(problems)
         point = _point(Reader(node, problems, "a point"), key_name, key.type if key else "year", unit, problems, refs)
