@@ -22,6 +22,9 @@ def closest(name: object, known: Iterable[object], n: int = 3) -> list[str]:
     scores.sort(key=lambda s: -s[0])
     close = [c for score, c in scores[:n] if score >= scores[0][0] - MARGIN]
     if not close:
+        # Two letters swapped, which difflib scores low in short names: 'pfd' for 'pdf'.
+        close = [c for c in choices if len(c) > 2 and sorted(c) == sorted(text)][:n]
+    if not close:
         # Case and separators are the commonest slips: 'Trade', 'trade-value'.
         folded = {c.lower().replace("-", "_"): c for c in choices}
         match = folded.get(text.lower().replace("-", "_"))

@@ -74,24 +74,3 @@ def test_rebuilds_on_save_and_keeps_the_last_good_page_on_error(watching):
     assert "Trade climbed to" in fetch(port, "/")
     assert "Trade climbed to" in (root / "build" / "mini.html").read_text()
 
-
-def test_a_taken_port_is_named_and_the_next_free_one_taken(caplog):
-    import socket
-
-    from briefkit.watch import WatchState, make_server
-
-    holder = socket.socket()
-    holder.bind(("127.0.0.1", 0))
-    holder.listen()
-    taken = holder.getsockname()[1]
-    try:
-        with caplog.at_level("WARNING", logger="briefkit.progress"):
-            server = make_server(WatchState(Path("page.html")), taken)
-        try:
-            assert server.server_port > taken
-            assert [r.getMessage() for r in caplog.records] == [
-                f"port {taken} is taken; serving on port {server.server_port} instead"]
-        finally:
-            server.server_close()
-    finally:
-        holder.close()

@@ -48,7 +48,7 @@ class Record:
         if name in values:
             return values[name]
         raise UnknownName(f"a record of '{self.dataset}' has no field '{name}'",
-                          did_you_mean(name, values, "its fields: {}"))
+                          did_you_mean(name, values, "its fields: {}"), name)
 
     @property
     def cite(self) -> str:
