@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
+import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from briefkit.errors import BriefkitError, InputError
+from briefkit.errors import BriefkitError, InputError, Problem
 from briefkit.project import FORMATS, PDF_ENGINES
 
 EXIT_OK, EXIT_USER, EXIT_USAGE = 0, 1, 2
@@ -45,8 +49,12 @@ def make_parser(prog: str | None = None) -> argparse.ArgumentParser:
     build.add_argument("--check", action="store_true", help="validate everything without rendering (as 'check')")
     build.add_argument("--watch", action="store_true", help="rebuild on every save (as 'watch')")
     build.add_argument("--port", type=int, default=8000, help="port of the --watch server (default: 8000)")
+    _strict_option(build)
 
-    command("check", "validate everything a build reads, without rendering anything")
+    check = command("check", "validate everything a build reads, without rendering anything")
+    _strict_option(check)
+    check.add_argument("--format", choices=("text", "json"), default="text", dest="output",
+                       help="text for people (default), or json: one finding per line, for editors and CI")
 
     watch = command("watch", "rebuild on every save and serve the web page with live reload")
     _output_options(watch)
@@ -55,6 +63,10 @@ def make_parser(prog: str | None = None) -> argparse.ArgumentParser:
     clean = command("clean", "remove the outputs and the cache")
     clean.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
     return parser
+
+
+def _strict_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors (exit code 1)")
 
 
 def _output_options(parser: argparse.ArgumentParser) -> None:
@@ -78,6 +90,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.command == "build" and args.check:
         args.command = "check"
+        args.output = "text"
     elif args.command == "build" and args.watch:
         args.command = "watch"
     return args
@@ -101,18 +114,14 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"removed {_shown(folder)}")
             return EXIT_OK
         if args.command == "check":
-            warnings = pipeline.check(args.project)
-            for warning in warnings:
-                print(warning, file=sys.stderr)
-            if not args.quiet:
-                print(f"check: no errors{f', {len(warnings)} warnings' if warnings else ''}")
-            return EXIT_OK
+            return _check(args, pipeline)
         if args.command == "watch":
             return _watch(args, pipeline)
         result = pipeline.build(args.project, args.out, tuple(args.formats or ()), use_cache=not args.no_cache,
-                                pdf_engine=args.pdf_engine)
+                                pdf_engine=args.pdf_engine, strict=args.strict)
     except BriefkitError as exc:
-        print(describe_error(exc), file=sys.stderr)
+        print(describe_error(exc, args.project.resolve() if hasattr(args, "project") else None,
+                             _colour(sys.stderr), getattr(args, "strict", False)), file=sys.stderr)
         return EXIT_USER
     except OSError as exc:  # a full disk, a folder that vanished: the machine's, not the briefing's
         print(f"error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", file=sys.stderr)
@@ -120,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; earlier outputs are unchanged", file=sys.stderr)
         return 130
+    root, colour = args.project.resolve(), _colour(sys.stderr)
+    for warning in result.warnings:
+        print(format_finding(warning, root, colour), file=sys.stderr)
     if not args.quiet:
         for fmt, path in result.outputs.items():
             print(f"{fmt if fmt in FORMATS else 'data':>4}  {_shown(path)}")
@@ -147,13 +159,119 @@ def _interrupt_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
-def describe_error(exc: BriefkitError) -> str:
-    """What the user reads: every located problem on its own line, then a summary."""
+def _check(args: argparse.Namespace, pipeline) -> int:
+    root = args.project.resolve()
+    findings = _sorted(pipeline.check(args.project), args.strict)
+    errors = sum(p.severity == "error" for p in findings)
+    if args.output == "json":
+        for finding in findings:
+            print(json.dumps(finding_record(finding, root), ensure_ascii=False))
+        return EXIT_USER if errors else EXIT_OK
+    colour = _colour(sys.stderr)
+    for finding in findings:
+        print(format_finding(finding, root, colour), file=sys.stderr)
+    warnings = len(findings) - errors
+    also = f", {_count(warnings, 'warning')}" if warnings else ""
+    if errors:
+        print(f"check: {_count(errors, 'problem')} to fix{also}", file=sys.stderr)
+        return EXIT_USER
+    if not args.quiet:
+        print(f"check: no errors{also}")
+    return EXIT_OK
+
+
+def _sorted(findings: list[Problem], strict: bool) -> list[Problem]:
+    """The findings once each, by file and place; with `strict`, every warning is an error."""
+    if strict:
+        findings = [replace(p, severity="error") for p in findings]
+    return InputError(findings).problems
+
+
+def _count(number: int, what: str) -> str:
+    return f"{number} {what}{'s' if number != 1 else ''}"
+
+
+def describe_error(exc: BriefkitError, root: Path | None = None, colour: bool = False, strict: bool = False) -> str:
+    """What the user reads: every finding with its place in the source, then a summary."""
     if isinstance(exc, InputError):
-        count = sum(p.severity == "error" for p in exc.problems)
-        lines = [str(p) for p in exc.problems]
-        return "\n".join(lines + [f"build stopped: {count} problem{'s' if count != 1 else ''} to fix"])
+        findings = _sorted(exc.problems, strict)
+        count = sum(p.severity == "error" for p in findings)
+        lines = [format_finding(p, root, colour) for p in findings]
+        return "\n".join(lines + [f"build stopped: {_count(count, 'problem')} to fix"])
     return f"error: {exc}"
+
+
+_STYLE = {"error": "1;31", "warning": "1;33", "where": "1", "hint": "36", "gutter": "34"}
+_TOKEN = re.compile(r"\"[^\"\n]*\"|'[^'\n]*'|[^\s,;()\[\]{}]+")
+WINDOW = 100  # characters of a long source line shown around the column
+
+
+def format_finding(problem: Problem, root: Path | None, colour: bool = False) -> str:
+    """One finding as a person reads it: where and what, the source line with a caret under the column, the hint.
+
+    report/sections/04-economy-energy.md:31:31: unknown name 'valeu'
+       31 | In 2019 trade recovered to {{ valeu('trade', 2019) }}.
+          |                               ^^^^^
+          = hint: did you mean 'value'?
+    """
+    def paint(text: str, style: str) -> str:
+        return f"\033[{_STYLE[style]}m{text}\033[0m" if colour and text else text
+
+    label = paint("warning:", "warning") + " " if problem.severity == "warning" else ""
+    lines = [f"{paint(problem.where + ':', 'where')} {label}{problem.message}"]
+    source = source_line(problem, root)
+    gutter = " " * (len(str(problem.line)) + 2) if problem.line is not None else "  "
+    if source is not None:
+        shown, offset = _window(source, (problem.column or 1) - 1)
+        lines.append(f"{paint(f' {problem.line} |', 'gutter')} {shown}")
+        if problem.column is not None:
+            width = problem.width or _token_width(source, problem.column - 1)
+            width = max(1, min(width, len(shown) - offset))
+            pad = "".join("\t" if c == "\t" else " " for c in shown[:offset])
+            lines.append(f"{paint(gutter + '|', 'gutter')} {pad}{paint('^' * width, problem.severity)}")
+    if problem.hint:
+        lines.append(f"{paint(gutter + '=', 'gutter')} {paint('hint:', 'hint')} {problem.hint}")
+    return "\n".join(lines)
+
+
+def _window(text: str, index: int) -> tuple[str, int]:
+    """A long line cut to about WINDOW characters around `index`, and where `index` falls in what is shown."""
+    if len(text) <= WINDOW:
+        return text, index
+    start = max(0, min(index - WINDOW // 3, len(text) - WINDOW))
+    end = start + WINDOW
+    shown = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+    return shown, index - start + (1 if start else 0)
+
+
+def _token_width(text: str, index: int) -> int:
+    match = _TOKEN.match(text, index)
+    return len(match.group().rstrip(":")) if match else 1
+
+
+def source_line(problem: Problem, root: Path | None) -> str | None:
+    """The line of the source a finding is about, without its line ending; None where there is none."""
+    if root is None or problem.line is None:
+        return None
+    try:
+        with open(root / problem.path, encoding="utf-8", errors="replace") as file:
+            for number, text in enumerate(file, 1):
+                if number == problem.line:
+                    return text.rstrip("\r\n").removeprefix("\ufeff")
+    except OSError:
+        return None
+    return None
+
+
+def finding_record(problem: Problem, root: Path | None) -> dict:
+    """A finding for editors and CI: one JSON object per line."""
+    return {"file": problem.path, "line": problem.line, "column": problem.column, "severity": problem.severity,
+            "message": problem.message, "hint": problem.hint, "source_line": source_line(problem, root)}
+
+
+def _colour(stream) -> bool:
+    """Colour only for a person at a terminal who has not asked for none (https://no-color.org)."""
+    return stream.isatty() and "NO_COLOR" not in os.environ
 
 
 def _watch(args: argparse.Namespace, pipeline) -> int:
@@ -169,7 +287,7 @@ def _watch(args: argparse.Namespace, pipeline) -> int:
     page = out_dir / f"{project.output_name}.html"
     if "html" not in formats:
         formats = ("html", *formats)
-    watch(project.root, build, page, formats, args.port, describe_error)
+    watch(project.root, build, page, formats, args.port, partial(describe_error, root=project.root))
     return EXIT_OK
 
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding about the user's input, located in a file."""
+    """One finding about the user's input, located in a file: what is wrong, and what to write instead (hint)."""
 
     path: str
     line: int | None
     column: int | None
     message: str
     severity: str = "error"
+    hint: str = ""
+    # How many characters the caret under the column covers; 0: the word that starts there.
+    width: int = field(default=0, compare=False)
 
     @property
     def where(self) -> str:
@@ -27,7 +30,7 @@ class Problem:
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.where}: {prefix}{self.message}"
+        return f"{self.where}: {prefix}{self.message}" + (f": {self.hint}" if self.hint else "")
 
 
 class BriefkitError(Exception):
@@ -48,8 +51,13 @@ class InputError(BriefkitError):
         return (InputError, (self.problems,))
 
     @classmethod
-    def single(cls, path: str | Path, line: int | None, message: str, column: int | None = None) -> InputError:
-        return cls([Problem(str(path), line, column, message)])
+    def single(cls, path: str | Path, line: int | None, message: str, column: int | None = None,
+               hint: str = "") -> InputError:
+        return cls([Problem(str(path), line, column, message, hint=hint)])
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
 
 
 class OutputError(BriefkitError):

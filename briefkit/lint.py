@@ -1,4 +1,7 @@
-"""Checks on the sections' prose: figures typed by hand without a source, and sources that nothing cites."""
+"""Checks on the sections' prose: figures typed by hand without a source, and sources that nothing cites.
+
+All are warnings, in a check and in a build alike: the author may go on, and `--strict` makes them errors.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ import re
 
 from briefkit.citations import CITATION_KEY
 from briefkit.datasets import Data
-from briefkit.errors import Problem
+from briefkit.errors import InputError, Problem
+from briefkit.hints import closest
 from briefkit.project import Project
 from briefkit.yamlfile import read_text
 
@@ -29,7 +33,7 @@ def literal_figures(project: Project, data: Data) -> list[Problem]:
     known = _dataset_values(data)
     problems = []
     for section in project.sections:
-        text = read_text(section.path, section.display)
+        text = _section_text(section)
         for number, line in enumerate(text.splitlines(), 1):
             prose = _JINJA.sub(lambda m: " " * len(m.group()), line)
             offset = 0
@@ -44,13 +48,13 @@ def literal_figures(project: Project, data: Data) -> list[Problem]:
                     if found is not None:
                         name, expression = found
                         problems.append(Problem(
-                            section.display, number, column,
-                            f"figure '{figure}' typed by hand; it is in the dataset '{name}': write "
-                            f"{{{{ {expression} }}}} so that it stays in step with the data"))
+                            section.display, number, column, f"figure '{figure}' typed by hand; it is in the "
+                            f"dataset '{name}'", "warning",
+                            f"write {{{{ {expression} }}}} so that it stays in step with the data", len(figure)))
                     elif not cited:
                         problems.append(Problem(
-                            section.display, number, column,
-                            f"figure '{figure}' has no citation in its sentence; add [@source-id]"))
+                            section.display, number, column, f"figure '{figure}' has no citation in its sentence",
+                            "warning", "add [@source-id]", len(figure)))
     return problems
 
 
@@ -68,15 +72,28 @@ def _figures(sentence: str) -> list[re.Match]:
 
 def uncited_sources(project: Project, data: Data, exhibit_ids: set[str]) -> list[Problem]:
     """Sources that no section cites and no exhibit uses: a warning, since they would not be listed."""
+    if not data.complete or not data.sources_complete:
+        return []  # a data file could not be read: what it cites is unknown
     cited = set(exhibit_ids)
     for section in project.sections:
-        cited.update(CITATION_KEY.findall(read_text(section.path, section.display)))
+        cited.update(CITATION_KEY.findall(_section_text(section)))
+    # A citation one slip away from a source is that source misspelled (reported as such), not a second mistake.
+    cited.update(near for ident in cited - set(data.sources) for near in closest(ident, data.sources, n=1))
+    if not project.sections_complete:
+        return []
     return [
         Problem("data/sources.yaml", source.line or None, None,
                 f"source '{sid}' is cited nowhere", severity="warning")
         for sid, source in data.sources.items()
         if sid not in cited
     ]
+
+
+def _section_text(section) -> str:
+    try:
+        return read_text(section.path, section.display)
+    except InputError:
+        return ""  # reported when the section is rendered
 
 
 SCALES = {"": 1.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}

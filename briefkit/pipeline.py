@@ -17,15 +17,15 @@ from pathlib import Path
 from briefkit import pandoc
 from briefkit.cache import CACHE_DIR, Cache, code_fingerprint, engine_versions, fingerprint, package_version
 from briefkit.citations import csl_json
-from briefkit.datasets import Data, growth_mismatches, load_data
+from briefkit.datasets import Data, growth_mismatches, read_data
 from briefkit.errors import InputError, OutputError, Problem
 from briefkit.exports import csv_files
 from briefkit.files import ensure_folder
 from briefkit.images import check_images, data_uri, inline_images
 from briefkit.lint import literal_figures, uncited_sources
 from briefkit.lock import LOCK_NAME, build_lock, remove_leftovers
-from briefkit.project import FORMATS, Project, load_project
-from briefkit.render import make_environment, render_sections
+from briefkit.project import FORMATS, Project, read_project
+from briefkit.render import check_sections, make_environment, render_sections
 
 LOG = logging.getLogger(__name__)
 PROGRESS = logging.getLogger("briefkit.progress")
@@ -37,6 +37,7 @@ class BuildResult:
     outputs: dict[str, Path]
     seconds: float
     rebuilt: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,18 +66,29 @@ class Workspace:
 
 
 def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = (), use_cache: bool = True,
-          parallel: bool = True, pdf_engine: str | None = None) -> BuildResult:
-    """Build the briefing in the asked formats (default: those in report.yaml); pdf_engine overrides report.yaml."""
+          parallel: bool = True, pdf_engine: str | None = None, strict: bool = False) -> BuildResult:
+    """Build the briefing in the asked formats (default: those in report.yaml); pdf_engine overrides report.yaml.
+
+    An InputError with every finding where there is an error (or, with `strict`, a warning); the warnings of a
+    build that goes ahead are in its result.
+    """
     started = time.perf_counter()
-    project, data = load_inputs(root)
+    project, data, findings = load_inputs(root)
+    if project is None or data is None or _stops(findings, strict):
+        # Render the sections too, against what did load, so that their mistakes come in the same run.
+        raise InputError(findings + (section_problems(project, data) if project and data else []))
+    findings += lint_findings(project, data)
+    if _stops(findings, strict):
+        raise InputError(findings + section_problems(project, data))
     if pdf_engine:
         project = replace(project, pdf_engine=pdf_engine)
-    for finding in lint_findings(project, data):
-        LOG.warning("%s: %s", finding.where, finding.message)
     out_dir = ensure_folder(out_dir or project.root / "build")
     cache = Cache(project.root / CACHE_DIR, enabled=use_cache)
     with source_date_epoch(project):
-        plan = plan_build(project, data, formats or project.formats)
+        try:
+            plan = plan_build(project, data, formats or project.formats)
+        except InputError as exc:
+            raise InputError(findings + exc.problems) from None
         with build_lock(out_dir), work_folder(out_dir) as work:
             workspace = prepare_workspace(plan, work)
             cached = {fmt: cache.lookup(fmt, plan.keys[fmt]) for fmt in plan.formats}
@@ -92,45 +104,38 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
                 staged.update(made)
                 rebuilt.extend(missing)
             outputs = publish(project, data, staged, out_dir)
-    return BuildResult(outputs=outputs, seconds=time.perf_counter() - started, rebuilt=tuple(rebuilt))
+    return BuildResult(outputs=outputs, seconds=time.perf_counter() - started, rebuilt=tuple(rebuilt),
+                       warnings=tuple(p for p in findings if p.severity == "warning"))
 
 
-def load_inputs(root: Path) -> tuple[Project, Data]:
-    """Load report.yaml and data/, reporting the mistakes of both at once."""
-    problems: list[Problem] = []
+def _stops(findings: list[Problem], strict: bool) -> bool:
+    return any(p.severity == "error" or strict for p in findings)
 
-    def attempt(load, where):
-        try:
-            return load(where)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            return None
 
-    project = attempt(load_project, root)
-    data = attempt(load_data, root.resolve() / "data")
-    if problems:
-        raise InputError(problems)
-    return project, data
+def load_inputs(root: Path) -> tuple[Project | None, Data | None, list[Problem]]:
+    """What could be loaded of report.yaml and data/, and the problems of both (errors and warnings)."""
+    project, problems = read_project(root)
+    data, data_problems = read_data(root.resolve() / "data")
+    return project, data, problems + data_problems
+
+
+def section_problems(project: Project, data: Data) -> list[Problem]:
+    return check_sections(project, data)[1]
 
 
 def check(root: Path) -> list[Problem]:
-    """Validate everything a build reads, without rendering anything; returns the warnings.
-
-    Figures typed by hand without a citation are errors here, and warnings in a build.
-    """
-    project, data = load_inputs(root)
-    render_sections(project, data)
-    findings = lint_findings(project, data)
-    errors = [p for p in findings if p.severity == "error"]
-    if errors:
-        raise InputError(findings)
-    return findings
+    """Validate everything a build reads, rendering the sections but nothing else; every finding, all at once."""
+    project, data, findings = load_inputs(root)
+    if project is None:
+        return findings
+    return findings + section_problems(project, data) + lint_findings(project, data)
 
 
 def lint_findings(project: Project, data: Data) -> list[Problem]:
-    return (literal_figures(project, data) + uncited_sources(project, data, data.source_ids())
+    """The warnings about the prose and the data: a build goes ahead with them (unless strict)."""
+    return (literal_figures(project, data) + uncited_sources(project, data, data.source_ids() | data.cited)
             + [p for p in check_images(project) if p.severity == "warning"]
-            + [p for series in data.series() for p in growth_mismatches(series)] + list(data.warnings))
+            + [p for series in data.series() for p in growth_mismatches(series)])
 
 
 def clean(root: Path, out_dir: Path | None = None) -> list[Path]:

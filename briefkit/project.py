@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefkit.errors import InputError, Problem
+from briefkit.hints import did_you_mean
 from briefkit.schema import PartialDate, Reader
 from briefkit.yamlfile import MAX_FILE_BYTES, load_yaml
 
@@ -63,6 +64,8 @@ class Project:
     theme: Theme = Theme()
     phrases: tuple[tuple[str, str], ...] = ()
     pdf_engine: str = PDF_ENGINES[0]
+    # False where a listed section could not be read: references to its exhibits cannot be checked.
+    sections_complete: bool = True
 
     @property
     def epoch(self) -> int:
@@ -93,13 +96,25 @@ class Project:
 
 
 def load_project(root: Path) -> Project:
-    """Read and check report.yaml; every problem is reported at once."""
+    """Read and check report.yaml; an InputError with every problem at once."""
+    project, problems = read_project(root)
+    if problems or project is None:
+        raise InputError(problems)
+    return project
+
+
+def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
+    """What report.yaml says, as far as it could be read (None if not at all), and every problem in it."""
     root = root.resolve()
     path = root / REPORT_FILE
     if not path.is_file():
-        raise InputError.single(REPORT_FILE, None, "not found: every project needs report/report.yaml")
+        return None, [Problem(REPORT_FILE, None, None, "not found: every project needs report/report.yaml")]
     problems: list[Problem] = []
-    reader = Reader(load_yaml(path, REPORT_FILE), problems, "report.yaml")
+    try:
+        node = load_yaml(path, REPORT_FILE)
+    except InputError as exc:
+        return None, exc.problems
+    reader = Reader(node, problems, "report.yaml")
     reader.reject_unknown(
         {"title", "subtitle", "authors", "organisation", "date", "edition", "language",
          "classification", "paper", "keywords", "output", "sections", "pdf", "theme", "phrases"}
@@ -122,10 +137,13 @@ def load_project(root: Path) -> Project:
         pdf.reject_unknown({"attach_data", "engine"})
         attach = pdf.boolean("attach_data", False)
         engine = pdf.text("engine", required=False, choices=PDF_ENGINES) or engine
+    before = len(problems)
     sections = tuple(_sections(reader, root, problems))
+    sections_complete = len(problems) == before
     theme_reader = reader.child("theme")
     theme = _theme(theme_reader, root, problems) if theme_reader else Theme()
     phrases = _phrases(reader.child("phrases"), problems)
+    language = _language(reader, problems)
     project = Project(
         root=root,
         title=reader.text("title") or "",
@@ -134,7 +152,7 @@ def load_project(root: Path) -> Project:
         organisation=reader.text("organisation") or "",
         date=reader.date("date") or PartialDate(1970),
         edition=reader.text("edition", required=False) or "",
-        language=reader.text("language", required=False) or "en",
+        language=language,
         classification=reader.text("classification", required=False) or "",
         paper=(theme_reader.text("paper", required=False, choices=PAPERS) if theme_reader else None)
         or reader.text("paper", required=False, choices=PAPERS) or "A4",
@@ -146,10 +164,9 @@ def load_project(root: Path) -> Project:
         theme=theme,
         phrases=phrases,
         pdf_engine=engine,
+        sections_complete=sections_complete,
     )
-    if problems:
-        raise InputError(problems)
-    return project
+    return project, problems
 
 
 def _formats(output: Reader, problems: list[Problem]) -> tuple[str, ...]:
@@ -157,7 +174,7 @@ def _formats(output: Reader, problems: list[Problem]) -> tuple[str, ...]:
     for fmt in formats:
         if fmt not in FORMATS:
             problems.append(output.mark("formats").problem(
-                f"'formats' must list some of {', '.join(FORMATS)}; got '{fmt}'"))
+                f"'formats' must list some of {', '.join(FORMATS)}; got '{fmt}'", hint=did_you_mean(fmt, FORMATS)))
     return tuple(f for f in FORMATS if f in formats)
 
 
@@ -185,7 +202,9 @@ def _sections(reader: Reader, root: Path, problems: list[Problem]) -> list[Secti
         if not inside:
             problems.append(item.mark.problem(f"section '{name}' must be a file inside report/sections/"))
         elif size is None:
-            problems.append(item.mark.problem(f"section file '{display}' does not exist"))
+            present = sorted(p.name for p in sections_dir.glob("*.md")) if sections_dir.is_dir() else []
+            problems.append(item.mark.problem(f"section file '{display}' does not exist",
+                                              hint=did_you_mean(name, present, "report/sections/ holds: {}")))
         elif path in seen:
             problems.append(item.mark.problem(f"section '{name}' is listed twice (first on line {seen[path]})"))
         elif size > MAX_FILE_BYTES:
@@ -240,6 +259,19 @@ def _theme(r: Reader, root: Path, problems: list[Problem]) -> Theme:
                  header=r.text("header", required=False) or "")
 
 
+def _language(reader: Reader, problems: list[Problem]) -> str:
+    """The report's language, a tag that CLDR knows (en-GB, fr, de, ru); English where it is not."""
+    from briefkit.locale import Phrases
+
+    language = reader.text("language", required=False) or "en"
+    try:
+        Phrases.for_language(language)
+    except ValueError as exc:
+        problems.append(reader.mark("language").problem(str(exc), hint="write a tag such as en-GB, fr, de or ru"))
+        return "en"
+    return language
+
+
 def _phrases(r: Reader | None, problems: list[Problem]) -> tuple[tuple[str, str], ...]:
     """The project's own wording of some of the engine's phrases."""
     if r is None or not r.ok:
@@ -250,11 +282,8 @@ def _phrases(r: Reader | None, problems: list[Problem]) -> tuple[tuple[str, str]
     out = []
     for key in r.node.keys():
         if key not in known:
-            from difflib import get_close_matches
-
-            close = get_close_matches(key, sorted(known), n=3)
-            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-            problems.append(r.node.key_mark(key).problem(f"unknown phrase '{key}'{hint}"))
+            problems.append(r.node.key_mark(key).problem(f"unknown phrase '{key}'",
+                                                         hint=did_you_mean(key, sorted(known))))
             continue
         value = r.text(key)
         if value is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 import traceback
 from dataclasses import dataclass, field
@@ -11,13 +12,14 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from briefkit.citations import CITATION_KEY
-from briefkit.datasets import Data, Series, UnknownName, cite_keys
+from briefkit.datasets import Data, Series, UnknownName, cite_keys, is_broken
 from briefkit.errors import InputError, Problem
 from briefkit.exhibits import Caption, Context
 from briefkit.exhibits.charts import ChartSpec, chart_spec, describe_chart
 from briefkit.exhibits.notes import data_notes
 from briefkit.exhibits.tables import records_table, series_table
 from briefkit.formatting import Formatter
+from briefkit.hints import did_you_mean
 from briefkit.images import check_images
 from briefkit.project import Project, Section
 from briefkit.yamlfile import read_text
@@ -59,8 +61,7 @@ class _Numbering:
 
     def ref(self, label: str) -> str:
         if label not in self.captions:
-            known = ", ".join(self.captions) or "none"
-            raise LookupError(f"{UNKNOWN_LABEL} '{label}'; exhibits placed: {known}")
+            raise UnknownName(f"{UNKNOWN_LABEL} '{label}'", did_you_mean(label, self.captions, "exhibits placed: {}"))
         return self.caption(label).number
 
 
@@ -105,10 +106,20 @@ def make_environment(project: Project) -> ImmutableSandboxedEnvironment:
 def render_sections(project: Project, data: Data, image_format: str = "svg",
                     charts: dict[str, ChartSpec] | None = None,
                     env: ImmutableSandboxedEnvironment | None = None) -> list[RenderedSection]:
-    """Render every section to Markdown; all problems at once.
+    """Render every section to Markdown; an InputError with all problems at once.
 
     Charts point at charts/NAME.{image_format}; the charts the sections place are added to `charts` by name.
     """
+    rendered, problems = check_sections(project, data, image_format, charts, env)
+    if problems:
+        raise InputError(problems)
+    return rendered
+
+
+def check_sections(project: Project, data: Data, image_format: str = "svg",
+                   charts: dict[str, ChartSpec] | None = None,
+                   env: ImmutableSandboxedEnvironment | None = None) -> tuple[list[RenderedSection], list[Problem]]:
+    """Render every section, against whatever data did load; the sections and every problem met."""
     env = env or make_environment(project)
     words = project.words()
     numbering = _Numbering(words=words)
@@ -121,33 +132,32 @@ def render_sections(project: Project, data: Data, image_format: str = "svg",
     env.filters.update({name: first[name] for name in FILTERS})
     # First pass: learn the order of the exhibits, so that references can point forward.
     causes: list[Problem] = []
-    _render_all(project, env, first, causes)
+    _render_all(project, env, first, causes, numbering)
     numbering.placed.clear()
     helpers = _helpers(project, context, numbering, image_format, charts, collecting=False)
+    env.filters.update({name: helpers[name] for name in FILTERS})
     later: list[Problem] = []
-    rendered = _render_all(project, env, helpers, later)
-    # A mistake in an exhibit stops its section in the first pass; a reference to that exhibit then fails in the
-    # second. The author sees the cause, not its consequence.
+    rendered = _render_all(project, env, helpers, later, numbering)
+    # A mistake that stops a section (or a section that could not be read) can keep an exhibit from being placed;
+    # a reference to that exhibit then fails in the second pass. The author sees the cause, not its consequence.
+    unsure = bool(causes) or not project.sections_complete
     problems.extend(causes)
-    problems.extend(p for p in later if p not in causes and not (causes and p.message.startswith(UNKNOWN_LABEL)))
-    if problems:
-        raise InputError(problems)
-    return rendered
+    problems.extend(p for p in later if p not in causes and not (unsure and p.message.startswith(UNKNOWN_LABEL)))
+    return rendered, problems
 
 
-def _render_all(project: Project, env, helpers: dict, problems: list[Problem]) -> list[RenderedSection]:
+# After a mistake in an expression the section is rendered again without it, to find the mistakes after it.
+MAX_RECOVERIES = 50
+_EXPRESSION = re.compile(r"\{\{.*?\}\}", re.S)
+_STATEMENT = re.compile(r"\{%.*?%\}", re.S)
+
+
+def _render_all(project: Project, env, helpers: dict, problems: list[Problem],
+                numbering: _Numbering) -> list[RenderedSection]:
     out = []
     for section in project.sections:
-        try:
-            text = env.get_template(section.display).render(helpers)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
-        except jinja2.TemplateSyntaxError as exc:
-            problems.append(Problem(section.display, exc.lineno, None, f"template syntax error: {exc.message}"))
-            continue
-        except Exception as exc:  # noqa: BLE001 - any failure inside a template is the author's to fix
-            problems.append(Problem(section.display, _template_line(exc, section.path), None, _describe(exc)))
+        text = _render_section(env, section, helpers, problems, numbering)
+        if text is None:
             continue
         if not text.strip():
             problems.append(Problem(section.display, 1, None, "the section is empty"))
@@ -155,47 +165,129 @@ def _render_all(project: Project, env, helpers: dict, problems: list[Problem]) -
     return out
 
 
-def _describe(exc: Exception) -> str:
+def _render_section(env, section: Section, helpers: dict, problems: list[Problem],
+                    numbering: _Numbering) -> str | None:
+    """The section rendered, or None after a mistake; every mistake that can be told apart is recorded."""
+    source = None
+    found: list[Problem] = []
+    placed = len(numbering.placed)
+    for _ in range(MAX_RECOVERIES):
+        del numbering.placed[placed:]  # a section rendered again places its exhibits again
+        try:
+            if source is None:
+                template = env.get_template(section.display)
+            else:
+                code = env.compile(source, section.display, str(section.path))
+                template = env.template_class.from_code(env, code, env.make_globals(None), None)
+            text = template.render(helpers)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            return None
+        except jinja2.TemplateSyntaxError as exc:
+            if source is None:
+                problems.append(Problem(section.display, exc.lineno, None, f"template syntax error: {exc.message}"))
+            return None
+        except Exception as exc:  # noqa: BLE001 - any failure inside a template is the author's to fix
+            if source is None:
+                source = read_text(section.path, section.display)
+            problem = _located(exc, section, source, helpers)
+            if any((f.line, f.message) == (problem.line, problem.message) for f in found):
+                break
+            found.append(problem)
+            problems.append(problem)
+            source = _without_expression(source, problem)
+            if source is None:
+                break
+            continue
+        return None if found else text
+    return None
+
+
+def _located(exc: Exception, section: Section, source: str, helpers: dict) -> Problem:
+    """The mistake, with its line and, where the name it is about can be found on that line, its column."""
+    line = _template_line(exc, section.path)
+    message, hint, token = _describe(exc, helpers)
+    column = width = None
+    if line is not None and token:
+        text = source.splitlines()[line - 1] if line <= len(source.splitlines()) else ""
+        spans = [m.span() for m in (*_EXPRESSION.finditer(text), *_STATEMENT.finditer(text))]
+        starts = [m.start() for m in re.finditer(rf"(?<![\w]){re.escape(token)}(?![\w])", text)
+                  if any(a <= m.start() < b for a, b in spans)]
+        if len(starts) == 1:  # where the name is there more than once, the line is all that is known
+            column, width = starts[0] + 1, len(token)
+    return Problem(section.display, line, column, message, hint=hint, width=width or 0)
+
+
+def _without_expression(source: str, problem: Problem) -> str | None:
+    """The source with the failing {{ expression }} blanked out (the one at the column, or all on the line)."""
+    if problem.line is None:
+        return None
+    lines = source.split("\n")
+    if problem.line > len(lines):
+        return None
+    text = lines[problem.line - 1]
+    if problem.column is not None and any(a < problem.column <= b for a, b in
+                                          (m.span() for m in _STATEMENT.finditer(text))):
+        return None  # inside {% ... %}: blanking it would break the blocks of the section
+    spans = [m for m in _EXPRESSION.finditer(text)
+             if problem.column is None or m.start() < problem.column <= m.end()]
+    if not spans:
+        return None
+    for match in reversed(spans):
+        text = text[:match.start()] + "??" + text[match.end():]
+    lines[problem.line - 1] = text
+    return "\n".join(lines)
+
+
+def _describe(exc: Exception, helpers: dict) -> tuple[str, str, str]:
+    """What went wrong in the author's terms: the message, the hint, and the name to point the caret at."""
     if isinstance(exc, jinja2.UndefinedError):
         return _undefined(exc.message or "")
     if isinstance(exc, jinja2.TemplateNotFound):
-        return f"sections cannot include or import files; remove the include of '{exc.name}'"
+        return ("sections cannot include or import files", f"remove the include of '{exc.name}'", exc.name or "")
     if isinstance(exc, jinja2.exceptions.SecurityError):
-        return f"not allowed in a template: {exc}"
+        return f"not allowed in a template: {exc}", "", ""
+    if isinstance(exc, UnknownName):
+        return exc.message, exc.hint, exc.token or _quoted_token(exc.message)
     if isinstance(exc, LookupError):
-        return str(exc.args[0]) if exc.args else "not found"
+        return (str(exc.args[0]) if exc.args else "not found"), "", ""
     if isinstance(exc, TypeError):
-        return _call_mistake(str(exc))
-    return f"{type(exc).__name__}: {exc}"
+        return _call_mistake(str(exc), helpers)
+    return f"{type(exc).__name__}: {exc}", "", ""
 
 
-_NO_ATTRIBUTE = re.compile(r"^'(?:[\w.]+\.)?(\w+) object' has no attribute '(\w+)'$")
+def _quoted_token(message: str) -> str:
+    match = re.search(r"'([^'\s]+)'", message)
+    return match.group(1) if match else ""
+
+
+_NO_ATTRIBUTE = re.compile(r"^'(?:[\w.]+\.)?(\w+)(?: object)?' has no attribute '(\w+)'$")
 _UNDEFINED = re.compile(r"^'(\w+)' is undefined$")
 FRIENDLY = {"Series": "a series", "Point": "a point of a series", "Alternative": "a figure from another source",
-            "Records": "a records dataset", "PartialDate": "a date", "Source": "a source"}
+            "Records": "a records dataset", "PartialDate": "a date", "Source": "a source", "str": "a text",
+            "int": "a number", "float": "a number", "list": "a list", "tuple": "a list", "dict": "a mapping",
+            "None": "an empty value", "bool": "true or false"}
 
 
-def _undefined(message: str) -> str:
+def _undefined(message: str) -> tuple[str, str, str]:
     """An undefined name or attribute, said in the author's terms, with the closest names that exist."""
-    from difflib import get_close_matches
-
     match = _NO_ATTRIBUTE.match(message)
-    if match and match.group(1) in FRIENDLY:
+    if match:
         kind, name = match.groups()
+        what = FRIENDLY.get(kind, "this value")
+        cls = _KNOWN_TYPES().get(kind)
+        if cls is None:
+            return f"{what} has no '{name}'", "", name
         import dataclasses
 
-        cls = _KNOWN_TYPES()[kind]
         names = set(dir(cls)) | ({f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set())
         known = sorted(n for n in names if not n.startswith("_") and n not in ("declaration", "line", "growth_line"))
-        close = get_close_matches(name, known, n=2)
-        hint = f"; did you mean {' or '.join(close)}?" if close else f"; it has: {', '.join(known)}"
-        return f"undefined name: {FRIENDLY[kind]} has no '{name}'{hint}"
+        return f"{what} has no '{name}'", did_you_mean(name, known, "it has: {}"), name
     match = _UNDEFINED.match(message)
     if match:
-        close = get_close_matches(match.group(1), HELPER_NAMES, n=2)
-        if close:
-            return f"undefined name: '{match.group(1)}' is undefined; did you mean {' or '.join(close)}?"
-    return f"undefined name: {message}"
+        name = match.group(1)
+        return f"unknown name '{name}'", did_you_mean(name, HELPER_NAMES, "a section may use: {}"), name
+    return f"undefined name: {message}", "", ""
 
 
 def _KNOWN_TYPES() -> dict:
@@ -208,17 +300,33 @@ def _KNOWN_TYPES() -> dict:
 
 HELPER_NAMES = ("data", "sources", "value", "table", "chart", "cite", "ref", "data_notes", "bibliography", "figure",
                 "percent", "longdate")
-_CALL = re.compile(r"^(?:\w+\.<locals>\.)?(\w+)\(\) (.*)$")
+_CALL = re.compile(r"^(?:[\w.<>]+\.)?(\w+)\(\) (.*)$")
+_UNEXPECTED = re.compile(r"got an unexpected keyword argument '(\w+)'")
+_MISSING = re.compile(r"missing \d+ required (?:positional|keyword-only) arguments?: (.*)")
+_TOO_MANY = re.compile(r"takes (?:from \d+ to )?(\d+) positional arguments? but (\d+) (?:was|were) given")
 
 
-def _call_mistake(message: str) -> str:
-    """A helper called with the wrong arguments, said without Python's internals."""
+def _call_mistake(message: str, helpers: dict) -> tuple[str, str, str]:
+    """A helper called with the wrong arguments, said with the helper's own options, without Python's internals."""
     match = _CALL.match(message)
-    if not match:
-        return f"wrong value in an expression: {message}"
-    name, what = match.groups()
-    what = what.replace("positional argument", "argument").replace("keyword argument", "option")
-    return f"{name}(): {what}; see docs/authoring.md for what {name}() takes"
+    by_function = {getattr(f, "__name__", ""): (name, f) for name, f in helpers.items() if callable(f)}
+    if not match or match.group(1) not in by_function:
+        return "wrong value in an expression", message, ""
+    name, function = by_function[match.group(1)]
+    what = match.group(2)
+    options = list(inspect.signature(function).parameters)[1 if name in FILTERS else 0:]
+    takes = f"{name}() takes: {', '.join(options)}"
+    if unexpected := _UNEXPECTED.search(what):
+        option = unexpected.group(1)
+        close = did_you_mean(option, options)
+        return f"{name}() has no option '{option}'", f"{close} {takes}" if close else takes, option
+    if missing := _MISSING.search(what):
+        return f"{name}() is missing {missing.group(1)}", takes, name
+    if many := _TOO_MANY.search(what):
+        implicit = 1 if name in FILTERS else 0  # a filter's first value is the one before the |
+        most, given = int(many.group(1)) - implicit, int(many.group(2)) - implicit
+        return f"{name}() takes at most {most} value{'s' * (most != 1)} without a name; got {given}", takes, name
+    return f"{name}(): {what}", takes, name
 
 
 def _template_line(exc: BaseException, path: Path) -> int | None:
@@ -231,6 +339,8 @@ def _template_line(exc: BaseException, path: Path) -> int | None:
 
 
 def _check_citations(project: Project, data: Data, problems: list[Problem]) -> None:
+    if not data.sources_complete:
+        return  # data/sources.yaml could not be read: its mistake is reported, the citations cannot be checked
     for section in project.sections:
         try:
             text = read_text(section.path, section.display)
@@ -240,8 +350,9 @@ def _check_citations(project: Project, data: Data, problems: list[Problem]) -> N
             for match in CITATION_KEY.finditer(line):
                 if match.group(1) not in data.sources:
                     problems.append(Problem(
-                        section.display, number, match.start() + 1,
-                        f"unknown source '@{match.group(1)}'; it is not in data/sources.yaml"))
+                        section.display, number, match.start() + 1, f"unknown source '@{match.group(1)}'",
+                        hint=did_you_mean(match.group(1), data.sources, "it is not in data/sources.yaml", "@"),
+                        width=len(match.group())))
 
 
 def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format: str,
@@ -258,6 +369,8 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
 
     def series_of(name) -> Series:
         dataset = data.dataset(name) if isinstance(name, str) else name
+        if is_broken(dataset):
+            return dataset
         if not isinstance(dataset, Series):
             raise UnknownName(f"'{dataset.name}' is a records dataset; a chart shows series: "
                               f"{', '.join(s.name for s in data.series()) or 'none declared'}")
@@ -272,13 +385,19 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
     def value(dataset: str, key, field: str | None = None) -> str:
         """A figure with its citation: value('exports', 2021), or a field of a record: value('deals', 'x', 'date')."""
         found = data.dataset(dataset)
+        if is_broken(found):
+            return str(found)
         if isinstance(found, Series):
             if field is not None:
                 raise UnknownName("a series point is given whole: value(DATASET, KEY); for one attribute write "
                                   "data.DATASET.point(KEY).growth | percent")
             point = found.point(key)
+            if is_broken(point):
+                return str(point)
             return f"{fmt.figure(point)} {point.cite}".strip()
         record = found.record(key)
+        if is_broken(record):
+            return str(record)
         if field is None:
             raise UnknownName(f"name the field of the record: value('{dataset}', {key!r}, FIELD); fields: "
                               f"{', '.join(record.values)}")
@@ -293,6 +412,10 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
     def table(dataset: str, columns=None, sort: str | None = None, where=None, first=None, last=None,
               label: str | None = None, caption: str | None = None, note: str = "", widths=None) -> str:
         found = data.dataset(dataset)
+        if is_broken(found) or found.incomplete:
+            # The data has a mistake, reported in its file: the table is placed, so references to it still work.
+            place(label or f"tbl:{dataset}", caption or dataset, "tbl")
+            return "??"
         caption_ = place(label or f"tbl:{found.name}", caption or found.title, "tbl")
         if isinstance(found, Series):
             if columns is not None or where is not None or sort is not None:
@@ -309,6 +432,10 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
         if style not in ("line", "bar"):
             raise UnknownName(f"style='{style}' is not a chart style; use 'line' or 'bar'")
         chosen = [series_of(n) for n in names]
+        if any(is_broken(s) or s.incomplete for s in chosen):
+            place(label or "fig:" + "-".join(str(n if isinstance(n, str) else n.name) for n in names),
+                  caption or "??", "fig")
+            return "??"
         if len({(s.unit.currency, s.unit.name, s.unit.scale, s.unit.percent) for s in chosen}) > 1:
             raise UnknownName("the series of one chart must share their unit")
         ranges = [points(s, first, last) for s in chosen]
@@ -333,19 +460,32 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
     words = ctx.words
 
     def figure_filter(value, dataset: str | None = None) -> str:
+        if is_broken(value):
+            return str(value)
         unit = None
         if dataset is not None:
             found = data.dataset(dataset)
+            if is_broken(found):
+                return str(found)
             if not isinstance(found, Series):
                 raise UnknownName(f"figure('{dataset}') takes the unit of a series; '{dataset}' is records")
             unit = found.unit
         return fmt.figure(_defined(value), unit)
 
     def percent_filter(value, signed: bool = True) -> str:
-        return fmt.percent(_defined(value), signed)
+        return str(value) if is_broken(value) else fmt.percent(_defined(value), signed)
 
     def date_filter(value) -> str:
-        return fmt.date(_defined(value))
+        return str(value) if is_broken(value) else fmt.date(_defined(value))
+
+    def cite(ids) -> str:
+        return cite_keys((ids,) if isinstance(ids, str) else tuple(ids))
+
+    def notes() -> str:
+        return data_notes(ctx)
+
+    def bibliography() -> str:
+        return "::: {#refs}\n:::"
 
     return {
         "data": data.datasets,
@@ -353,10 +493,10 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
         "value": value,
         "table": table,
         "chart": chart,
-        "cite": lambda ids: cite_keys((ids,) if isinstance(ids, str) else tuple(ids)),
+        "cite": cite,
         "ref": ref,
-        "data_notes": lambda: data_notes(ctx),
-        "bibliography": lambda: "::: {#refs}\n:::",
+        "data_notes": notes,
+        "bibliography": bibliography,
         "figure": figure_filter,
         "percent": percent_filter,
         "longdate": date_filter,

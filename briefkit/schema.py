@@ -8,10 +8,12 @@ import re
 from dataclasses import dataclass
 
 from briefkit.errors import Problem
+from briefkit.hints import did_you_mean, expected
 from briefkit.yamlfile import Mark, Node
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_NUMERIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 MONTHS = [calendar.month_name[m] for m in range(1, 13)]
 
 
@@ -71,8 +73,8 @@ class Reader:
         if not self.ok:
             self._fail(node.mark, f"{what} must be a mapping of 'key: value' lines")
 
-    def _fail(self, mark: Mark, message: str) -> None:
-        self.problems.append(mark.problem(message))
+    def _fail(self, mark: Mark, message: str, hint: str = "") -> None:
+        self.problems.append(mark.problem(message, hint=hint))
 
     def _field(self, key: str, required: bool) -> Node | None:
         if not self.ok:
@@ -97,7 +99,8 @@ class Reader:
             return None
         text = str(value.value).strip()
         if choices and text not in choices:
-            self._fail(value.mark, f"'{key}' must be one of {', '.join(choices)}; got '{text}'")
+            self._fail(value.mark, f"'{key}' must be one of {', '.join(choices)}; got '{text}'",
+                       did_you_mean(text, choices))
             return None
         if not text and required:
             self._fail(value.mark, f"'{key}' must not be empty")
@@ -116,7 +119,7 @@ class Reader:
         if value is None:
             return None
         if isinstance(value.value, bool) or not isinstance(value.value, (int, float)):
-            self._fail(value.mark, f"'{key}' must be a number; got '{_shown(value)}'")
+            self._not_a_number(key, value, "a number")
             return None
         try:
             number = float(value.value)
@@ -132,9 +135,18 @@ class Reader:
         if value is None:
             return None
         if isinstance(value.value, bool) or not isinstance(value.value, int):
-            self._fail(value.mark, f"'{key}' must be a whole number; got '{_shown(value)}'")
+            self._not_a_number(key, value, "a whole number")
             return None
         return value.value
+
+    def _not_a_number(self, key: str, value: Node, what: str) -> None:
+        text = value.value
+        if isinstance(text, str) and _NUMERIC.match(text.strip()):
+            # YAML reads 865 as a number and "865" as text: the quotes are the mistake.
+            self._fail(value.mark, f"'{key}' must be {what}; got the text '{text}' (in quotes)",
+                       f"write {text.strip()} without quotes")
+        else:
+            self._fail(value.mark, f"'{key}' must be {what}; got '{_shown(value)}'")
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self._field(key, False)
@@ -194,10 +206,7 @@ class Reader:
             return
         for key in self.node.keys():
             if key not in allowed:
-                self._fail(
-                    self.node.key_mark(key),
-                    f"unknown key '{key}'; expected one of {', '.join(sorted(allowed))}",
-                )
+                self._fail(self.node.key_mark(key), f"unknown key '{key}'", expected(key, sorted(allowed)))
 
 
 def _shown(node: Node) -> object:

@@ -97,7 +97,27 @@ def make_server(state: WatchState, port: int) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args) -> None:  # noqa: A002 - the signature http.server uses
             pass
 
-    return ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    return _bind(Handler, port)
+
+
+PORTS_TRIED = 20
+
+
+def _bind(handler, port: int) -> ThreadingHTTPServer:
+    """A server on `port`, or, where another program holds it, on the next free port, saying so."""
+    import errno
+
+    for candidate in range(port, port + (PORTS_TRIED if port else 1)):
+        try:
+            server = ThreadingHTTPServer(("127.0.0.1", candidate), handler)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            continue
+        if candidate != port:
+            LOG.warning("port %d is taken; serving on port %d instead", port, candidate)
+        return server
+    raise BriefkitError(f"ports {port} to {port + PORTS_TRIED - 1} are all taken; choose another with --port")
 
 
 def rebuild(build: Callable[..., object], state: WatchState, formats: tuple[str, ...], describe: Callable) -> None:

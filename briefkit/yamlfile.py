@@ -19,8 +19,8 @@ class Mark:
     line: int
     column: int
 
-    def problem(self, message: str, severity: str = "error") -> Problem:
-        return Problem(self.path, self.line, self.column, message, severity)
+    def problem(self, message: str, severity: str = "error", hint: str = "") -> Problem:
+        return Problem(self.path, self.line, self.column, message, severity, hint)
 
 
 class Node:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,14 @@ from briefkit.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mini"
+
+
+_SOURCE_LINE = re.compile(r"^ *(\d+ )?\|")
+
+
+def messages(err: str) -> list[str]:
+    """The findings as printed, hints included, without the quoted source lines and carets (see test_errors)."""
+    return [line for line in err.splitlines() if not _SOURCE_LINE.match(line)]
 
 
 def copy_project(source: Path, target: Path) -> Path:

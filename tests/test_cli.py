@@ -42,7 +42,10 @@ def test_missing_section_is_reported_with_its_line_in_report_yaml(mini, capsys):
     assert code == 1
     assert err.splitlines() == [
         "report/report.yaml:15:5: section file 'report/sections/02-missing.md' does not exist",
-        "build stopped: 1 problem to fix",
+        " 15 |   - 02-missing.md",
+        "    |     ^^^^^^^^^^^^^",
+        "    = hint: report/sections/ holds: 01-summary.md, 02-trade.md",
+        "check: 1 problem to fix",
     ]
 
 

@@ -60,7 +60,7 @@ def test_every_mistake_in_every_file_at_once(mini):
     trade.write_text(trade.read_text().replace("value: 865", "value: lots"))
     assert messages(mini / "data") == [
         "data/agreements.yaml:10:9: duplicate id 'treaty-2002' (first used on line 2)",
-        "data/agreements.yaml:17:13: unknown source 'nowhere'; it is not in data/sources.yaml",
+        "data/agreements.yaml:17:13: unknown source 'nowhere': it is not in data/sources.yaml",
         "data/trade.yaml:20:12: 'value' must be a number; got 'lots'",
     ]
 
@@ -98,7 +98,7 @@ def test_non_utf8_file(mini):
 # Each schema rule, with the exact message: (file, old text, new text, expected message).
 RULES = [
     ("trade.yaml", "kind: reported\n    value: 695", "kind: reported\n    value: 695\n    colour: red",
-     "data/trade.yaml:8:5: unknown key 'colour'; expected one of alternatives, growth, high, kind, low, note, "
+     "data/trade.yaml:8:5: unknown key 'colour': expected one of alternatives, growth, high, kind, low, note, "
      "period, qualifier, series_change, source, value, year"),
     ("trade.yaml", "  - year: 2019\n", "  - year: twenty\n",
      "data/trade.yaml:5:11: 'year' must be a whole number; got 'twenty'"),
@@ -123,18 +123,18 @@ RULES = [
      "data/datapackage.yaml:13:11: 'kind' must be one of records, series; got 'table'"),
     ("datapackage.yaml", "type: sources, title: Source", "type: source, title: Source",
      "data/datapackage.yaml:35:32: 'type' must be one of string, number, integer, boolean, date, year, sources; "
-     "got 'source'"),
+     "got 'source': did you mean 'sources'?"),
     ("datapackage.yaml", "primaryKey: id", "primaryKey: ident",
      "data/datapackage.yaml:17:19: 'primaryKey' must be one of the fields (id, date, end, title, kind, subject, scope, "
      "status, source, note); got 'ident'"),
     ("trade.yaml", "    value: 695\n", "    value: '695'\n",
-     "data/trade.yaml:7:12: 'value' must be a number; got '695'"),
+     "data/trade.yaml:7:12: 'value' must be a number; got the text '695' (in quotes): write 695 without quotes"),
     ("trade.yaml", "period: [2019, 2022]", "period: [2022, 2019]",
      "data/trade.yaml:3:9: 'period' must be two years, first and last, such as [2017, 2025]; got [2022, 2019]"),
     ("trade.yaml", "      - value: 1374\n        source: news", "      - source: news",
      "data/trade.yaml:15:9: 'value' is required"),
     ("trade.yaml", "source: news\n        note: officials", "source: elsewhere\n        note: officials",
-     "data/trade.yaml:16:17: unknown source 'elsewhere'; it is not in data/sources.yaml"),
+     "data/trade.yaml:16:17: unknown source 'elsewhere': it is not in data/sources.yaml"),
     ("agreements.yaml", "kind: treaty", "kind: pact",
      "data/agreements.yaml:5:11: 'kind' must be one of treaty, agreement, programme, declaration, contract, "
      "convention, roadmap, resolution, event; got 'pact'"),

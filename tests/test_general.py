@@ -91,14 +91,14 @@ CSV_RULES = [
     ("exports.csv", "2022,reported,1.4,", "2022,reported,lots,",
      "data/exports.csv:3:15: 'value' must be a number; got 'lots'"),
     ("exports.csv", "year,kind,value,qualifier,growth,source,note", "year,kind,value,qualifier,growth,source,remark",
-     "data/exports.csv:1:41: unknown key 'remark'; expected one of alternatives, growth, high, kind, low, note, "
+     "data/exports.csv:1:41: unknown key 'remark': expected one of alternatives, growth, high, kind, low, note, "
      "period, qualifier, series_change, source, value, year"),
     ("exports.csv", "2021,reported,1.1,,,stat,", "2021,reported,1.1,,,stat,,extra",
      "data/exports.csv:2:27: this row has 8 cells; the header names 7 columns"),
     ("buyers.csv", "morocco,Maroc,22,", "morocco,Maroc,122,",
      "data/buyers.csv:3:15: 'share' must be at most 100; got 122"),
     ("buyers.csv", "china,Chine,12.25,2021,stat;douane", "china,Chine,12.25,2021,stat;customs",
-     "data/buyers.csv:4:24: unknown source 'customs'; it is not in data/sources.yaml"),
+     "data/buyers.csv:4:24: unknown source 'customs': it is not in data/sources.yaml"),
     ("buyers.csv", "china,Chine,12.25,2021", "egypt,Chine,12.25,2021",
      "data/buyers.csv:4:1: duplicate id 'egypt' (first used on line 2)"),
     ("datapackage.yaml", "key: {name: port, type: string", "key: {name: port, type: place",

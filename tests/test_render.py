@@ -8,6 +8,7 @@ from briefkit.datasets import load_data
 from briefkit.errors import InputError
 from briefkit.project import load_project
 from briefkit.render import render_sections
+from tests.conftest import messages
 
 
 def render(root) -> str:
@@ -67,7 +68,7 @@ def test_jinja_comments_do_not_clash_with_pandoc_attributes(mini):
 def test_unknown_exhibit_label_names_file_and_line(mini):
     write_section(mini, "# Summary\n\nSee {{ ref('tbl:nothing') }}.\n")
     assert problems(mini) == [
-        "report/sections/01-summary.md:3: unknown exhibit label 'tbl:nothing'; "
+        "report/sections/01-summary.md:3:13: unknown exhibit label 'tbl:nothing': "
         "exhibits placed: fig:trade, tbl:trade, tbl:agreements"
     ]
 
@@ -77,7 +78,7 @@ def test_undefined_name_and_syntax_error_reported_together(mini):
     section = mini / "report" / "sections" / "02-trade.md"
     section.write_text(section.read_text() + "\n{% if %}\n")
     assert problems(mini) == [
-        "report/sections/01-summary.md:5: undefined name: a series has no 'valeu'; did you mean value?",
+        "report/sections/01-summary.md:5:15: a series has no 'valeu': did you mean 'value'?",
         "report/sections/02-trade.md:18: template syntax error: Expected an expression, got 'end of statement block'",
     ]
 
@@ -85,7 +86,7 @@ def test_undefined_name_and_syntax_error_reported_together(mini):
 def test_unknown_citation_names_file_line_and_column(mini):
     write_section(mini, "# Summary\n\nA claim [@nobody].\n")
     assert problems(mini) == [
-        "report/sections/01-summary.md:3:10: unknown source '@nobody'; it is not in data/sources.yaml"
+        "report/sections/01-summary.md:3:10: unknown source '@nobody': it is not in data/sources.yaml"
     ]
 
 
@@ -136,25 +137,25 @@ def check_messages(root, capsys) -> tuple[int, list[str]]:
     from briefkit.cli import main
 
     code = main(["--project", str(root), "--check"])
-    return code, capsys.readouterr().err.splitlines()
+    return code, messages(capsys.readouterr().err)
 
 
 def test_check_catches_a_literal_amount_without_citation(mini, capsys):
     write_section(mini, "# Summary\n\nTrade was worth $1.6 billion in 2022. Growth was 12 per cent [@news].\n")
     code, lines = check_messages(mini, capsys)
-    assert code == 1
-    assert lines[0] == "report/sections/01-summary.md:3:17: figure '$1.6 billion' has no citation in its sentence;" \
-        " add [@source-id]"
+    # A warning, in a check as in a build: the author may go on (--strict makes it an error).
+    assert code == 0
+    assert lines[:2] == ["report/sections/01-summary.md:3:17: warning: figure '$1.6 billion' has no citation in its "
+                         "sentence", "   = hint: add [@source-id]"]
 
 
 def test_check_catches_a_dataset_figure_typed_by_hand_even_with_a_citation(mini, capsys):
     write_section(mini, "# Summary\n\nIn 2021 trade was USD 865 million [@customs].\n")
     code, lines = check_messages(mini, capsys)
-    assert code == 1
-    assert lines[0] == (
-        "report/sections/01-summary.md:3:19: figure 'USD 865 million' typed by hand; it is in the dataset 'trade':"
-        " write {{ value('trade', 2021) }} so that it stays in step with the data"
-    )
+    assert code == 0
+    assert lines[:2] == [
+        "report/sections/01-summary.md:3:19: warning: figure 'USD 865 million' typed by hand; it is in the dataset "
+        "'trade'", "   = hint: write {{ value('trade', 2021) }} so that it stays in step with the data"]
 
 
 def test_check_accepts_cited_figures_and_jinja_expressions(mini, capsys):

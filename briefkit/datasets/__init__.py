@@ -5,31 +5,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from briefkit.datasets.broken import Broken, is_broken
 from briefkit.datasets.declaration import DECLARATION_FILE, Declaration, read_declarations
 from briefkit.datasets.records import Record, Records, UnknownName, read_records
 from briefkit.datasets.series import Alternative, Point, Series, growth_mismatches, read_series
 from briefkit.datasets.sources import SOURCES_FILE, Source, cite_keys, read_sources, source_labels
 from briefkit.errors import InputError, Problem
+from briefkit.hints import did_you_mean
 from briefkit.schema import Reader
 from briefkit.yamlfile import Mark, Node, load_yaml
 
-__all__ = ["Alternative", "Data", "Dataset", "Declaration", "Point", "Record", "Records", "Series", "Source",
-           "UnknownName", "cite_keys", "growth_mismatches", "load_data", "source_labels"]
+__all__ = ["Alternative", "Broken", "Data", "Dataset", "Declaration", "Point", "Record", "Records", "Series", "Source",
+           "UnknownName", "cite_keys", "growth_mismatches", "is_broken", "load_data", "read_data", "source_labels"]
 
 Dataset = Records | Series
 _SERIES_TYPES = {"value": "number", "low": "number", "high": "number", "growth": "number", "source": "sources"}
 
 
 class Datasets(dict):
-    """Datasets by name; `data.exports` in a section, with the known names listed when one is misspelled."""
+    """Datasets by name; `data.exports` in a section, with the closest names when one is misspelled.
+
+    A dataset whose declaration or file could not be read is `broken`: a section gets a stand-in for it (its
+    mistake is reported where it is). Where the declarations themselves could not be read, every name is.
+    """
+
+    broken: frozenset[str] = frozenset()
+    complete: bool = True
 
     def __getattr__(self, name: str) -> Dataset:
         if name.startswith("_"):
             raise AttributeError(name)
         if name in self:
             return self[name]
-        raise UnknownName(f"no dataset '{name}'; datasets declared in {DECLARATION_FILE}: "
-                          f"{', '.join(self) or 'none'}")
+        if name in self.broken or not self.complete:
+            return Broken(name)  # type: ignore[return-value]
+        raise UnknownName(f"unknown dataset '{name}'",
+                          did_you_mean(name, self, f"datasets declared in {DECLARATION_FILE}: {{}}"))
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,11 @@ class Data:
     datasets: Datasets
     files: tuple[Path, ...] = ()
     warnings: tuple[Problem, ...] = ()
+    # False where a data file could not be read at all: what it would cite or hold is unknown.
+    complete: bool = True
+    sources_complete: bool = True
+    # Every source id the data files cite, including in entries left out for a mistake.
+    cited: frozenset[str] = frozenset()
 
     def series(self) -> list[Series]:
         return [d for d in self.datasets.values() if isinstance(d, Series)]
@@ -50,17 +66,29 @@ class Data:
 
 
 def load_data(data_dir: Path) -> Data:
-    """Load sources.yaml, the declarations and every dataset they name; all problems at once."""
+    """Load sources.yaml, the declarations and every dataset they name; an InputError with all problems at once."""
+    data, problems = read_data(data_dir)
+    if any(p.severity == "error" for p in problems):
+        raise InputError(problems)
+    return data
+
+
+def read_data(data_dir: Path) -> tuple[Data, list[Problem]]:
+    """What could be loaded of sources.yaml, the declarations and every dataset, and every problem met."""
     problems: list[Problem] = []
     refs: list[tuple[str, Mark]] = []
     sources_node = _load(data_dir / "sources.yaml", SOURCES_FILE, problems)
     sources = read_sources(Reader(sources_node, problems, SOURCES_FILE), problems) if sources_node else {}
     declarations: list[Declaration] = []
     declared = data_dir / "datapackage.yaml"
+    named: set[str] = set()
+    complete = declared_ok = True
     if declared.is_file():
         node = _load(declared, DECLARATION_FILE, problems)
+        complete = declared_ok = node is not None
         if node is not None:
             declarations = read_declarations(node, problems, data_dir)
+            named = _named(node)
     datasets = Datasets()
     files = [data_dir / "sources.yaml"] + ([declared] if declared.is_file() else [])
     for declaration in declarations:
@@ -68,6 +96,7 @@ def load_data(data_dir: Path) -> Data:
         files.append(path)
         root = _load(path, declaration.display, problems, _types(declaration))
         if root is None:
+            complete = False
             continue
         if declaration.kind == "series":
             datasets[declaration.name] = read_series(declaration, root, problems, refs)
@@ -76,13 +105,23 @@ def load_data(data_dir: Path) -> Data:
     if sources_node is not None:
         for ident, mark in refs:
             if ident not in sources:
-                problems.append(mark.problem(f"unknown source '{ident}'; it is not in {SOURCES_FILE}"))
+                problems.append(mark.problem(f"unknown source '{ident}'",
+                                             hint=did_you_mean(ident, sources, f"it is not in {SOURCES_FILE}")))
     problems.extend(_foreign_keys(datasets))
     problems.extend(_undeclared(data_dir, declarations))
-    if any(p.severity == "error" for p in problems):
-        raise InputError(problems)
-    return Data(sources=sources, datasets=datasets, files=tuple(files),
-                warnings=tuple(p for p in problems if p.severity == "warning"))
+    datasets.broken = frozenset(named - set(datasets))
+    datasets.complete = declared_ok
+    data = Data(sources=sources, datasets=datasets, files=tuple(files),
+                warnings=tuple(p for p in problems if p.severity == "warning"), complete=complete,
+                sources_complete=sources_node is not None, cited=frozenset(i for i, _ in refs))
+    return data, problems
+
+
+def _named(node: Node) -> set[str]:
+    """The names of the declared datasets, including those whose declaration has a mistake."""
+    resources = node.get("resources")
+    items = resources.value if resources is not None and resources.is_list() else []
+    return {str(item.get("name").value) for item in items if item.is_map() and item.get("name") is not None}
 
 
 def _types(declaration: Declaration) -> dict[str, str]:
@@ -123,7 +162,8 @@ def _foreign_keys(datasets: Datasets) -> list[Problem]:
                 if value is not None and value not in known:
                     problems.append(Problem(
                         dataset.declaration.display, row.line, None,
-                        f"'{key.field}' is '{value}', which is not a {key.reference} of '{key.resource}'"))
+                        f"'{key.field}' is '{value}', which is not a {key.reference} of '{key.resource}'",
+                        hint=did_you_mean(value, [k for k in known if k is not None])))
     return problems
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefkit.errors import Problem
+from briefkit.hints import did_you_mean
 from briefkit.locale import Unit
 from briefkit.schema import Reader
 from briefkit.yamlfile import Mark, Node
@@ -99,8 +100,8 @@ def read_declarations(node: Node, problems: list[Problem], data_dir: Path) -> li
         for key in declaration.foreign_keys:
             if key.resource not in names:
                 problems.append(key.mark.problem(
-                    f"foreign key of '{key.field}' refers to the unknown dataset '{key.resource}';"
-                    f" datasets: {', '.join(sorted(names))}"))
+                    f"foreign key of '{key.field}' refers to the unknown dataset '{key.resource}'",
+                    hint=did_you_mean(key.resource, sorted(names), "datasets: {}")))
     return out
 
 
@@ -148,20 +149,24 @@ def _resource(r: Reader, problems: list[Problem], data_dir: Path) -> Declaration
     for f in fields:
         if f.not_before and f.not_before not in names:
             problems.append(schema.mark("fields").problem(
-                f"'notBefore' of '{f.name}' must name another field ({', '.join(names)}); got '{f.not_before}'"))
+                f"'notBefore' of '{f.name}' must name another field ({', '.join(names)}); got '{f.not_before}'",
+                hint=did_you_mean(f.not_before, names)))
     for index, f in enumerate(fields):
         if f.name in names[:index]:
             problems.append(schema.mark("fields").problem(f"the field '{f.name}' is declared twice"))
     primary = schema.text("primaryKey", required=False) or ""
     if primary and primary not in names:
         problems.append(schema.mark("primaryKey").problem(
-            f"'primaryKey' must be one of the fields ({', '.join(names)}); got '{primary}'"))
+            f"'primaryKey' must be one of the fields ({', '.join(names)}); got '{primary}'",
+            hint=did_you_mean(primary, names)))
         primary = ""
     foreign = tuple(_foreign_key(Reader(n, problems, "a foreign key"), names, problems)
                     for n in schema.items("foreignKeys", required=False))
     sort = r.text("sort", required=False) or ""
     if sort and sort.lstrip("-") not in names:
-        problems.append(r.mark("sort").problem(f"'sort' must name a field ({', '.join(names)}); got '{sort}'"))
+        descending = "-" if sort.startswith("-") else ""
+        problems.append(r.mark("sort").problem(f"'sort' must name a field ({', '.join(names)}); got '{sort}'",
+                                               hint=did_you_mean(sort.lstrip("-"), names, prefix=descending)))
         sort = ""
     return Declaration(name, path, kind, title, description, tuple(fields), primary,
                        tuple(k for k in foreign if k is not None), sort, mark=r.node.mark)
@@ -249,7 +254,8 @@ def _foreign_key(r: Reader, names: list[str], problems: list[Problem]) -> Foreig
     reference.reject_unknown({"resource", "fields"})
     resource, target = reference.text("resource"), reference.text("fields")
     if name is not None and name not in names:
-        problems.append(r.mark("fields").problem(f"'fields' must name a field ({', '.join(names)}); got '{name}'"))
+        problems.append(r.mark("fields").problem(f"'fields' must name a field ({', '.join(names)}); got '{name}'",
+                                                 hint=did_you_mean(name, names)))
         return None
     if name is None or resource is None or target is None:
         return None

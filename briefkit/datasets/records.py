@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from briefkit.datasets.broken import Broken
 from briefkit.datasets.declaration import Declaration, Field
 from briefkit.datasets.sources import cite_keys
 from briefkit.errors import Problem
+from briefkit.hints import did_you_mean
 from briefkit.schema import PartialDate, Reader, check_unique
 from briefkit.yamlfile import Mark, Node
 
@@ -15,7 +17,17 @@ MAX_ENTRIES = 1000
 
 
 class UnknownName(LookupError):
-    """A name a section asked for that does not exist; the message lists what does."""
+    """A name a section asked for that does not exist; the hint says what does."""
+
+    def __init__(self, message: str, hint: str = "", token: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.token = token  # the name in the section that the caret points at
+
+
+def errors_in(problems: list[Problem]) -> int:
+    return sum(p.severity == "error" for p in problems)
 
 
 class Record:
@@ -35,7 +47,8 @@ class Record:
         values = object.__getattribute__(self, "values")
         if name in values:
             return values[name]
-        raise UnknownName(f"a record of '{self.dataset}' has no field '{name}'; its fields: {', '.join(values)}")
+        raise UnknownName(f"a record of '{self.dataset}' has no field '{name}'",
+                          did_you_mean(name, values, "its fields: {}"), name)
 
     @property
     def cite(self) -> str:
@@ -55,9 +68,13 @@ class Records:
 
     kind = "records"
 
-    def __init__(self, declaration: Declaration, rows: tuple[Record, ...]):
+    def __init__(self, declaration: Declaration, rows: tuple[Record, ...], broken: frozenset = frozenset(),
+                 incomplete: bool = False):
         self.declaration = declaration
+        # Records with a mistake in the data file (reported there) are left out; their keys answer with Broken.
         self.rows = rows
+        self.broken = broken
+        self.incomplete = incomplete
 
     @property
     def name(self) -> str:
@@ -74,8 +91,11 @@ class Records:
         for row in self.rows:
             if row.values.get(field) == key:
                 return row
-        known = ", ".join(str(r.values.get(field)) for r in self.rows[:8])
-        raise UnknownName(f"'{self.name}' has no record with {field} '{key}'; for example: {known}")
+        if str(key) in self.broken or self.incomplete:
+            return Broken(f"{self.name} {key}")  # type: ignore[return-value]
+        keys = [r.values.get(field) for r in self.rows]
+        raise UnknownName(f"'{self.name}' has no record with {field} '{key}'",
+                          did_you_mean(key, keys, f"its {field}s: {{}}"), str(key))
 
     def source_ids(self) -> set[str]:
         return {s for row in self.rows for s in row.sources}
@@ -89,13 +109,16 @@ class Records:
 
 def read_records(declaration: Declaration, root: Node, problems: list[Problem],
                  refs: list[tuple[str, Mark]]) -> Records:
+    before = errors_in(problems)
     items = _items(declaration, root, problems)
     rows: list[Record] = []
     keys: dict[str, list[tuple[str | None, Mark]]] = {f.name: [] for f in declaration.fields if f.unique}
     if declaration.primary_key:
         keys[declaration.primary_key] = []
     allowed = {f.name for f in declaration.fields}
+    broken: set = set()
     for node in items:
+        errors = errors_in(problems)
         r = Reader(node, problems, f"a record of '{declaration.name}'")
         r.reject_unknown(allowed)
         values: dict[str, Any] = {}
@@ -114,13 +137,17 @@ def read_records(declaration: Declaration, root: Node, problems: list[Problem],
             if earlier is not None and later is not None and _sort_key(later) < _sort_key(earlier):
                 problems.append(r.mark(field.name).problem(
                     f"'{field.name}' ({later}) is before '{field.not_before}' ({earlier})"))
-        rows.append(Record(declaration.name, values, tuple(dict.fromkeys(sources)), node.mark.line))
+        if errors_in(problems) == errors:
+            rows.append(Record(declaration.name, values, tuple(dict.fromkeys(sources)), node.mark.line))
+        elif declaration.primary_key and r.ok and node.get(declaration.primary_key) is not None:
+            broken.add(str(node.get(declaration.primary_key).plain()))
     for name, entries in keys.items():
         check_unique(entries, name, problems)
     if declaration.sort:
         rows.sort(key=lambda row: _sort_key(row.values.get(declaration.sort.lstrip("-"))),
                   reverse=declaration.sort.startswith("-"))
-    return Records(declaration, tuple(rows))
+    return Records(declaration, tuple(rows), frozenset(b for b in broken if b is not None),
+                   errors_in(problems) > before)
 
 
 def _items(declaration: Declaration, root: Node, problems: list[Problem]) -> list[Node]:

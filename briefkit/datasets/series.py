@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from briefkit.datasets.broken import Broken
 from briefkit.datasets.declaration import Declaration
-from briefkit.datasets.records import UnknownName
+from briefkit.datasets.records import UnknownName, errors_in
 from briefkit.datasets.sources import cite_keys
 from briefkit.errors import Problem
 from briefkit.locale import Unit
@@ -82,6 +83,9 @@ class Series:
     note: str
     points: tuple[Point, ...]
     period: tuple[int, int] | None = None
+    # The keys of points with a mistake in the data file, and whether the file had any: reported there.
+    broken: frozenset = frozenset()
+    incomplete: bool = False
     kind = "series"
 
     @property
@@ -114,8 +118,14 @@ class Series:
         for point in self.points:
             if point.key == key:
                 return point
-        known = ", ".join(str(p.key) for p in self.points)
-        raise UnknownName(f"'{self.name}' has no point for {key!r}; its points: {known}")
+        if key in self.broken or self.incomplete:
+            return Broken(f"{self.name} {key}")  # type: ignore[return-value]
+        from briefkit.hints import did_you_mean
+
+        keys = [p.key for p in self.points]
+        hint = did_you_mean(key, keys) if isinstance(key, str) else ""
+        raise UnknownName(f"'{self.name}' has no point for {key!r}",
+                          hint or "its points: " + ", ".join(str(k) for k in keys), str(key))
 
     def value(self, key: int | str) -> float:
         point = self.point(key)
@@ -147,6 +157,7 @@ def read_series(declaration: Declaration, root: Node, problems: list[Problem],
                 refs: list[tuple[str, Mark]]) -> Series:
     key = declaration.key
     key_name = key.name if key else "year"
+    before = errors_in(problems)
     if root.is_list():  # a CSV file: rows are the points
         items, reader = root.value, None
     else:
@@ -154,19 +165,23 @@ def read_series(declaration: Declaration, root: Node, problems: list[Problem],
         reader.reject_unknown({"note", "period", "points"})
         items = reader.items("points", most=MAX_POINTS)
     unit = declaration.unit or Unit()
-    points, keys = [], []
+    points, keys, broken = [], [], set()
     for node in items:
+        errors = errors_in(problems)
         point = _point(Reader(node, problems, "a point"), key_name, key.type if key else "year", unit, problems, refs)
         if point is not None:
-            points.append(point)
             keys.append((str(point.key), node.mark))
+            if errors_in(problems) > errors:
+                broken.add(point.key)  # left out: its mistake is reported in the data file
+            else:
+                points.append(point)
     check_unique(keys, key_name, problems)
     by_year = key is None or key.type == "year"
     if by_year:
         points.sort(key=lambda p: p.key)
     note = (reader.text("note", required=False) if reader else None) or declaration.description
     period = _period(reader, problems) if reader and by_year else None
-    return Series(declaration, note, tuple(points), period)
+    return Series(declaration, note, tuple(points), period, frozenset(broken), errors_in(problems) > before)
 
 
 def _period(reader: Reader, problems: list[Problem]) -> tuple[int, int] | None:
