@@ -84,7 +84,7 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
             missing = tuple(fmt for fmt in plan.formats if cached[fmt] is None)
             rebuilt: list[str] = []
             if missing:
-                if ensure_charts(plan, cache, work):
+                if ensure_charts(plan, cache, work, missing):
                     rebuilt.append("chart")
                 made = make_formats(plan, workspace, missing, parallel)
                 for fmt, path in made.items():
@@ -262,18 +262,23 @@ def prepare_workspace(plan: Plan, work: Path) -> Workspace:
     return workspace
 
 
-def ensure_charts(plan: Plan, cache: Cache, work: Path) -> bool:
-    """Put the chart files in the work folder, drawing only those whose inputs changed; True if any was drawn."""
+def ensure_charts(plan: Plan, cache: Cache, work: Path, formats: tuple[str, ...] = ("docx",)) -> bool:
+    """Put the chart files in the work folder, drawing only those whose inputs changed; True if any was drawn.
+
+    The PNG is drawn only for a DOCX among `formats`; a chart drawn without it is kept apart ("chart-svg").
+    """
     folder = work / "charts"
     folder.mkdir(exist_ok=True)
+    kinds = ("svg", "png") if "docx" in formats else ("svg",)
+    stage = "chart" if "png" in kinds else "chart-svg"
     drawn = False
     for name, (spec, key) in plan.charts.items():
-        files = (f"{name}.svg", f"{name}.png")
-        entry = cache.lookup("chart", key)
+        files = tuple(f"{name}.{kind}" for kind in kinds)
+        entry = cache.lookup("chart", key) or (cache.lookup(stage, key) if stage != "chart" else None)
         if entry is None:
             PROGRESS.info("drawing the chart %s", name)
-            draw_chart(spec, folder, [p for n, p in sorted(plan.templates.items()) if n.startswith("fonts/")])
-            cache.store("chart", key, {f: folder / f for f in files})
+            draw_chart(spec, folder, [p for n, p in sorted(plan.templates.items()) if n.startswith("fonts/")], kinds)
+            cache.store(stage, key, {f: folder / f for f in files})
             drawn = True
         else:
             for f in files:
@@ -281,10 +286,10 @@ def ensure_charts(plan: Plan, cache: Cache, work: Path) -> bool:
     return drawn
 
 
-def draw_chart(spec, folder: Path, fonts: list[Path]) -> dict[str, Path]:
+def draw_chart(spec, folder: Path, fonts: list[Path], kinds: tuple[str, ...] = ("svg", "png")) -> dict[str, Path]:
     from briefkit.exhibits.charts import draw_chart as draw
 
-    return draw(spec, folder, fonts)
+    return draw(spec, folder, fonts, kinds)
 
 
 def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], parallel: bool) -> dict[str, Path]:
