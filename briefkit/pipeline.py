@@ -62,11 +62,15 @@ class Workspace:
     templates: Path = field(init=False)
     inputs: pandoc.PandocInputs = field(init=False)
     meta_file: Path = field(init=False)
+    warm: Path | None = None  # the lasting folder of a kept-alive Typst compiler (watch mode)
 
 
 def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = (), use_cache: bool = True,
-          parallel: bool = True, pdf_engine: str | None = None) -> BuildResult:
-    """Build the briefing in the asked formats (default: those in report.yaml); pdf_engine overrides report.yaml."""
+          parallel: bool = True, pdf_engine: str | None = None, warm: bool = False) -> BuildResult:
+    """Build the briefing in the asked formats (default: those in report.yaml); pdf_engine overrides report.yaml.
+
+    warm (watch mode): the Typst compiler stays alive between builds in this process, its sources in the cache folder.
+    """
     started = time.perf_counter()
     project, data = load_inputs(root)
     if pdf_engine:
@@ -79,6 +83,8 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
         plan = plan_build(project, data, formats or project.formats)
         with build_lock(out_dir), work_folder(out_dir) as work:
             workspace = prepare_workspace(plan, work)
+            if warm:
+                workspace.warm = project.root / CACHE_DIR / "typst-watch"
             cached = {fmt: cache.lookup(fmt, plan.keys[fmt]) for fmt in plan.formats}
             staged = {fmt: entry / f"briefing.{fmt}" for fmt, entry in cached.items() if entry is not None}
             missing = tuple(fmt for fmt in plan.formats if cached[fmt] is None)
@@ -354,7 +360,7 @@ def build_pdf_typst(project: Project, data: Data, markdown: str, workspace: Work
     target = workspace.root / "briefing.pdf"
     timestamp = int(os.environ.get("SOURCE_DATE_EPOCH") or project.epoch)
     return write_pdf(project, markdown, workspace.inputs, workspace.meta_file, workspace.root, target,
-                     _attachments(project, data), timestamp)
+                     _attachments(project, data), timestamp, warm=workspace.warm)
 
 
 def build_docx(project: Project, markdown: str, workspace: Workspace) -> Path:
