@@ -183,10 +183,12 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
     markdown: dict[str, str] = {}
     specs: dict = {}
     env = make_environment(project)
+    # The sections are rendered once: the DOCX's Markdown differs only in pointing at the charts' PNG files.
+    svg = assemble_markdown(project, data, "svg", specs, env)
     if "html" in formats or "pdf" in formats:
-        markdown["svg"] = assemble_markdown(project, data, "svg", specs, env)
+        markdown["svg"] = svg
     if "docx" in formats:
-        markdown["png"] = assemble_markdown(project, data, "png", specs, env)
+        markdown["png"] = png_markdown(svg, specs)
     bibliography = csl_json(data.sources)
     meta = json.dumps(pandoc.metadata(project, sorted(data.source_ids())), ensure_ascii=False, sort_keys=True)
     code, versions = code_fingerprint(), engine_versions()
@@ -316,6 +318,14 @@ def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], par
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
         futures: dict[str, Future] = {fmt: pool.submit(jobs[fmt][0], *jobs[fmt][1]) for fmt in order}
         return {fmt: future.result() for fmt, future in futures.items()}
+
+
+def png_markdown(svg_markdown: str, charts: dict) -> str:
+    """The Markdown of the SVG charts, pointing at their PNG files instead (for the DOCX)."""
+    if not charts:
+        return svg_markdown
+    names = "|".join(re.escape(name) for name in charts)
+    return re.sub(rf"\]\(charts/({names})\.svg\)", r"](charts/\1.png)", svg_markdown)
 
 
 def assemble_markdown(project: Project, data: Data, image_format: str, charts: dict, env=None) -> str:
