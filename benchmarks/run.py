@@ -2,9 +2,13 @@
 
     python benchmarks/run.py [--runs 3] [--scales 1,5,20] [--out benchmarks/RESULTS.md]
 
-Every case runs in a fresh process, so imports count, as they do for a user. Baselines are measured in
-the same run: the raw engines (matplotlib, pandoc for HTML and DOCX, WeasyPrint) called one after
-another in one process on the same inputs, with none of briefkit's checks, cache or parallelism.
+    python benchmarks/run.py --previous /path/to/older/checkout   # also its no-op rebuild and --check
+
+Every case runs in a fresh process, so imports count, as they do for a user. Both PDF engines are measured in
+the same run (WeasyPrint, the default, and Typst with --pdf-engine typst). Baselines are measured in the same
+run too: the raw engines (matplotlib, pandoc for HTML and DOCX, then WeasyPrint, or pandoc's Typst writer and
+the Typst compiler) called one after another in one process on the same inputs, with none of briefkit's checks,
+cache or parallelism.
 """
 
 from __future__ import annotations
@@ -57,12 +61,19 @@ common = ["--citeproc", "--bibliography=" + str(work / "sources.json"), "--csl="
 pypandoc.convert_text((work / "svg.md").read_text(), "html5", format="markdown", extra_args=common + ["--toc"])
 pypandoc.convert_text((work / "png.md").read_text(), "docx", format="markdown", outputfile=str(work / "x.docx"),
                       extra_args=common + ["--toc", "--resource-path=" + str(work)])
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-fonts = FontConfiguration()
-HTML(string=(work / "print.html").read_text(), base_url=str(work) + "/").write_pdf(
-    work / "x.pdf", stylesheets=[CSS(filename=spec["css"], font_config=fonts)], font_config=fonts)
+if sys.argv[2] == "typst":
+    pypandoc.convert_text((work / "svg.md").read_text(), "typst", format="markdown", extra_args=spec["typst_args"])
+    import typst
+    typst.compile(spec["typst_main"], output=str(work / "x.pdf"), root=spec["typst_root"],
+                  font_paths=[spec["fonts"]], ignore_system_fonts=True, pdf_standards=["ua-1"])
+else:
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+    fonts = FontConfiguration()
+    HTML(string=(work / "print.html").read_text(), base_url=str(work) + "/").write_pdf(
+        work / "x.pdf", stylesheets=[CSS(filename=spec["css"], font_config=fonts)], font_config=fonts)
 """
+ENGINES = ("weasyprint", "typst")
 
 
 def measure(command: list[str], runs: int, before=None) -> dict:
@@ -80,10 +91,10 @@ def measure(command: list[str], runs: int, before=None) -> dict:
     }
 
 
-def copy_project(target: Path) -> Path:
+def copy_project(target: Path, source: Path = REPO) -> Path:
     for name in ("report", "data", "templates"):
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, target / name)
+        if (source / name).is_dir():
+            shutil.copytree(source / name, target / name)
     return target
 
 
@@ -145,9 +156,26 @@ def prepare_baseline(root: Path, work: Path) -> None:
     (work / "print.html").write_text(print_page(project, toc, body, templates))
     (work / "charts").mkdir(exist_ok=True)
     (work / "charts.pickle").write_bytes(pickle.dumps(list(periods.values())))
+    # The Typst sources as briefkit writes them (body, template, design, metadata), with the chart files beside.
+    from briefkit.outputs import pdf_typst
+    from briefkit.outputs.pdf import project_design
+
+    typst_root = work / "typst"
+    typst_root.mkdir()
+    from briefkit.exhibits.charts import draw_chart
+
+    for spec in periods.values():
+        draw_chart(spec, typst_root / "charts", sorted((templates / "fonts").glob("*.ttf")))
+    job = pdf_typst.prepare(project, (work / "svg.md").read_text(), inputs, work / "metadata.json", typst_root, [],
+                            project.epoch, project_design(project))
+    filters = templates / "filters"
+    typst_args = pandoc._common_args(inputs, work / "metadata.json") + [
+        f"--lua-filter={filters / 'drop-downloads.lua'}", f"--lua-filter={filters / 'typst-blocks.lua'}",
+        "--wrap=preserve"]
     (work / "spec.json").write_text(json.dumps({
         "fonts": str(templates / "fonts"), "csl": str(templates / "briefkit-note.csl"),
-        "css": str(templates / "print.css"),
+        "css": str(templates / "print.css"), "typst_main": str(job.main), "typst_root": str(job.root),
+        "typst_args": typst_args,
     }))
 
 
@@ -161,6 +189,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scales", default="1,5,20")
+    parser.add_argument("--scale-runs", type=int, default=1,
+                        help="runs of each scale above 5× (each is a long build; default 1)")
+    parser.add_argument("--previous", type=Path,
+                        help="an older checkout with its own report/ and data/: its no-op rebuild and --check too")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     build = [PY, str(REPO / "build.py")]
@@ -170,17 +202,13 @@ def main() -> None:
         out = Path(tmp) / "out"
         project = ["--project", str(root), "--out", str(out), "-q"]
         prepare_baseline(root, Path(tmp) / "baseline")
-        env_base = [str(Path(tmp) / "baseline")]
+        baseline_work = str(Path(tmp) / "baseline")
 
-        baseline = measure([PY, "-c", f"import sys; sys.path.insert(0, {str(REPO)!r})\n" + BASELINE, *env_base],
-                           args.runs)
-        cold = measure(build + project + ["--no-cache"], args.runs)
-        rows.append(("Cold build, all formats (no cache)", cold, baseline))
+        def baseline(engine: str) -> dict:
+            return measure([PY, "-c", f"import sys; sys.path.insert(0, {str(REPO)!r})\n" + BASELINE, baseline_work,
+                            engine], args.runs)
 
-        measure(build + project, 1)  # warm the cache
-        noop = measure(build + project, args.runs)
-        rows.append(("No-op rebuild", noop, None))
-
+        bases = {engine: baseline(engine) for engine in ENGINES}
         section = root / "report" / "sections" / "03-diplomatic-relations.md"
         original = section.read_text(encoding="utf-8")
         counter = iter(range(1000))
@@ -188,8 +216,18 @@ def main() -> None:
         def edit_section() -> None:
             section.write_text(original + f"\nAn added sentence, edit {next(counter)}.\n", encoding="utf-8")
 
-        edited = measure(build + project, args.runs, before=edit_section)
-        rows.append(("One section edited (HTML, PDF, DOCX; chart from cache)", edited, baseline))
+        for engine in ENGINES:
+            flags = ["--pdf-engine", engine]
+            name = "WeasyPrint" if engine == "weasyprint" else "Typst"
+            cold = measure(build + project + flags + ["--no-cache"], args.runs)
+            rows.append((f"Cold build, all formats (no cache), {name} PDF", cold, bases[engine]))
+            pdf_only = measure(build + project + flags + ["--no-cache", "--format", "pdf"], args.runs)
+            rows.append((f"Cold build, PDF only (no cache), {name}", pdf_only, None))
+            measure(build + project + flags, 1)  # warm the cache
+            if engine == "weasyprint":
+                rows.append(("No-op rebuild", measure(build + project + flags, args.runs), None))
+            edited = measure(build + project + flags, args.runs, before=edit_section)
+            rows.append((f"One section edited (HTML, PDF, DOCX; chart from cache), {name} PDF", edited, bases[engine]))
 
         css = root / "templates" / "print.css"
         css.parent.mkdir(exist_ok=True)
@@ -201,37 +239,61 @@ def main() -> None:
             css.write_text(css_text + f"\n/* edit {next(counter)} */\n", encoding="utf-8")
 
         css_only = measure(build + project, args.runs, before=edit_css)
-        rows.append(("Print CSS edited (PDF only)", css_only, baseline))
+        rows.append(("Print CSS edited (WeasyPrint PDF only)", css_only, bases["weasyprint"]))
         rows.append(("`--help`", measure(build + ["--help"], args.runs), None))
         rows.append(("`--check`", measure(build + ["--project", str(root), "--check", "-q"], args.runs), None))
 
         probe = ("import sys; from briefkit.cli import main; main(sys.argv[1:]); "
-                 "print(' '.join(m for m in ('weasyprint', 'matplotlib') if m in sys.modules) or 'none')")
+                 "print(' '.join(m for m in ('weasyprint', 'matplotlib', 'typst') if m in sys.modules) or 'none')")
         imports = subprocess.run([PY, "-c", probe, *project], capture_output=True, text=True, cwd=REPO).stdout.strip()
+
+        previous = []
+        if args.previous:
+            older = args.previous.resolve()
+            older_build = [PY, str(older / "build.py")]
+            older_root = copy_project(Path(tmp) / "previous", older)
+            older_flags = ["--project", str(older_root), "--out", str(Path(tmp) / "previous-out"), "-q"]
+            measure(older_build + older_flags, 1)  # warm its cache
+            previous = [
+                ("No-op rebuild", measure(older_build + older_flags, args.runs), row_named(rows, "No-op rebuild")),
+                ("`--check`", measure(older_build + ["--project", str(older_root), "--check", "-q"], args.runs),
+                 row_named(rows, "`--check`")),
+            ]
 
         scale_rows = []
         for factor in (int(f) for f in args.scales.split(",")):
             big = copy_project(Path(tmp) / f"scale-{factor}")
             scale_project(big, factor)
-            big_out = Path(tmp) / f"scale-{factor}-out"
-            result = measure(build + ["--project", str(big), "--out", str(big_out), "-q", "--no-cache"],
-                             1 if factor > 5 else args.runs)
-            scale_rows.append((factor, result, pages(next(big_out.glob("*.pdf")))))
+            runs = args.scale_runs if factor > 5 else args.runs
+            for engine in ENGINES:
+                big_out = Path(tmp) / f"scale-{factor}-{engine}-out"
+                result = measure(build + ["--project", str(big), "--out", str(big_out), "-q", "--no-cache",
+                                          "--pdf-engine", engine], runs)
+                scale_rows.append((factor, engine, result, pages(next(big_out.glob("*.pdf"))), runs))
 
-    print_results(rows, scale_rows, imports, args)
+    print_results(rows, scale_rows, imports, previous, args)
 
 
-def print_results(rows, scale_rows, imports: str, args) -> None:
+def row_named(rows, name: str) -> dict:
+    return next(result for row_name, result, _ in rows if row_name == name)
+
+
+def print_results(rows, scale_rows, imports: str, previous, args) -> None:
     import importlib.metadata as md
 
+    command = f"python benchmarks/run.py --runs {args.runs} --scales {args.scales}"
+    if args.scale_runs != 1:
+        command += f" --scale-runs {args.scale_runs}"
+    if args.previous:
+        command += " --previous OLDER-CHECKOUT"
     lines = [
         "# Benchmark results",
         "",
         f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"WeasyPrint {md.version('weasyprint')}, pypandoc-binary {md.version('pypandoc-binary')}, "
-        f"matplotlib {md.version('matplotlib')}. Median of {args.runs} runs; each in a fresh process.",
-        f"Run on {time.strftime('%Y-%m-%d')} with "
-        f"`python benchmarks/run.py --runs {args.runs} --scales {args.scales}`.",
+        f"WeasyPrint {md.version('weasyprint')}, typst {md.version('typst')}, "
+        f"pypandoc-binary {md.version('pypandoc-binary')}, matplotlib {md.version('matplotlib')}. "
+        f"Median of {args.runs} runs; each in a fresh process.",
+        f"Run on {time.strftime('%Y-%m-%d')} with `{command}`.",
         "",
         "| case | briefkit | baseline (raw engines, serial) | ratio | peak memory |",
         "|---|---:|---:|---:|---:|",
@@ -240,18 +302,21 @@ def print_results(rows, scale_rows, imports: str, args) -> None:
         ratio = f"{result['seconds'] / base['seconds']:.2f}" if base else ""
         base_text = f"{base['seconds']:.2f} s" if base else ""
         lines.append(f"| {name} | {result['seconds']:.2f} s | {base_text} | {ratio} | {result['peak_mib']:.0f} MiB |")
+    lines += ["", f"Modules imported by a no-op rebuild, of WeasyPrint, matplotlib and typst: {imports}."]
+    if previous:
+        lines += ["", "## Against the older checkout (same run, each on its own project)", "",
+                  "| case | older checkout | this checkout |", "|---|---:|---:|"]
+        lines += [f"| {name} | {old['seconds']:.2f} s | {new['seconds']:.2f} s |" for name, old, new in previous]
     lines += [
-        "",
-        f"Modules imported by a no-op rebuild, of WeasyPrint and matplotlib: {imports}.",
         "",
         "## Scale (cold build, all formats)",
         "",
-        "| size | PDF pages | time | time per page | peak memory |",
-        "|---|---:|---:|---:|---:|",
+        "| size | PDF engine | PDF pages | runs | time | time per page | peak memory |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for factor, result, count in scale_rows:
-        lines.append(f"| {factor}× | {count} | {result['seconds']:.1f} s | {result['seconds'] / count * 1000:.0f} ms |"
-                     f" {result['peak_mib']:.0f} MiB |")
+    for factor, engine, result, count, runs in scale_rows:
+        lines.append(f"| {factor}× | {engine} | {count} | {runs} | {result['seconds']:.1f} s |"
+                     f" {result['seconds'] / count * 1000:.0f} ms | {result['peak_mib']:.0f} MiB |")
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

@@ -63,14 +63,17 @@ class Workspace:
     templates: Path = field(init=False)
     inputs: pandoc.PandocInputs = field(init=False)
     meta_file: Path = field(init=False)
+    warm: Path | None = None  # the lasting folder of a kept-alive Typst compiler (watch mode)
 
 
 def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = (), use_cache: bool = True,
-          parallel: bool = True, pdf_engine: str | None = None, strict: bool = False) -> BuildResult:
+          parallel: bool = True, pdf_engine: str | None = None, strict: bool = False,
+          warm: bool = False) -> BuildResult:
     """Build the briefing in the asked formats (default: those in report.yaml); pdf_engine overrides report.yaml.
 
     An InputError with every finding where there is an error (or, with `strict`, a warning); the warnings of a
-    build that goes ahead are in its result.
+    build that goes ahead are in its result. warm (watch mode): the Typst compiler stays alive between builds in
+    this process, its sources in the cache folder.
     """
     started = time.perf_counter()
     project, data, findings = load_inputs(root)
@@ -91,12 +94,14 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
             raise InputError(findings + exc.problems) from None
         with build_lock(out_dir), work_folder(out_dir) as work:
             workspace = prepare_workspace(plan, work)
+            if warm:
+                workspace.warm = project.root / CACHE_DIR / "typst-watch"
             cached = {fmt: cache.lookup(fmt, plan.keys[fmt]) for fmt in plan.formats}
             staged = {fmt: entry / f"briefing.{fmt}" for fmt, entry in cached.items() if entry is not None}
             missing = tuple(fmt for fmt in plan.formats if cached[fmt] is None)
             rebuilt: list[str] = []
             if missing:
-                if ensure_charts(plan, cache, work):
+                if ensure_charts(plan, cache, work, missing):
                     rebuilt.append("chart")
                 made = make_formats(plan, workspace, missing, parallel)
                 for fmt, path in made.items():
@@ -182,10 +187,12 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
     markdown: dict[str, str] = {}
     specs: dict = {}
     env = make_environment(project)
+    # The sections are rendered once: the DOCX's Markdown differs only in pointing at the charts' PNG files.
+    svg = assemble_markdown(project, data, "svg", specs, env)
     if "html" in formats or "pdf" in formats:
-        markdown["svg"] = assemble_markdown(project, data, "svg", specs, env)
+        markdown["svg"] = svg
     if "docx" in formats:
-        markdown["png"] = assemble_markdown(project, data, "png", specs, env)
+        markdown["png"] = png_markdown(svg, specs)
     bibliography = csl_json(data.sources)
     meta = json.dumps(pandoc.metadata(project, sorted(data.source_ids())), ensure_ascii=False, sort_keys=True)
     code, versions = code_fingerprint(), engine_versions()
@@ -267,18 +274,23 @@ def prepare_workspace(plan: Plan, work: Path) -> Workspace:
     return workspace
 
 
-def ensure_charts(plan: Plan, cache: Cache, work: Path) -> bool:
-    """Put the chart files in the work folder, drawing only those whose inputs changed; True if any was drawn."""
+def ensure_charts(plan: Plan, cache: Cache, work: Path, formats: tuple[str, ...] = ("docx",)) -> bool:
+    """Put the chart files in the work folder, drawing only those whose inputs changed; True if any was drawn.
+
+    The PNG is drawn only for a DOCX among `formats`; a chart drawn without it is kept apart ("chart-svg").
+    """
     folder = work / "charts"
     folder.mkdir(exist_ok=True)
+    kinds = ("svg", "png") if "docx" in formats else ("svg",)
+    stage = "chart" if "png" in kinds else "chart-svg"
     drawn = False
     for name, (spec, key) in plan.charts.items():
-        files = (f"{name}.svg", f"{name}.png")
-        entry = cache.lookup("chart", key)
+        files = tuple(f"{name}.{kind}" for kind in kinds)
+        entry = cache.lookup("chart", key) or (cache.lookup(stage, key) if stage != "chart" else None)
         if entry is None:
             PROGRESS.info("drawing the chart %s", name)
-            draw_chart(spec, folder, [p for n, p in sorted(plan.templates.items()) if n.startswith("fonts/")])
-            cache.store("chart", key, {f: folder / f for f in files})
+            draw_chart(spec, folder, [p for n, p in sorted(plan.templates.items()) if n.startswith("fonts/")], kinds)
+            cache.store(stage, key, {f: folder / f for f in files})
             drawn = True
         else:
             for f in files:
@@ -286,10 +298,10 @@ def ensure_charts(plan: Plan, cache: Cache, work: Path) -> bool:
     return drawn
 
 
-def draw_chart(spec, folder: Path, fonts: list[Path]) -> dict[str, Path]:
+def draw_chart(spec, folder: Path, fonts: list[Path], kinds: tuple[str, ...] = ("svg", "png")) -> dict[str, Path]:
     from briefkit.exhibits.charts import draw_chart as draw
 
-    return draw(spec, folder, fonts)
+    return draw(spec, folder, fonts, kinds)
 
 
 def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], parallel: bool) -> dict[str, Path]:
@@ -310,6 +322,14 @@ def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], par
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
         futures: dict[str, Future] = {fmt: pool.submit(jobs[fmt][0], *jobs[fmt][1]) for fmt in order}
         return {fmt: future.result() for fmt, future in futures.items()}
+
+
+def png_markdown(svg_markdown: str, charts: dict) -> str:
+    """The Markdown of the SVG charts, pointing at their PNG files instead (for the DOCX)."""
+    if not charts:
+        return svg_markdown
+    names = "|".join(re.escape(name) for name in charts)
+    return re.sub(rf"\]\(charts/({names})\.svg\)", r"](charts/\1.png)", svg_markdown)
 
 
 def assemble_markdown(project: Project, data: Data, image_format: str, charts: dict, env=None) -> str:
@@ -354,7 +374,7 @@ def build_pdf_typst(project: Project, data: Data, markdown: str, workspace: Work
     target = workspace.root / "briefing.pdf"
     timestamp = int(os.environ.get("SOURCE_DATE_EPOCH") or project.epoch)
     return write_pdf(project, markdown, workspace.inputs, workspace.meta_file, workspace.root, target,
-                     _attachments(project, data), timestamp)
+                     _attachments(project, data), timestamp, warm=workspace.warm)
 
 
 def build_docx(project: Project, markdown: str, workspace: Workspace) -> Path:

@@ -120,11 +120,16 @@ def _bind(handler, port: int) -> ThreadingHTTPServer:
     raise BriefkitError(f"ports {port} to {port + PORTS_TRIED - 1} are all taken; choose another with --port")
 
 
-def rebuild(build: Callable[..., object], state: WatchState, formats: tuple[str, ...], describe: Callable) -> None:
-    """The web page first (what the browser shows), then the other formats; an error keeps the last good output."""
+def rebuild(build: Callable[..., object], state: WatchState, formats: tuple[str, ...], describe: Callable,
+            alone: tuple[str, ...] = ()) -> None:
+    """The web page first (what the browser shows), then the other formats; an error keeps the last good output.
+
+    Formats in `alone` are built on their own, right after the page, in this process (a warm Typst PDF).
+    """
     first = tuple(f for f in formats if f == "html")
-    rest = tuple(f for f in formats if f != "html")
-    for group in (first, rest):
+    singles = tuple((f,) for f in formats if f in alone and f != "html")
+    rest = tuple(f for f in formats if f != "html" and f not in alone)
+    for group in (first, *singles, rest):
         if not group:
             continue
         try:
@@ -139,12 +144,12 @@ def rebuild(build: Callable[..., object], state: WatchState, formats: tuple[str,
             LOG.info("html rebuilt")
     if not first:
         state.succeeded()
-    LOG.info("%s rebuilt", ", ".join(rest) or "html")
+    LOG.info("%s rebuilt", ", ".join(f for f in formats if f != "html") or "html")
 
 
 def watch(project_root: Path, build: Callable[..., object], page: Path, formats: tuple[str, ...], port: int,
           describe: Callable[[BriefkitError], str], stop: threading.Event | None = None,
-          ready: Callable[[int], None] | None = None) -> None:
+          ready: Callable[[int], None] | None = None, alone: tuple[str, ...] = ()) -> None:
     """Build, serve, then rebuild on every change until `stop` is set (or Ctrl-C)."""
     import watchfiles
 
@@ -153,13 +158,13 @@ def watch(project_root: Path, build: Callable[..., object], page: Path, formats:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        rebuild(build, state, formats, describe)
+        rebuild(build, state, formats, describe, alone)
         LOG.info("serving http://127.0.0.1:%d/ (Ctrl-C to stop)", server.server_port)
         if ready:
             ready(server.server_port)
         paths = [project_root / name for name in WATCHED if (project_root / name).exists()]
         for _changes in watchfiles.watch(*paths, stop_event=stop, debounce=300, step=50, raise_interrupt=False):
-            rebuild(build, state, formats, describe)
+            rebuild(build, state, formats, describe, alone)
     finally:
         server.shutdown()
         server.server_close()

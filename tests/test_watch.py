@@ -74,3 +74,33 @@ def test_rebuilds_on_save_and_keeps_the_last_good_page_on_error(watching):
     assert "Trade climbed to" in fetch(port, "/")
     assert "Trade climbed to" in (root / "build" / "mini.html").read_text()
 
+
+def test_a_format_built_alone_comes_right_after_the_page():
+    from briefkit.watch import WatchState, rebuild
+
+    groups: list[tuple[str, ...]] = []
+    state = WatchState(Path("unused.html"))
+    rebuild(lambda formats: groups.append(formats), state, ("html", "pdf", "docx"), str, alone=("pdf",))
+    assert groups == [("html",), ("pdf",), ("docx",)]
+    groups.clear()
+    rebuild(lambda formats: groups.append(formats), state, ("html", "pdf", "docx"), str)
+    assert groups == [("html",), ("pdf", "docx")]
+
+
+def test_typst_compiler_stays_warm_between_saves(mini: Path):
+    """Watch mode with Typst: one compiler for every rebuild, and the PDF rewritten within about a second."""
+    from briefkit.outputs import pdf_typst
+    from tests.conftest import pdf_text
+
+    out_dir = mini / "build"
+    run = partial(build, mini, out_dir, formats=("pdf",), parallel=False, pdf_engine="typst", warm=True)
+    run()
+    compiler = next(iter(pdf_typst._WARM.values()))
+    section = mini / "report" / "sections" / "01-summary.md"
+    original = section.read_text()
+    for word in ("climbed to", "rose to", "went up to"):
+        section.write_text(original.replace("Trade reached", f"Trade {word}", 1))
+        run()
+        assert next(iter(pdf_typst._WARM.values())) is compiler
+        assert f"Trade {word}" in " ".join(" ".join(pdf_text(out_dir / "mini.pdf")).split())
+    # How fast that is belongs to the benchmark, not to a test on a shared machine.

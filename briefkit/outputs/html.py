@@ -136,9 +136,20 @@ def _legend_box(legend: str) -> tuple[float, float, float, float] | None:
         size = float(scale) * 100
         xs += [float(tx), float(tx) + max(advances) * float(scale) + 0.6 * size]
         ys += [float(ty) - 0.8 * size, float(ty) + 0.25 * size]
+    for size, x, y, run in re.findall(
+            r'<text style="font-size: ([\d.]+)px[^"]*" x="([-\d.]+)" y="([-\d.]+)"[^>]*>([^<]*)</text>', legend):
+        size = float(size)  # real text (svg.fonttype none): its width estimated at half an em a letter
+        xs += [float(x), float(x) + 0.55 * size * len(html.unescape(run))]
+        ys += [float(y) - 0.8 * size, float(y) + 0.25 * size]
     if not xs:
         return None
     return min(xs), min(ys), max(xs), max(ys)
+
+
+def _text_sizes(svg: str) -> list[float]:
+    """The font sizes of a chart's texts: real text (font-size) or glyph paths (an em is 100 units)."""
+    return [float(size) for size in re.findall(r"<text style=\"font-size: ([\d.]+)px", svg)] + [
+        float(scale) * 100 for scale in re.findall(r"scale\(([\d.]+) -", svg)]
 
 
 def _group_end(svg: str, start: int) -> int:
@@ -183,7 +194,7 @@ def narrow_chart(svg: str) -> str | None:
         legend_box = _legend_box(inner)
         if legend_box and legend_box[0] >= axes_right:
             x0, y0, x1, y1 = legend_box
-            sizes = [float(s) * 100 for s in re.findall(r"scale\(([\d.]+) -", inner)] or [NARROW_CHART_TEXT]
+            sizes = _text_sizes(inner) or [NARROW_CHART_TEXT]
             k = max(1.0, NARROW_CHART_TEXT / min(sizes))
             new_width = min(width, axes_right + 20)
             top = height + 4
@@ -198,10 +209,10 @@ def narrow_chart(svg: str) -> str | None:
     for match in re.finditer(r'<g id="text_\d+"', svg):
         if legend_start <= match.start() < legend_end:
             continue
-        scale = re.compile(r"scale\(([\d.]+) -").search(svg, match.end(), _group_end(svg, match.start()))
-        if not scale:
+        sizes = _text_sizes(svg[match.end():_group_end(svg, match.start())])
+        if not sizes:
             continue
-        factor = NARROW_CHART_TEXT / (float(scale.group(1)) * 100)
+        factor = NARROW_CHART_TEXT / sizes[0]
         if factor <= 1:
             continue
         owner = next((kind for start, end, kind in ticks if start < match.start() < end), "")
@@ -287,8 +298,8 @@ def _append_toc(toc: str, title: str) -> str:
 
 
 def page_characters(page: str) -> str:
-    """Every character a reader can see on the page: text outside tags, styles, scripts and SVG."""
-    visible = re.sub(r"<(style|script|svg)\b.*?</\1>", " ", page, flags=re.S)
+    """Every character a reader can see on the page: text outside tags, styles and scripts, the charts' text too."""
+    visible = re.sub(r"<(style|script|metadata)\b.*?</\1>", " ", page, flags=re.S)
     text = html.unescape(re.sub(r"<[^>]*>", " ", visible))
     generated = "".join(re.findall(r'content:\s*"([^"]*)"', page))
     return "".join(sorted(set(text + generated + " ")))

