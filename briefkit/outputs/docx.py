@@ -48,6 +48,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     from briefkit.outputs.docx_pages import (
         add_cover,
         add_header_footer,
+        add_logo,
         box_key_judgements,
         cover_page,
         designed_bullets,
@@ -66,6 +67,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     text_width = set_page_layout(document, project.paper)
     word_settings(document.settings.element)
     add_cover(body, project)
+    add_logo(document, project)
     if project.theme.cover:
         cover_page(document, project.theme.ink.lstrip("#").upper())
     entries = prefill_toc(body, bookmarks, project.words()("contents")) if project.theme.contents else remove_toc(body)

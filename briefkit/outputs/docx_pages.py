@@ -94,9 +94,12 @@ def add_cover(body: Any, project: Project) -> None:
             paragraph = el("p", None, el("pPr", None, el("pStyle", {"val": style})), text_run(text, colour))
             cover.append(paragraph)
     if not on_band:
+        # A masthead: the cover's styles, set close together at the head of the first page.
+        for paragraph in cover:
+            last = paragraph is cover[-1]
+            insert_in_order(paragraph.find(w("pPr")), el("spacing", {"before": 0, "after": twips(8 if last else 1)}))
         for paragraph in reversed(cover):
             body.insert(0, paragraph)
-        insert_in_order(cover[-1].find(w("pPr")), el("spacing", {"after": twips(8)}))
         return
     # The text block starts 70 mm from the top of the page, as in the PDF.
     insert_in_order(cover[0].find(w("pPr")), el("spacing", {"before": twips(COVER_TOP_MM - MARGINS_MM["top"])}))
@@ -107,6 +110,25 @@ def add_cover(body: Any, project: Project) -> None:
         following = xpath(following, ".//w:p")[0]
     if following is not None and following.tag == w("p"):
         insert_in_order(paragraph_properties(following), el("pageBreakBefore"))
+
+
+def add_logo(document: Any, project: Project) -> bool:
+    """The theme's logo at the head of the cover or masthead; True if placed.
+
+    Word takes raster pictures here; an SVG logo (which python-docx cannot embed with its PNG fallback) is left to
+    the PDF and the web page.
+    """
+    logo = project.theme.logo
+    if logo is None or logo.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        return False
+    from docx.shared import Mm
+    from docx.text.paragraph import Paragraph
+
+    first = Paragraph(next(body_paragraphs(document.element.body)), document.part)
+    paragraph = first.insert_paragraph_before()
+    set_style(paragraph._p, style_of(first._p) or "Normal")
+    paragraph.add_run().add_picture(str(logo), height=Mm(14 if project.theme.cover else 10))
+    return True
 
 
 def box_key_judgements(body: Any, section_id: str = "key-judgements") -> None:

@@ -101,7 +101,12 @@ def prepare(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_f
     check_offline(template)
     (work / TEMPLATE).write_text(template, encoding="utf-8")
     (work / "design.typ").write_text(typst_variables(design), encoding="utf-8")
-    (work / "meta.json").write_text(json.dumps(typst_metadata(project), ensure_ascii=False), encoding="utf-8")
+    meta = typst_metadata(project)
+    if project.theme.logo is not None:
+        # The theme's logo, copied beside the sources: Typst reads only the work folder.
+        meta["logo"] = "logo" + project.theme.logo.suffix.lower()
+        shutil.copyfile(project.theme.logo, work / meta["logo"])
+    (work / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     lines = [f'#import "{TEMPLATE}": briefing', '#show: briefing.with(json("meta.json"))']
     if attachments:
         folder = work / "attachments"
