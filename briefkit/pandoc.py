@@ -23,18 +23,13 @@ class PandocInputs:
     templates_dir: Path
 
 
-def _long_date(project: Project) -> str:
-    from briefkit.locale import format_date
-
-    return format_date(project.date, project.language)
-
 
 def metadata(project: Project, nocite: list[str]) -> dict:
     meta = {
         "title": project.title,
         "subtitle": project.subtitle,
         "author": list(project.authors),
-        "date": _long_date(project),
+        "date": project.long_date,
         "lang": project.language,
         "nocite": " ".join(f"@{i}" for i in nocite),
         "link-citations": True,

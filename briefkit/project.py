@@ -88,6 +88,24 @@ class Project:
     def header(self) -> str:
         return self.theme.header or self.title
 
+    @property
+    def long_date(self) -> str:
+        """The report's date in its language: '20 December 2025', '4 mars 2025'."""
+        from briefkit.locale import format_date
+
+        return format_date(self.date, self.language)
+
+    @property
+    def edition_line(self) -> str:
+        """The one date line of covers and footers: the edition, or else the date."""
+        return self.edition or self.long_date
+
+    def page_words(self) -> tuple[str, str, str]:
+        """'Page {page} of {pages}' in the report's language, cut around its two numbers: ('Page ', ' of ', '')."""
+        before, _, rest = self.words()("page_of", page="\0", pages="\1").partition("\0")
+        between, _, after = rest.partition("\1")
+        return before, between, after
+
     def words(self):
         """The engine's phrases in the report's language, with the project's own overrides."""
         from briefkit.locale import Phrases

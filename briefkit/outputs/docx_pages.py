@@ -70,8 +70,6 @@ def paragraph_style(document: Any, style_id: str) -> Any:
 def add_cover(body: Any, project: Project) -> None:
     """Replace pandoc's title block by a cover page, on which what follows starts on a new page; or, where the
     theme has no cover, by a masthead in the theme's ink at the top of the first page."""
-    from briefkit.locale import format_date
-
     on_band = project.theme.cover
     for paragraph in list(body_paragraphs(body)):
         if style_of(paragraph) not in TITLE_BLOCK:
@@ -84,7 +82,7 @@ def add_cover(body: Any, project: Project) -> None:
         ("Subtitle", project.subtitle),
         ("Author", " \u00b7 ".join(project.authors)),
         # One date line, as in the PDF: the edition ("December 2025") or else the date.
-        ("Edition", project.edition or format_date(project.date, project.language)),
+        ("Edition", project.edition_line),
     ]
     cover = []
     for style, text in lines:
@@ -177,13 +175,8 @@ def add_header_footer(document: Any, project: Project) -> None:
     footer = section.footer.paragraphs[0]
     footer.style = paragraph_style(document, "Footer")
     # The cached page numbers are placeholders: both Word and LibreOffice compute PAGE and NUMPAGES as they lay out.
-    from briefkit.locale import format_date
-
-    words = project.words()
-    before, _, rest = words("page_of", page="\0", pages="\1").partition("\0")
-    between, _, after = rest.partition("\1")
-    edition = project.edition or format_date(project.date, project.language)
-    footer._p.extend([text_run(f"{edition}\t{before}"), *field_runs("PAGE", "1"), text_run(between),
+    before, between, after = project.page_words()
+    footer._p.extend([text_run(f"{project.edition_line}\t{before}"), *field_runs("PAGE", "1"), text_run(between),
                       *field_runs("NUMPAGES", "1")] + ([text_run(after)] if after else []))
 
 

@@ -55,7 +55,7 @@ def shell(project: Project, toc: str, body: str, css: str, mode: str, templates_
         css=Markup(css),
         mode=mode,
         words=project.words(),
-        date=_long_date(project),
+        date=project.long_date,
         logo=_logo(project),
         created=project.date.iso,
         downloads=downloads or [],
@@ -396,11 +396,6 @@ def print_page(project: Project, toc: str, body: str, templates_dir: Path) -> st
     """The HTML for WeasyPrint; the print CSS is given to WeasyPrint separately so its fonts resolve."""
     return shell(project, toc, body, "", "print", templates_dir)
 
-
-def _long_date(project: Project) -> str:
-    from briefkit.locale import format_date
-
-    return format_date(project.date, project.language)
 
 
 def _logo(project: Project) -> str:

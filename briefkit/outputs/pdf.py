@@ -61,12 +61,13 @@ def project_design(project: Project):
 def page_words_css(project: Project) -> str:
     """What the engine writes itself on the page, in the report's language, and the short header; after print.css."""
     words = project.words()
-    page_of = counter_content(words("page_of", page="{page}", pages="{pages}"))
-    from briefkit.locale import format_date
-
-    edition = project.edition or format_date(project.date, project.language)
+    before, between, after = project.page_words()
+    page_of = " ".join(part for part in (css_string(before) if before else "", "counter(page)",
+                                         css_string(between), "counter(pages)", css_string(after) if after else "")
+                       if part)
     parts = [f"@page {{ @top-left {{ content: {css_string(project.header)}; }}"
-             f" @bottom-left {{ content: {css_string(edition)}; }} @bottom-right {{ content: {page_of}; }} }}",
+             f" @bottom-left {{ content: {css_string(project.edition_line)}; }}"
+             f" @bottom-right {{ content: {page_of}; }} }}",
              "@page cover { @top-left { content: none; } @bottom-left { content: none; }"
              " @bottom-right { content: none; } }",
              f".contents-title {{ string-set: section {css_string(words('contents'))}; }}"]
@@ -75,19 +76,6 @@ def page_words_css(project: Project) -> str:
 
 def css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
-
-
-def counter_content(phrase: str) -> str:
-    """'Page {page} of {pages}' as CSS content: "Page " counter(page) " of " counter(pages)."""
-    import re
-
-    parts = []
-    for piece in re.split(r"(\{page\}|\{pages\})", phrase):
-        if piece in ("{page}", "{pages}"):
-            parts.append(f"counter({piece[1:-1]})")
-        elif piece:
-            parts.append(css_string(piece))
-    return " ".join(parts)
 
 
 def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: list[Path], target: Path,

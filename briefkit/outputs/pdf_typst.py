@@ -136,24 +136,20 @@ def typst_body(markdown: str, inputs: pandoc.PandocInputs, meta_file: Path) -> s
 
 
 def typst_metadata(project: Project) -> dict:
-    from briefkit.locale import format_date
-
     region = project.language.partition("-")[2]
     words = project.words()
-    before, _, rest = words("page_of", page="\0", pages="\1").partition("\0")
-    between, _, after = rest.partition("\1")
     return {
         "header": project.header,
         "show-cover": project.theme.cover,
         "show-contents": project.theme.contents,
         "contents-title": words("contents"),
-        "page-words": [before, between, after],
+        "page-words": list(project.page_words()),
         "title": project.title,
         "subtitle": project.subtitle,
         "authors": list(project.authors),
         "organisation": project.organisation,
         "classification": project.classification,
-        "edition": project.edition or format_date(project.date, project.language),
+        "edition": project.edition_line,
         "keywords": list(project.keywords),
         "date": [project.date.year, project.date.month or 1, project.date.day or 1],
         "lang": project.language.partition("-")[0].lower(),
