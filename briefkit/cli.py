@@ -209,9 +209,9 @@ WINDOW = 100  # characters of a long source line shown around the column
 def format_finding(problem: Problem, root: Path | None, colour: bool = False) -> str:
     """One finding as a person reads it: where and what, the source line with a caret under the column, the hint.
 
-    report/sections/04-economy-energy.md:31:31: unknown name 'valeu'
-       31 | In 2019 trade recovered to {{ valeu('trade', 2019) }}.
-          |                               ^^^^^
+    report/sections/02-figures.md:31:28: unknown name 'valeu'
+       31 | In 2019 exports rose to {{ valeu('exports', 2019) }}.
+          |                            ^^^^^
           = hint: did you mean 'value'?
     """
     def paint(text: str, style: str) -> str:

@@ -25,7 +25,7 @@ def closest(name: object, known: Iterable[object], n: int = 3) -> list[str]:
         # Two letters swapped, which difflib scores low in short names: 'pfd' for 'pdf'.
         close = [c for c in choices if len(c) > 2 and sorted(c) == sorted(text)][:n]
     if not close:
-        # Case and separators are the commonest slips: 'Trade', 'trade-value'.
+        # Case and separators are the commonest slips: 'Exports', 'data-notes'.
         folded = {c.lower().replace("-", "_"): c for c in choices}
         match = folded.get(text.lower().replace("-", "_"))
         close = [match] if match else []
