@@ -101,9 +101,10 @@ def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = ()
             missing = tuple(fmt for fmt in plan.formats if cached[fmt] is None)
             rebuilt: list[str] = []
             if missing:
-                if ensure_charts(plan, cache, work, missing):
+                drawn, bodies = prepare_formats(plan, cache, workspace, missing, parallel)
+                if drawn:
                     rebuilt.append("chart")
-                made = make_formats(plan, workspace, missing, parallel)
+                made = make_formats(plan, workspace, missing, parallel, bodies)
                 for fmt, path in made.items():
                     cache.store(fmt, plan.keys[fmt], {f"briefing.{fmt}": path})
                 staged.update(made)
@@ -274,6 +275,64 @@ def prepare_workspace(plan: Plan, work: Path) -> Workspace:
     return workspace
 
 
+def prepare_formats(plan: Plan, cache: Cache, workspace: Workspace, formats: tuple[str, ...],
+                    parallel: bool) -> tuple[bool, dict[str, tuple[str, str]]]:
+    """What the formats read before they typeset, made side by side; (whether a chart was drawn, the HTML bodies).
+
+    Three things that do not wait for each other: the charts (drawn in a child process), pandoc's HTML bodies of
+    the web page and the WeasyPrint PDF (pandoc runs outside Python, so threads suffice), and the PDF engine's
+    import in this process (the format workers are forked from it, so none imports it again). Nothing runs when
+    this returns: the format workers are forked from a process without threads.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    notes = {"html": "end", "pdf": "inline"}
+    wanted = [fmt for fmt in formats if fmt == "html" or (fmt == "pdf" and plan.project.pdf_engine != "typst")]
+    with start_charts(plan, cache, workspace.root, formats, parallel) as charts, \
+            ThreadPoolExecutor(max_workers=max(1, len(wanted))) as threads:
+        converting = {fmt: threads.submit(pandoc.html_body, plan.markdown["svg"], workspace.inputs,
+                                          workspace.meta_file, footnotes=notes[fmt]) for fmt in wanted}
+        preload_engines(plan.project, formats)
+        drawn = charts()
+        bodies = {fmt: future.result() for fmt, future in converting.items()}
+    return drawn, bodies
+
+
+@contextmanager
+def start_charts(plan: Plan, cache: Cache, work: Path, formats: tuple[str, ...],
+                 parallel: bool) -> Iterator[Callable[[], bool]]:
+    """Draw the charts that changed in a child process; yields the wait for it (True if a chart was drawn).
+
+    Without `parallel`, or with nothing to draw, the charts are put in place before the yield.
+    """
+    if not parallel or not charts_to_draw(plan, cache, formats):
+        drawn = ensure_charts(plan, cache, work, formats)
+        yield lambda: drawn
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as child:
+        yield child.submit(ensure_charts, plan, cache, work, formats).result
+
+
+def charts_to_draw(plan: Plan, cache: Cache, formats: tuple[str, ...]) -> list[str]:
+    """The charts that no cache entry holds in the kinds `formats` read."""
+    return [name for name, (_, key) in plan.charts.items() if cached_chart(cache, key, formats) is None]
+
+
+def cached_chart(cache: Cache, key: str, formats: tuple[str, ...]) -> Path | None:
+    """The cache entry of a chart with the files `formats` read: the PNG too for a DOCX ("chart"), else the SVG."""
+    return cache.lookup("chart", key) or (cache.lookup("chart-svg", key) if "docx" not in formats else None)
+
+
+def preload_engines(project: Project, formats: tuple[str, ...]) -> None:
+    """Import the PDF engine now, while pandoc and the charts run, rather than in the PDF's own time."""
+    if "pdf" in formats and project.pdf_engine != "typst":
+        import weasyprint  # noqa: F401
+        import weasyprint.text.fonts  # noqa: F401
+
+
 def ensure_charts(plan: Plan, cache: Cache, work: Path, formats: tuple[str, ...] = ("docx",)) -> bool:
     """Put the chart files in the work folder, drawing only those whose inputs changed; True if any was drawn.
 
@@ -286,7 +345,7 @@ def ensure_charts(plan: Plan, cache: Cache, work: Path, formats: tuple[str, ...]
     drawn = False
     for name, (spec, key) in plan.charts.items():
         files = tuple(f"{name}.{kind}" for kind in kinds)
-        entry = cache.lookup("chart", key) or (cache.lookup(stage, key) if stage != "chart" else None)
+        entry = cached_chart(cache, key, formats)
         if entry is None:
             PROGRESS.info("drawing the chart %s", name)
             draw_chart(spec, folder, [p for n, p in sorted(plan.templates.items()) if n.startswith("fonts/")], kinds)
@@ -304,11 +363,16 @@ def draw_chart(spec, folder: Path, fonts: list[Path], kinds: tuple[str, ...] = (
     return draw(spec, folder, fonts, kinds)
 
 
-def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], parallel: bool) -> dict[str, Path]:
-    """Convert and typeset each format, in separate processes when there is more than one to make."""
+def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], parallel: bool,
+                 bodies: dict[str, tuple[str, str]] | None = None) -> dict[str, Path]:
+    """Convert and typeset each format, in separate processes when there is more than one to make.
+
+    bodies: pandoc's HTML bodies already made (prepare_formats), by format; the others are converted here.
+    """
+    bodies = bodies or {}
     jobs: dict[str, tuple[Callable[..., Path], tuple]] = {
-        "html": (build_html, (plan.project, plan.data, plan.markdown.get("svg"), workspace)),
-        "pdf": (build_pdf, (plan.project, plan.data, plan.markdown.get("svg"), workspace)),
+        "html": (build_html, (plan.project, plan.data, plan.markdown.get("svg"), workspace, bodies.get("html"))),
+        "pdf": (build_pdf, (plan.project, plan.data, plan.markdown.get("svg"), workspace, bodies.get("pdf"))),
         "docx": (build_docx, (plan.project, plan.markdown.get("png"), workspace)),
     }
     # The PDF takes longest: start it first.
@@ -339,25 +403,27 @@ def assemble_markdown(project: Project, data: Data, image_format: str, charts: d
     return inline_images(markdown, project.root / "report")
 
 
-def build_html(project: Project, data: Data, markdown: str, workspace: Workspace) -> Path:
+def build_html(project: Project, data: Data, markdown: str, workspace: Workspace,
+               converted: tuple[str, str] | None = None) -> Path:
     from briefkit.outputs.html import web_page
 
     PROGRESS.info("html: converting with pandoc")
-    toc, body = pandoc.html_body(markdown, workspace.inputs, workspace.meta_file, footnotes="end")
+    toc, body = converted or pandoc.html_body(markdown, workspace.inputs, workspace.meta_file, footnotes="end")
     target = workspace.root / "briefing.html"
     page = web_page(project, toc, body, workspace.root, workspace.templates, csv_files(data))
     target.write_text(page, encoding="utf-8")
     return target
 
 
-def build_pdf(project: Project, data: Data, markdown: str, workspace: Workspace) -> Path:
+def build_pdf(project: Project, data: Data, markdown: str, workspace: Workspace,
+              converted: tuple[str, str] | None = None) -> Path:
     if project.pdf_engine == "typst":
         return build_pdf_typst(project, data, markdown, workspace)
     from briefkit.outputs.html import print_page
     from briefkit.outputs.pdf import write_pdf
 
     PROGRESS.info("pdf: typesetting with WeasyPrint")
-    toc, body = pandoc.html_body(markdown, workspace.inputs, workspace.meta_file, footnotes="inline")
+    toc, body = converted or pandoc.html_body(markdown, workspace.inputs, workspace.meta_file, footnotes="inline")
     target = workspace.root / "briefing.pdf"
     allowed = [project.root / "report", workspace.root]
     if project.pdf_attach_data:
