@@ -3,6 +3,7 @@
     python benchmarks/run.py [--runs 3] [--scales 1,5,20] [--out benchmarks/RESULTS.md]
 
     python benchmarks/run.py --previous /path/to/older/checkout   # also its no-op rebuild and --check
+    python benchmarks/run.py --engine-before /path/to/checkout     # its WeasyPrint PDF of this project, alternating
 
 Every case runs in a fresh process, so imports count, as they do for a user. Both PDF engines are measured in
 the same run (WeasyPrint, the default, and Typst with --pdf-engine typst). Baselines are measured in the same
@@ -29,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
-# Runs a command and reports its wall time and the peak memory of it and its children, in MiB.
+# Runs a command and reports its wall time, its CPU time and the peak memory of it and its children, in MiB.
 MEASURE = r"""
 import json, resource, subprocess, sys, time
 start = time.perf_counter()
@@ -38,8 +39,8 @@ seconds = time.perf_counter() - start
 if code.returncode:
     sys.stderr.write(code.stderr)
     sys.exit(code.returncode)
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "peak_mib": peak}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": seconds, "peak_mib": usage.ru_maxrss / 1024, "cpu": usage.ru_utime + usage.ru_stime}))
 """
 
 # The baseline: the same engine work, without briefkit. Inputs were prepared by briefkit beforehand.
@@ -87,8 +88,21 @@ def measure(command: list[str], runs: int, before=None) -> dict:
         samples.append(json.loads(out.stdout))
     return {
         "seconds": statistics.median(s["seconds"] for s in samples),
+        "cpu": statistics.median(s["cpu"] for s in samples),
         "peak_mib": max(s["peak_mib"] for s in samples),
     }
+
+
+def measure_alternating(commands: dict[str, list[str]], pairs: int) -> dict[str, dict]:
+    """Each command once per round, `pairs` rounds: load on a shared machine falls on all of them alike."""
+    samples: dict[str, list[dict]] = {name: [] for name in commands}
+    for _ in range(pairs):
+        for name, command in commands.items():
+            samples[name].append(measure(command, 1))
+    return {name: {"seconds": statistics.median(s["seconds"] for s in runs),
+                   "cpu": statistics.median(s["cpu"] for s in runs),
+                   "peak_mib": max(s["peak_mib"] for s in runs), "all": [s["seconds"] for s in runs]}
+            for name, runs in samples.items()}
 
 
 def copy_project(target: Path, source: Path = REPO) -> Path:
@@ -193,6 +207,9 @@ def main() -> None:
                         help="runs of each scale above 5× (each is a long build; default 1)")
     parser.add_argument("--previous", type=Path,
                         help="an older checkout with its own report/ and data/: its no-op rebuild and --check too")
+    parser.add_argument("--engine-before", type=Path,
+                        help="an older checkout of the engine: its cold WeasyPrint PDF of this project, alternating"
+                             " with this checkout's (twice --runs rounds)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     build = [PY, str(REPO / "build.py")]
@@ -260,6 +277,14 @@ def main() -> None:
                  row_named(rows, "`--check`")),
             ]
 
+        engine_before = {}
+        if args.engine_before:
+            pdf_flags = ["--no-cache", "--format", "pdf", "--pdf-engine", "weasyprint", "--project", str(root), "-q"]
+            engine_before = measure_alternating({
+                "before": [PY, str(args.engine_before.resolve() / "build.py"), *pdf_flags, "--out", str(out) + "-b"],
+                "now": build + pdf_flags + ["--out", str(out) + "-n"],
+            }, 2 * args.runs)
+
         scale_rows = []
         for factor in (int(f) for f in args.scales.split(",")):
             big = copy_project(Path(tmp) / f"scale-{factor}")
@@ -271,14 +296,14 @@ def main() -> None:
                                           "--pdf-engine", engine], runs)
                 scale_rows.append((factor, engine, result, pages(next(big_out.glob("*.pdf"))), runs))
 
-    print_results(rows, scale_rows, imports, previous, args)
+    print_results(rows, scale_rows, imports, previous, engine_before, args)
 
 
 def row_named(rows, name: str) -> dict:
     return next(result for row_name, result, _ in rows if row_name == name)
 
 
-def print_results(rows, scale_rows, imports: str, previous, args) -> None:
+def print_results(rows, scale_rows, imports: str, previous, engine_before, args) -> None:
     import importlib.metadata as md
 
     command = f"python benchmarks/run.py --runs {args.runs} --scales {args.scales}"
@@ -286,6 +311,8 @@ def print_results(rows, scale_rows, imports: str, previous, args) -> None:
         command += f" --scale-runs {args.scale_runs}"
     if args.previous:
         command += " --previous OLDER-CHECKOUT"
+    if args.engine_before:
+        command += " --engine-before CHECKOUT"
     lines = [
         "# Benchmark results",
         "",
@@ -307,6 +334,19 @@ def print_results(rows, scale_rows, imports: str, previous, args) -> None:
         lines += ["", "## Against the older checkout (same run, each on its own project)", "",
                   "| case | older checkout | this checkout |", "|---|---:|---:|"]
         lines += [f"| {name} | {old['seconds']:.2f} s | {new['seconds']:.2f} s |" for name, old, new in previous]
+    if engine_before:
+        before, now = engine_before["before"], engine_before["now"]
+        lines += ["", "## The WeasyPrint PDF against an older checkout of the engine (same project, alternating)", "",
+                  "Cold build, PDF only, no cache; the two checkouts ran in turn, "
+                  f"{len(now['all'])} rounds.", "",
+                  "| | older checkout | this checkout | ratio |", "|---|---:|---:|---:|",
+                  f"| wall time, median | {before['seconds']:.2f} s | {now['seconds']:.2f} s |"
+                  f" {now['seconds'] / before['seconds']:.2f} |",
+                  f"| CPU time, median | {before['cpu']:.2f} s | {now['cpu']:.2f} s |"
+                  f" {now['cpu'] / before['cpu']:.2f} |",
+                  f"| peak memory | {before['peak_mib']:.0f} MiB | {now['peak_mib']:.0f} MiB | |",
+                  "| every run (wall) | " + ", ".join(f"{x:.2f}" for x in before["all"]) + " | "
+                  + ", ".join(f"{x:.2f}" for x in now["all"]) + " | |"]
     lines += [
         "",
         "## Scale (cold build, all formats)",

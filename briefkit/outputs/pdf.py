@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -86,8 +84,9 @@ def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: li
     from weasyprint import CSS, HTML, Attachment
     from weasyprint.text.fonts import FontConfiguration
 
-    remember_line_breaks()
-    remember_struts()
+    from briefkit.outputs.pdf_speed import fewer_collections, speed_up_weasyprint
+
+    speed_up_weasyprint()
     fetcher = make_url_fetcher(allowed_dirs)
     fonts = FontConfiguration()
     stylesheets = [
@@ -107,85 +106,6 @@ def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: li
         document.write_pdf(
             target, stylesheets=stylesheets, font_config=fonts, pdf_identifier=_identifier(page_html), **options
         )
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Collect cyclic garbage less often while WeasyPrint lays out and paints.
-
-    WeasyPrint makes millions of short-lived boxes and styles, and at Python's default thresholds the collector
-    runs about a thousand times during one briefing and takes nearly a tenth of the time; run a hundredth as
-    often, it finds the same garbage (boxes die with their page), so memory peaks barely move.
-    """
-    import gc
-
-    before = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
-def remember_line_breaks() -> None:
-    """Let WeasyPrint fit each text to a width once per document, not once per try.
-
-    WeasyPrint lays the same text out at the same width again and again: every footnote added to a page lays out
-    the whole footnote area anew, column balancing and page-break retries repeat lines, tables measure their cells.
-    Its split_first_line is a function of its arguments (the text, the box's style object, the width, the spacing,
-    the flags) within one layout context, so its results are kept in the context: the pages do not change, and
-    about two thirds of the calls are answered at once. Left as it is if WeasyPrint's internals differ.
-    """
-    from weasyprint.layout import inline, preferred
-
-    original = inline.split_first_line
-    if getattr(original, "remembers", False) or preferred.split_first_line is not original:
-        return
-
-    def split_first_line(text, style, context, max_width, justification_spacing, is_line_start=True,
-                         minimum=False):
-        cache = context.__dict__.setdefault("_briefkit_lines", {})
-        key = (text, id(style), max_width, justification_spacing, is_line_start, minimum)
-        kept = cache.get(key)
-        if kept is not None and kept[0] is style:  # the style itself is kept, so its id is not reused
-            return kept[1]
-        result = original(text, style, context, max_width, justification_spacing, is_line_start, minimum)
-        cache[key] = (style, result)
-        return result
-
-    split_first_line.remembers = True
-    inline.split_first_line = preferred.split_first_line = split_first_line
-
-
-def remember_struts() -> None:
-    """Let WeasyPrint measure a style's line height once, not on every line and inline box that has it.
-
-    Its strut(style) keeps its result under a key it builds as a string of fourteen properties, which costs more
-    than the measure it saves; the result depends only on the style, so it is kept by the style object itself, held
-    with it so that its id is not reused, in the document's font configuration. Left as it is if WeasyPrint's
-    internals differ.
-    """
-    from weasyprint.css import computed_values, units
-    from weasyprint.layout import inline
-    from weasyprint.text import line_break
-
-    original = line_break.strut
-    users = (inline, units, computed_values)
-    if getattr(original, "remembers", False) or any(getattr(m, "strut", None) is not original for m in users):
-        return
-
-    def strut(style):
-        cache = style.font_config.__dict__.setdefault("_briefkit_struts", {})
-        kept = cache.get(id(style))
-        if kept is not None and kept[0] is style:
-            return kept[1]
-        result = original(style)
-        cache[id(style)] = (style, result)
-        return result
-
-    strut.remembers = True
-    for module in (line_break, *users):
-        module.strut = strut
 
 
 def _identifier(page_html: str) -> bytes:
