@@ -149,3 +149,27 @@ def test_letter_paper_and_pdf_a3_with_the_data_attached(mini: Path):
     assert sorted(attachments) == ["agreements.yaml", "datapackage.yaml", "sources.yaml", "trade.yaml"]
     assert attachments["trade.yaml"][0] == (mini / "data" / "trade.yaml").read_bytes()
     assert b"pdfaid:part" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+
+
+PLAIN_WEASYPRINT = """
+import sys
+from contextlib import nullcontext
+import briefkit.outputs.pdf_speed as speed
+speed.speed_up_weasyprint = lambda: []
+speed.fewer_collections = nullcontext
+from briefkit.cli import main
+sys.exit(main(["--project", sys.argv[1], "--out", sys.argv[2], "--format", "pdf", "--no-cache", "-q"]))
+"""
+
+
+def test_weasyprint_speed_ups_are_in_effect_and_leave_every_byte_as_it_was(built_briefing: Path, tmp_path: Path):
+    import sys
+
+    from briefkit.outputs.pdf_speed import speed_up_weasyprint
+
+    assert speed_up_weasyprint() == ["remember_line_breaks", "remember_struts", "find_page_values_at_the_ends"]
+    # The same briefing typeset by WeasyPrint as it is, in a process of its own.
+    root = built_briefing.parent
+    plain = tmp_path / "plain"
+    subprocess.run([sys.executable, "-c", PLAIN_WEASYPRINT, str(root), str(plain)], check=True)
+    assert (plain / f"{NAME}.pdf").read_bytes() == (built_briefing / f"{NAME}.pdf").read_bytes()

@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
-def speed_up_weasyprint() -> None:
-    """Apply every change below (once per process)."""
-    remember_line_breaks()
-    remember_struts()
-    find_page_values_at_the_ends()
+def speed_up_weasyprint() -> list[str]:
+    """Apply every change below (once per process); the names of those in effect."""
+    changes = (remember_line_breaks, remember_struts, find_page_values_at_the_ends)
+    return [change.__name__ for change in changes if change()]
 
 
 @contextmanager
@@ -36,7 +35,7 @@ def fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def remember_line_breaks() -> None:
+def remember_line_breaks() -> bool:
     """Let WeasyPrint fit each text to a width once per document, not once per try.
 
     WeasyPrint lays the same text out at the same width again and again: every footnote added to a page lays out
@@ -48,8 +47,10 @@ def remember_line_breaks() -> None:
     from weasyprint.layout import inline, preferred
 
     original = inline.split_first_line
-    if getattr(original, "remembers", False) or preferred.split_first_line is not original:
-        return
+    if getattr(original, "remembers", False):
+        return True
+    if preferred.split_first_line is not original:
+        return False
 
     def split_first_line(text, style, context, max_width, justification_spacing, is_line_start=True,
                          minimum=False):
@@ -64,9 +65,10 @@ def remember_line_breaks() -> None:
 
     split_first_line.remembers = True
     inline.split_first_line = preferred.split_first_line = split_first_line
+    return True
 
 
-def remember_struts() -> None:
+def remember_struts() -> bool:
     """Let WeasyPrint measure a style's line height once, not on every line and inline box that has it.
 
     Its strut(style) keeps its result under a key it builds as a string of fourteen properties, which costs more
@@ -80,8 +82,10 @@ def remember_struts() -> None:
 
     original = line_break.strut
     users = (inline, units, computed_values)
-    if getattr(original, "remembers", False) or any(getattr(m, "strut", None) is not original for m in users):
-        return
+    if getattr(original, "remembers", False):
+        return True
+    if any(getattr(m, "strut", None) is not original for m in users):
+        return False
 
     def strut(style):
         cache = style.font_config.__dict__.setdefault("_briefkit_struts", {})
@@ -95,9 +99,10 @@ def remember_struts() -> None:
     strut.remembers = True
     for module in (line_break, *users):
         module.strut = strut
+    return True
 
 
-def find_page_values_at_the_ends() -> None:
+def find_page_values_at_the_ends() -> bool:
     """Let WeasyPrint find a box's first and last in-flow children without listing all of them.
 
     Between two blocks WeasyPrint compares the page names at their edges, and each box answers from its first and
@@ -108,8 +113,10 @@ def find_page_values_at_the_ends() -> None:
     from weasyprint.formatting_structure import boxes
 
     original = boxes.ParentBox.__dict__.get("page_values")
-    if original is None or getattr(original, "remembers", False) or not weasyprint.__version__.startswith("70."):
-        return
+    if getattr(original, "remembers", False):
+        return True
+    if original is None or not weasyprint.__version__.startswith("70."):
+        return False
     own = boxes.Box.page_values
 
     def page_values(self):
@@ -124,3 +131,4 @@ def find_page_values_at_the_ends() -> None:
 
     page_values.remembers = True
     boxes.ParentBox.page_values = page_values
+    return True
