@@ -115,6 +115,38 @@ def test_font_subsets_are_made_once_for_the_same_face_and_characters(tmp_path: P
     assert made[-1] == "web"
 
 
+def test_typst_pdf_first_and_a_mistake_only_typst_meets_keeps_the_last_good_pdf(mini: Path):
+    """As `briefkit watch` runs with Typst: a broken link fails the PDF alone; the page reloads and shows why."""
+    from tests.conftest import pdf_text
+
+    stop = threading.Event()
+    ports: list[int] = []
+    out_dir = mini / "build"
+    run = partial(build, mini, out_dir, parallel=False, pdf_engine="typst", warm=True)
+    thread = threading.Thread(
+        target=watch, args=(mini, run, out_dir / "mini.html", ("html", "pdf"), 0, describe_error),
+        kwargs={"stop": stop, "ready": ports.append, "first": ("pdf",)}, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: bool(ports))
+        port, pdf = ports[0], out_dir / "mini.pdf"
+        section = mini / "report" / "sections" / "01-summary.md"
+        original = section.read_text()
+        section.write_text(original.replace("Trade reached", "Trade climbed to") + "See [more](#nowhere).\n")
+        wait_for(lambda: status(port)["version"] == 2)
+        assert status(port)["error"].startswith("report/sections/01-summary.md:5: link to '#nowhere'")
+        assert "Trade climbed to" in fetch(port, "/")
+        assert "Trade reached" in " ".join(" ".join(pdf_text(pdf)).split())
+
+        section.write_text(original.replace("Trade reached", "Trade rose to"))
+        wait_for(lambda: status(port)["version"] == 3)
+        assert status(port)["error"] == ""
+        assert "Trade rose to" in " ".join(" ".join(pdf_text(pdf)).split())
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 def test_a_format_built_first_comes_before_the_page():
     """The warm Typst PDF is what the author keeps open: it is rewritten first, the page right after, then the rest."""
     from briefkit.watch import WatchState, rebuild
