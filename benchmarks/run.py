@@ -5,6 +5,8 @@
     python benchmarks/run.py --previous /path/to/older/checkout   # also its no-op rebuild and --check
     python benchmarks/run.py --engine-before /path/to/checkout     # its WeasyPrint PDF of this project, alternating
 
+    python benchmarks/run.py --only watch   # only watch mode with Typst: save -> new PDF, save -> page reloaded
+
 Every case runs in a fresh process, so imports count, as they do for a user. Both PDF engines are measured in
 the same run (WeasyPrint, the default, and Typst with --pdf-engine typst). Baselines are measured in the same
 run too: the raw engines (matplotlib, pandoc for HTML and DOCX, then WeasyPrint, or pandoc's Typst writer and
@@ -76,6 +78,61 @@ else:
 """
 ENGINES = ("weasyprint", "typst")
 
+# Watch mode as an author meets it: the watcher in a process of its own, then sections saved one after another.
+# For each save, the time from writing the section file to the PDF being replaced (a new file renamed over it) and
+# to the page's new version on the status URL; the next save waits until the DOCX too is rewritten. Prints the
+# medians and the watcher's peak memory, in MiB.
+WATCH = r"""
+import json, re, resource, signal, statistics, subprocess, sys, threading, time, urllib.request
+from pathlib import Path
+out, section, runs, command = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+watcher = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+ports, log = [], []
+def read():
+    for line in watcher.stderr:
+        log.append(line)
+        found = re.search(r"serving http://127\.0\.0\.1:(\d+)/", line)
+        if found:
+            ports.append(int(found.group(1)))
+threading.Thread(target=read, daemon=True).start()
+def waiting(condition, what):
+    deadline = time.monotonic() + 120
+    while not condition():
+        if watcher.poll() is not None or time.monotonic() > deadline:
+            watcher.kill()
+            sys.exit(f"watch: no {what}\n" + "".join(log))
+        time.sleep(0.005)
+waiting(lambda: ports, "first build")
+def version():
+    with urllib.request.urlopen(f"http://127.0.0.1:{ports[0]}/__briefkit__/status") as response:
+        return json.loads(response.read())["version"]
+def file_id(suffix):
+    return next(out.glob("*." + suffix)).stat().st_ino
+original = section.read_text(encoding="utf-8")
+to_pdf, to_page = [], []
+for edit in range(runs):
+    pdf, docx, seen = file_id("pdf"), file_id("docx"), version()
+    section.write_text(original + f"\nA sentence added in watch mode, edit {edit}.\n", encoding="utf-8")
+    start, times = time.perf_counter(), {}
+    def replaced():
+        now = time.perf_counter()
+        if "pdf" not in times and file_id("pdf") != pdf:
+            times["pdf"] = now - start
+        if "page" not in times and version() != seen:
+            times["page"] = now - start
+        return len(times) == 2
+    waiting(replaced, "new PDF and page")
+    to_pdf.append(times["pdf"])
+    to_page.append(times["page"])
+    waiting(lambda: file_id("docx") != docx, "new DOCX")
+    time.sleep(0.5)
+watcher.send_signal(signal.SIGINT)
+watcher.wait(timeout=30)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"pdf": statistics.median(to_pdf), "page": statistics.median(to_page), "peak_mib": peak,
+                  "pdf_samples": to_pdf, "page_samples": to_page}))
+"""
+
 
 def measure(command: list[str], runs: int, before=None) -> dict:
     samples = []
@@ -103,6 +160,23 @@ def measure_alternating(commands: dict[str, list[str]], pairs: int) -> dict[str,
                    "cpu": statistics.median(s["cpu"] for s in runs),
                    "peak_mib": max(s["peak_mib"] for s in runs), "all": [s["seconds"] for s in runs]}
             for name, runs in samples.items()}
+
+
+def watch_rows(build: list[str], root: Path, out: Path, edits: int) -> list[tuple[str, dict, None]]:
+    """Watch mode with the Typst engine, in one run: the medians over `edits` saves of one section."""
+    section = root / "report" / "sections" / "03-diplomatic-relations.md"
+    original = section.read_text(encoding="utf-8")
+    command = build + ["watch", "--project", str(root), "--out", str(out), "--pdf-engine", "typst", "--port", "0"]
+    try:
+        result = subprocess.run([PY, "-c", WATCH, str(out), str(section), str(edits), *command],
+                                capture_output=True, text=True)
+    finally:
+        section.write_text(original, encoding="utf-8")
+    if result.returncode:
+        raise SystemExit(f"failed: watch\n{result.stderr}")
+    watched = json.loads(result.stdout)
+    return [(f"watch, Typst: save -> {what}", {"seconds": watched[key], "peak_mib": watched["peak_mib"]}, None)
+            for what, key in (("new PDF", "pdf"), ("page reloaded", "page"))]
 
 
 def copy_project(target: Path, source: Path = REPO) -> Path:
@@ -210,6 +284,8 @@ def main() -> None:
     parser.add_argument("--engine-before", type=Path,
                         help="an older checkout of the engine: its cold WeasyPrint PDF of this project, alternating"
                              " with this checkout's (twice --runs rounds)")
+    parser.add_argument("--only", choices=("all", "watch"), default="all",
+                        help="'watch': only watch mode with Typst (save -> new PDF, save -> page reloaded)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     build = [PY, str(REPO / "build.py")]
@@ -218,6 +294,9 @@ def main() -> None:
         root = copy_project(Path(tmp) / "project")
         out = Path(tmp) / "out"
         project = ["--project", str(root), "--out", str(out), "-q"]
+        if args.only == "watch":
+            print_results(watch_rows(build, root, Path(tmp) / "watch-out", max(args.runs, 5)), [], "", [], {}, args)
+            return
         prepare_baseline(root, Path(tmp) / "baseline")
         baseline_work = str(Path(tmp) / "baseline")
 
@@ -245,6 +324,8 @@ def main() -> None:
                 rows.append(("No-op rebuild", measure(build + project + flags, args.runs), None))
             edited = measure(build + project + flags, args.runs, before=edit_section)
             rows.append((f"One section edited (HTML, PDF, DOCX; chart from cache), {name} PDF", edited, bases[engine]))
+
+        rows.extend(watch_rows(build, root, Path(tmp) / "watch-out", max(args.runs, 5)))
 
         css = root / "templates" / "print.css"
         css.parent.mkdir(exist_ok=True)
@@ -313,6 +394,8 @@ def print_results(rows, scale_rows, imports: str, previous, engine_before, args)
         command += " --previous OLDER-CHECKOUT"
     if args.engine_before:
         command += " --engine-before CHECKOUT"
+    if args.only != "all":
+        command += f" --only {args.only}"
     lines = [
         "# Benchmark results",
         "",
@@ -329,7 +412,8 @@ def print_results(rows, scale_rows, imports: str, previous, engine_before, args)
         ratio = f"{result['seconds'] / base['seconds']:.2f}" if base else ""
         base_text = f"{base['seconds']:.2f} s" if base else ""
         lines.append(f"| {name} | {result['seconds']:.2f} s | {base_text} | {ratio} | {result['peak_mib']:.0f} MiB |")
-    lines += ["", f"Modules imported by a no-op rebuild, of WeasyPrint, matplotlib and typst: {imports}."]
+    if imports:
+        lines += ["", f"Modules imported by a no-op rebuild, of WeasyPrint, matplotlib and typst: {imports}."]
     if previous:
         lines += ["", "## Against the older checkout (same run, each on its own project)", "",
                   "| case | older checkout | this checkout |", "|---|---:|---:|"]
@@ -347,7 +431,7 @@ def print_results(rows, scale_rows, imports: str, previous, engine_before, args)
                   f"| peak memory | {before['peak_mib']:.0f} MiB | {now['peak_mib']:.0f} MiB | |",
                   "| every run (wall) | " + ", ".join(f"{x:.2f}" for x in before["all"]) + " | "
                   + ", ".join(f"{x:.2f}" for x in now["all"]) + " | |"]
-    lines += [
+    lines += [] if not scale_rows else [
         "",
         "## Scale (cold build, all formats)",
         "",

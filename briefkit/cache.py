@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -51,7 +52,9 @@ def package_version(name: str) -> str:
         return "absent"
 
 
+@functools.cache
 def engine_versions() -> str:
+    """The versions of the engines, read once per process: a running process keeps the modules it imported."""
     return ";".join(f"{n}={package_version(n)}" for n in (
         "pypandoc-binary", "pypandoc", "weasyprint", "pydyf", "matplotlib", "python-docx", "jinja2", "fonttools"))
 

@@ -283,7 +283,7 @@ def _watch(args: argparse.Namespace, pipeline) -> int:
     project = load_project(args.project)
     out_dir = (args.out or project.root / "build").resolve()
     formats = tuple(args.formats or project.formats)
-    # With Typst, the PDF is compiled in this process by a compiler kept alive between saves.
+    # With Typst, the PDF is compiled in this process by a compiler kept alive between saves, before the page.
     typst = (args.pdf_engine or project.pdf_engine) == "typst"
     build = partial(pipeline.build, project.root, out_dir, use_cache=not args.no_cache, pdf_engine=args.pdf_engine,
                     warm=typst)
@@ -291,7 +291,7 @@ def _watch(args: argparse.Namespace, pipeline) -> int:
     if "html" not in formats:
         formats = ("html", *formats)
     watch(project.root, build, page, formats, args.port, partial(describe_error, root=project.root),
-          alone=("pdf",) if typst else ())
+          first=("pdf",) if typst else ())
     return EXIT_OK
 
 

@@ -56,10 +56,11 @@ class WatchState:
     error: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def succeeded(self) -> None:
+    def succeeded(self, error: str = "") -> None:
+        """A new page; `error` is that of a format built beside it (the PDF), shown over the new page."""
         with self.lock:
             self.version += 1
-            self.error = ""
+            self.error = error
 
     def failed(self, message: str) -> None:
         with self.lock:
@@ -121,35 +122,41 @@ def _bind(handler, port: int) -> ThreadingHTTPServer:
 
 
 def rebuild(build: Callable[..., object], state: WatchState, formats: tuple[str, ...], describe: Callable,
-            alone: tuple[str, ...] = ()) -> None:
-    """The web page first (what the browser shows), then the other formats; an error keeps the last good output.
+            first: tuple[str, ...] = ()) -> None:
+    """The formats in `first` (each on its own), then the web page, then the other formats.
 
-    Formats in `alone` are built on their own, right after the page, in this process (a warm Typst PDF).
+    `first` is what the author keeps open beside the editor (the warm Typst PDF): it is rewritten as soon as
+    possible after a save, and the page's reload follows. An error keeps the last good outputs and is shown over
+    the page; an error in a format of `first` alone does not keep the page from being rebuilt.
     """
-    first = tuple(f for f in formats if f == "html")
-    singles = tuple((f,) for f in formats if f in alone and f != "html")
-    rest = tuple(f for f in formats if f != "html" and f not in alone)
-    for group in (first, *singles, rest):
+    page = tuple(f for f in formats if f == "html")
+    early = [(f,) for f in formats if f in first and f != "html"]
+    rest = tuple(f for f in formats if f != "html" and f not in first)
+    errors: list[str] = []
+    for group in (*early, page, rest):
         if not group:
             continue
         try:
             build(formats=group)
         except BriefkitError as exc:
             message = describe(exc)
-            LOG.error("%s", message)
-            state.failed(message)
+            if message not in errors:  # a mistake in the sections fails every format alike: said once
+                LOG.error("%s", message)
+                errors.append(message)
+            if group in early:
+                continue
+            state.failed("\n\n".join(errors))
             return
-        if group == first:
-            state.succeeded()
-            LOG.info("html rebuilt")
-    if not first:
-        state.succeeded()
-    LOG.info("%s rebuilt", ", ".join(f for f in formats if f != "html") or "html")
+        LOG.info("%s rebuilt", ", ".join(group))
+        if group == page:
+            state.succeeded("\n\n".join(errors))
+    if not page:
+        state.succeeded("\n\n".join(errors))
 
 
 def watch(project_root: Path, build: Callable[..., object], page: Path, formats: tuple[str, ...], port: int,
           describe: Callable[[BriefkitError], str], stop: threading.Event | None = None,
-          ready: Callable[[int], None] | None = None, alone: tuple[str, ...] = ()) -> None:
+          ready: Callable[[int], None] | None = None, first: tuple[str, ...] = ()) -> None:
     """Build, serve, then rebuild on every change until `stop` is set (or Ctrl-C)."""
     import watchfiles
 
@@ -158,13 +165,13 @@ def watch(project_root: Path, build: Callable[..., object], page: Path, formats:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        rebuild(build, state, formats, describe, alone)
+        rebuild(build, state, formats, describe, first)
         LOG.info("serving http://127.0.0.1:%d/ (Ctrl-C to stop)", server.server_port)
         if ready:
             ready(server.server_port)
         paths = [project_root / name for name in WATCHED if (project_root / name).exists()]
-        for _changes in watchfiles.watch(*paths, stop_event=stop, debounce=300, step=50, raise_interrupt=False):
-            rebuild(build, state, formats, describe, alone)
+        for _changes in watchfiles.watch(*paths, stop_event=stop, debounce=300, step=25, raise_interrupt=False):
+            rebuild(build, state, formats, describe, first)
     finally:
         server.shutdown()
         server.server_close()

@@ -112,9 +112,24 @@ class _Loader(yaml.SafeLoader):
             self.depth -= 1
 
 
+# The last tree parsed of each file, by its text: watch mode rebuilds after every save, and a save touches one
+# file. Nothing changes a Node after loading, so a tree can be handed out again.
+_PARSED: dict[str, tuple[str, Node]] = {}
+
+
 def load_yaml(path: Path, display: str) -> Node:
     """Parse one YAML file into located nodes; a syntax error names its line."""
     text = read_text(path, display)
+    key = f"{path.resolve()}\0{display}"
+    known = _PARSED.get(key)
+    if known is not None and known[0] == text:
+        return known[1]
+    node = _parse(text, display)
+    _PARSED[key] = (text, node)
+    return node
+
+
+def _parse(text: str, display: str) -> Node:
     try:
         root = yaml.compose(text, Loader=_Loader)
     except _Refused as exc:

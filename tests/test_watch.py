@@ -75,16 +75,124 @@ def test_rebuilds_on_save_and_keeps_the_last_good_page_on_error(watching):
     assert "Trade climbed to" in (root / "build" / "mini.html").read_text()
 
 
-def test_a_format_built_alone_comes_right_after_the_page():
+def test_a_data_file_edited_is_read_again(watching):
+    """Parsed YAML is kept between rebuilds, by the file's text: an edit must still reach the page."""
+    root, port = watching
+    trade = root / "data" / "trade.yaml"
+    trade.write_text(trade.read_text().replace("value: 865", "value: 866"))
+    wait_for(lambda: status(port)["version"] == 2)
+    assert "Trade reached USD 866 million" in fetch(port, "/")
+
+
+def test_font_subsets_are_made_once_for_the_same_face_and_characters(tmp_path: Path, monkeypatch):
+    """Each build subsets its own copy of the fonts: the copy of an unchanged face reuses the last subset."""
+    import shutil
+
+    from briefkit.outputs import docx_fonts, html
+    from briefkit.templates import DEFAULT_TEMPLATES
+
+    face = DEFAULT_TEMPLATES / "fonts" / "Lato-Regular.ttf"
+    copies = [tmp_path / str(n) / face.name for n in range(3)]
+    for copy in copies:
+        copy.parent.mkdir()
+        shutil.copyfile(face, copy)
+    made: list[str] = []
+    subset_docx, subset_web = docx_fonts._subset, html._subset_font
+    monkeypatch.setattr(docx_fonts, "_subset", lambda *a: made.append("docx") or subset_docx(*a))
+    monkeypatch.setattr(html, "_subset_font", lambda *a: made.append("web") or subset_web(*a))
+    monkeypatch.setattr(docx_fonts, "_SUBSETS", {})
+    monkeypatch.setattr(html, "_SUBSETS", {})
+    docx = [docx_fonts.subset_font(copies[0], frozenset(map(ord, "Trade"))),
+            docx_fonts.subset_font(copies[1], frozenset(map(ord, "Trade"))),
+            docx_fonts.subset_font(copies[2], frozenset(map(ord, "Trade reached")))]
+    web = [html._subset_face(copies[0], "Tade"), html._subset_face(copies[1], "Tade"),
+           html._subset_face(copies[2], "Tacde")]
+    assert made == ["docx", "docx", "web", "web"]
+    assert docx[0] == docx[1] != docx[2] and web[0] == web[1] != web[2]
+    # Another face under the same name (a project's own font) is subset anew.
+    copies[1].write_bytes((DEFAULT_TEMPLATES / "fonts" / "Lato-Bold.ttf").read_bytes())
+    assert html._subset_face(copies[1], "Tacde") != web[2]
+    assert made[-1] == "web"
+
+
+def test_typst_pdf_first_and_a_mistake_only_typst_meets_keeps_the_last_good_pdf(mini: Path):
+    """As `briefkit watch` runs with Typst: a broken link fails the PDF alone; the page reloads and shows why."""
+    from tests.conftest import pdf_text
+
+    stop = threading.Event()
+    ports: list[int] = []
+    out_dir = mini / "build"
+    run = partial(build, mini, out_dir, parallel=False, pdf_engine="typst", warm=True)
+    thread = threading.Thread(
+        target=watch, args=(mini, run, out_dir / "mini.html", ("html", "pdf"), 0, describe_error),
+        kwargs={"stop": stop, "ready": ports.append, "first": ("pdf",)}, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: bool(ports))
+        port, pdf = ports[0], out_dir / "mini.pdf"
+        section = mini / "report" / "sections" / "01-summary.md"
+        original = section.read_text()
+        section.write_text(original.replace("Trade reached", "Trade climbed to") + "See [more](#nowhere).\n")
+        wait_for(lambda: status(port)["version"] == 2)
+        assert status(port)["error"].startswith("report/sections/01-summary.md:5: link to '#nowhere'")
+        assert "Trade climbed to" in fetch(port, "/")
+        assert "Trade reached" in " ".join(" ".join(pdf_text(pdf)).split())
+
+        section.write_text(original.replace("Trade reached", "Trade rose to"))
+        wait_for(lambda: status(port)["version"] == 3)
+        assert status(port)["error"] == ""
+        assert "Trade rose to" in " ".join(" ".join(pdf_text(pdf)).split())
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def test_a_format_built_first_comes_before_the_page():
+    """The warm Typst PDF is what the author keeps open: it is rewritten first, the page right after, then the rest."""
     from briefkit.watch import WatchState, rebuild
 
     groups: list[tuple[str, ...]] = []
     state = WatchState(Path("unused.html"))
-    rebuild(lambda formats: groups.append(formats), state, ("html", "pdf", "docx"), str, alone=("pdf",))
-    assert groups == [("html",), ("pdf",), ("docx",)]
+    rebuild(lambda formats: groups.append(formats), state, ("html", "pdf", "docx"), str, first=("pdf",))
+    assert groups == [("pdf",), ("html",), ("docx",)]
+    assert state.status() == {"version": 1, "error": ""}
     groups.clear()
     rebuild(lambda formats: groups.append(formats), state, ("html", "pdf", "docx"), str)
     assert groups == [("html",), ("pdf", "docx")]
+
+
+def test_a_failed_pdf_built_first_still_lets_the_page_reload_and_shows_its_error():
+    from briefkit.errors import EngineError
+    from briefkit.watch import WatchState, rebuild
+
+    groups: list[tuple[str, ...]] = []
+
+    def build(formats: tuple[str, ...]) -> None:
+        groups.append(formats)
+        if formats == ("pdf",):
+            raise EngineError("the Typst engine failed: unclosed delimiter")
+
+    state = WatchState(Path("unused.html"))
+    rebuild(build, state, ("html", "pdf", "docx"), str, first=("pdf",))
+    assert groups == [("pdf",), ("html",), ("docx",)]
+    assert state.status() == {"version": 1, "error": "the Typst engine failed: unclosed delimiter"}
+
+
+def test_a_mistake_every_format_meets_is_shown_once_and_keeps_the_page():
+    from briefkit.errors import InputError
+    from briefkit.watch import WatchState, rebuild
+
+    groups: list[tuple[str, ...]] = []
+
+    def build(formats: tuple[str, ...]) -> None:
+        groups.append(formats)
+        raise InputError.single("report/sections/01-summary.md", 3, "unknown name 'no_such_helper'")
+
+    state = WatchState(Path("unused.html"))
+    rebuild(build, state, ("html", "pdf", "docx"), str, first=("pdf",))
+    assert groups == [("pdf",), ("html",)]  # the DOCX is not tried after the page failed
+    assert state.status()["version"] == 0
+    assert state.status()["error"].count("no_such_helper") == 1
 
 
 def test_typst_compiler_stays_warm_between_saves(mini: Path):

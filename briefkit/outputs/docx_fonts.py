@@ -127,11 +127,21 @@ def subset_font(path: Path, characters: frozenset[int]) -> bytes:
     """The font cut down to the glyphs of `characters` (and what its layout features reach from them), with its
     names, hinting and kerning; identical inputs give identical bytes.
     """
-    return _subset(path, path.stat().st_mtime_ns, characters)
+    digest = hashlib.sha256(path.read_bytes()).digest()  # the build's own copy: a new path every time
+    known = _SUBSETS.get(path.name)
+    if known is not None and known[:2] == (digest, characters):
+        return known[2]
+    data = _subset(path, characters)
+    _SUBSETS[path.name] = (digest, characters, data)
+    return data
 
 
-@functools.lru_cache(maxsize=16)
-def _subset(path: Path, _mtime: int, characters: frozenset[int]) -> bytes:
+# The last subset made of each face (by its file name), with the face's content and the characters: an edit seldom
+# brings a new character, and subsetting every face takes seconds (watch mode rebuilds after each save).
+_SUBSETS: dict[str, tuple[bytes, frozenset[int], bytes]] = {}
+
+
+def _subset(path: Path, characters: frozenset[int]) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 

@@ -333,9 +333,6 @@ def font_faces(fonts_dir: Path, characters: str, italic: bool = True,
 
     italic=False leaves out the italic faces, for a page that sets nothing in italics.
     """
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
     rules = []
     quiet = logging.getLogger("fontTools")
     level = quiet.level
@@ -345,27 +342,52 @@ def font_faces(fonts_dir: Path, characters: str, italic: bool = True,
             family, weight, style, path = face.family, face.weight, face.style, face.path
             if style == "italic" and not italic:
                 continue
-            options = subset.Options()
-            options.flavor = "woff2"
-            options.hinting = False
-            options.desubroutinize = True
-            options.layout_features = ["kern", "liga", "clig", "calt", "ccmp", "locl", "mark", "mkmk", "lnum",
-                                       "pnum", "tnum", "onum"]
-            options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]
-            options.drop_tables += ["Silf", "Silt", "Sill", "Glat", "Gloc", "Feat", "DSIG"]
-            font = TTFont(path, recalcTimestamp=False, lazy=False)
-            subsetter = subset.Subsetter(options)
-            subsetter.populate(text=characters)
-            subsetter.subset(font)
-            buffer = io.BytesIO()
-            font.flavor = "woff2"
-            font.save(buffer, reorderTables=False)
-            data = base64.b64encode(buffer.getvalue()).decode("ascii")
+            data = _subset_face(path, characters)
             rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: {style}; '
                          f'font-display: swap; src: url(data:font/woff2;base64,{data}) format("woff2"); }}')
     finally:
         quiet.setLevel(level)
     return "\n".join(rules)
+
+
+# The last subset made of each face (by its file name), with the face's content and the page's characters: an
+# edit seldom brings a character the page did not already have, and subsetting the faces takes seconds (watch mode).
+_SUBSETS: dict[str, tuple[bytes, str, str]] = {}
+
+
+def _subset_face(path: Path, characters: str) -> str:
+    """One face subset to `characters`, as base64 WOFF2."""
+    import hashlib
+
+    digest = hashlib.sha256(path.read_bytes()).digest()  # the build's own copy: a new path every time
+    known = _SUBSETS.get(path.name)
+    if known is not None and known[:2] == (digest, characters):
+        return known[2]
+    data = base64.b64encode(_subset_font(path, characters)).decode("ascii")
+    _SUBSETS[path.name] = (digest, characters, data)
+    return data
+
+
+def _subset_font(path: Path, characters: str) -> bytes:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.hinting = False
+    options.desubroutinize = True
+    options.layout_features = ["kern", "liga", "clig", "calt", "ccmp", "locl", "mark", "mkmk", "lnum",
+                               "pnum", "tnum", "onum"]
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]
+    options.drop_tables += ["Silf", "Silt", "Sill", "Glat", "Gloc", "Feat", "DSIG"]
+    font = TTFont(path, recalcTimestamp=False, lazy=False)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=characters)
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.flavor = "woff2"
+    font.save(buffer, reorderTables=False)
+    return buffer.getvalue()
 
 
 def web_page(project: Project, toc: str, body: str, resource_dir: Path, templates_dir: Path,
