@@ -153,10 +153,8 @@ def test_letter_paper_and_pdf_a3_with_the_data_attached(mini: Path):
 
 PLAIN_WEASYPRINT = """
 import sys
-from contextlib import nullcontext
 import briefkit.outputs.pdf_speed as speed
 speed.speed_up_weasyprint = lambda: []
-speed.fewer_collections = nullcontext
 from briefkit.cli import main
 sys.exit(main(["--project", sys.argv[1], "--out", sys.argv[2], "--format", "pdf", "--no-cache", "-q"]))
 """

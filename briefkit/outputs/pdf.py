@@ -84,7 +84,7 @@ def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: li
     from weasyprint import CSS, HTML, Attachment
     from weasyprint.text.fonts import FontConfiguration
 
-    from briefkit.outputs.pdf_speed import fewer_collections, speed_up_weasyprint
+    from briefkit.outputs.pdf_speed import speed_up_weasyprint
 
     speed_up_weasyprint()
     fetcher = make_url_fetcher(allowed_dirs)
@@ -102,10 +102,9 @@ def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: li
             "pdf_tags": True,
             "attachments": [Attachment(filename=str(p), url_fetcher=fetcher, name=p.name) for p in attachments],
         }
-    with fewer_collections():
-        document.write_pdf(
-            target, stylesheets=stylesheets, font_config=fonts, pdf_identifier=_identifier(page_html), **options
-        )
+    document.write_pdf(
+        target, stylesheets=stylesheets, font_config=fonts, pdf_identifier=_identifier(page_html), **options
+    )
 
 
 def _identifier(page_html: str) -> bytes:

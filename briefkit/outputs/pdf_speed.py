@@ -7,32 +7,11 @@ is). tests/test_pdf.py compares the pages made with and without them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 
 def speed_up_weasyprint() -> list[str]:
     """Apply every change below (once per process); the names of those in effect."""
     changes = (remember_line_breaks, remember_struts, find_page_values_at_the_ends)
     return [change.__name__ for change in changes if change()]
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Collect cyclic garbage less often while WeasyPrint lays out and paints.
-
-    WeasyPrint makes millions of short-lived boxes and styles, and at Python's default thresholds the collector
-    runs about a thousand times during one briefing and takes nearly a tenth of the time; run a hundredth as
-    often, it finds the same garbage (boxes die with their page), so memory peaks barely move.
-    """
-    import gc
-
-    before = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def remember_line_breaks() -> bool:
