@@ -354,8 +354,13 @@ def cached_chart(cache: Cache, key: str, formats: tuple[str, ...]) -> Path | Non
 def preload_engines(project: Project, formats: tuple[str, ...]) -> None:
     """Import the PDF engine now, while pandoc and the charts run, rather than in the PDF's own time."""
     if "pdf" in formats and project.pdf_engine != "typst":
+        import pyphen
         import weasyprint  # noqa: F401
         import weasyprint.text.fonts  # noqa: F401
+
+        # pyphen keeps the hyphenation patterns it reads for the process; WeasyPrint reads them at its first word.
+        if language := pyphen.language_fallback(project.language.replace("-", "_")):
+            pyphen.Pyphen(lang=language)
 
 
 def ensure_charts(plan: Plan, cache: Cache, work: Path, formats: tuple[str, ...] = ("docx",)) -> bool:
