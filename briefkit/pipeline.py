@@ -328,9 +328,12 @@ def start_charts(plan: Plan, cache: Cache, work: Path, formats: tuple[str, ...],
                  parallel: bool) -> Iterator[Callable[[], bool]]:
     """Draw the charts that changed in a child process; yields the wait for it (True if a chart was drawn).
 
-    Without `parallel`, or with nothing to draw, the charts are put in place before the yield.
+    Without `parallel`, with nothing to draw, or in a process with other threads (watch mode's server: a fork
+    copies only the thread that forks, and the locks the others hold), the charts are put in place before the yield.
     """
-    if not parallel or not charts_to_draw(plan, cache, formats):
+    import threading
+
+    if not parallel or threading.active_count() > 1 or not charts_to_draw(plan, cache, formats):
         drawn = ensure_charts(plan, cache, work, formats)
         yield lambda: drawn
         return
