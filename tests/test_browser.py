@@ -242,6 +242,7 @@ def watched(tmp_path: Path):
 
 
 def test_watch_reloads_the_open_page(browser, watched):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
     root, port = watched
@@ -251,6 +252,7 @@ def test_watch_reloads_the_open_page(browser, watched):
     section = root / "report" / "sections" / "01-summary.md"
     section.write_text(section.read_text(encoding="utf-8").replace("Trade reached", "Trade climbed to"),
                        encoding="utf-8")
-    WebDriverWait(browser, 30, poll_frequency=0.2).until(
+    # The page may reload between finding <main> and reading it: that try is stale, the next one reads the new page.
+    WebDriverWait(browser, 30, poll_frequency=0.2, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: "Trade climbed to" in d.find_element("tag name", "main").text)
     assert browser.execute_script("return window.briefkitMarker") is None, "the page reloaded itself"
