@@ -104,3 +104,20 @@ def test_a_no_op_build_imports_neither_weasyprint_nor_matplotlib(warm: Path):
     result = subprocess.run([sys.executable, "-c", probe, "--project", str(warm), "-q"], capture_output=True,
                             text=True, check=True)
     assert result.stdout.strip() == "0 []"
+
+
+def test_a_chart_that_fails_in_its_own_process_fails_the_build_and_keeps_the_outputs(warm: Path, monkeypatch):
+    import briefkit.exhibits.charts as charts
+    from briefkit.errors import EngineError
+
+    before = {path.name: path.read_bytes() for path in (warm / "build").glob("*.*")}
+    assert before
+
+    def broken(*args, **kwargs):
+        raise EngineError("the chart could not be drawn")
+
+    # The chart is drawn in a forked process, which inherits this replacement.
+    monkeypatch.setattr(charts, "draw_chart", broken)
+    with pytest.raises(EngineError, match="the chart could not be drawn"):
+        build(warm, use_cache=False, parallel=True)
+    assert {path.name: path.read_bytes() for path in (warm / "build").glob("*.*")} == before
