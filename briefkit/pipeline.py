@@ -301,26 +301,41 @@ def prepare_workspace(plan: Plan, work: Path) -> Workspace:
 
 
 def prepare_formats(plan: Plan, cache: Cache, workspace: Workspace, formats: tuple[str, ...],
-                    parallel: bool) -> tuple[bool, dict[str, tuple[str, str]]]:
-    """What the formats read before they typeset, made side by side; (whether a chart was drawn, the HTML bodies).
+                    parallel: bool) -> tuple[bool, dict[str, object]]:
+    """What the formats read before they typeset, made side by side; (whether a chart was drawn, pandoc's output).
 
-    Three things that do not wait for each other: the charts (drawn in a child process), pandoc's HTML bodies of
-    the web page and the WeasyPrint PDF (pandoc runs outside Python, so threads suffice), and the PDF engine's
-    import in this process (the format workers are forked from it, so none imports it again). Nothing runs when
-    this returns: the format workers are forked from a process without threads.
+    Three things that do not wait for each other: the charts (drawn in a child process), pandoc's conversions of
+    the web page and the PDF (pandoc runs outside Python, so threads suffice), and the PDF engine's import in
+    this process (the format workers are forked from it, so none imports it again). Nothing runs when this
+    returns: the format workers are forked from a process without threads.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    notes = {"html": "end", "pdf": "inline"}
-    wanted = [fmt for fmt in formats if fmt == "html" or (fmt == "pdf" and plan.project.pdf_engine != "typst")]
+    conversions = {fmt: convert for fmt in formats if (convert := conversion(plan, workspace, fmt))}
     with start_charts(plan, cache, workspace.root, formats, parallel) as charts, \
-            ThreadPoolExecutor(max_workers=max(1, len(wanted))) as threads:
-        converting = {fmt: threads.submit(pandoc.html_body, plan.markdown["svg"], workspace.inputs,
-                                          workspace.meta_file, footnotes=notes[fmt]) for fmt in wanted}
+            ThreadPoolExecutor(max_workers=max(1, len(conversions))) as threads:
+        converting = {fmt: threads.submit(convert) for fmt, convert in conversions.items()}
         preload_engines(plan.project, formats)
         drawn = charts()
-        bodies = {fmt: future.result() for fmt, future in converting.items()}
-    return drawn, bodies
+        converted = {fmt: future.result() for fmt, future in converting.items()}
+    return drawn, converted
+
+
+def conversion(plan: Plan, workspace: Workspace, fmt: str) -> Callable[[], object] | None:
+    """pandoc's part of a format, to run ahead of it: the web page's and the WeasyPrint PDF's HTML bodies, the
+    Typst PDF's Typst markup; None for the DOCX (its Markdown waits for the charts' PNG files)."""
+    from functools import partial
+
+    markdown, inputs, meta = plan.markdown.get("svg"), workspace.inputs, workspace.meta_file
+    if fmt == "html":
+        return partial(pandoc.html_body, markdown, inputs, meta, footnotes="end")
+    if fmt == "pdf" and plan.project.pdf_engine == "typst":
+        from briefkit.outputs.pdf_typst import typst_markup
+
+        return partial(typst_markup, markdown, inputs, meta, workspace.root)
+    if fmt == "pdf":
+        return partial(pandoc.html_body, markdown, inputs, meta, footnotes="inline")
+    return None
 
 
 @contextmanager
@@ -449,9 +464,10 @@ def build_html(project: Project, data: Data, markdown: str, workspace: Workspace
 
 
 def build_pdf(project: Project, data: Data, markdown: str, workspace: Workspace,
-              converted: tuple[str, str] | None = None) -> Path:
+              converted: tuple[str, str] | str | None = None) -> Path:
+    """The PDF, by the project's engine; converted: pandoc's output for it, when made beforehand."""
     if project.pdf_engine == "typst":
-        return build_pdf_typst(project, data, markdown, workspace)
+        return build_pdf_typst(project, data, markdown, workspace, converted)
     from briefkit.outputs.html import print_page
     from briefkit.outputs.pdf import write_pdf
 
@@ -466,14 +482,15 @@ def build_pdf(project: Project, data: Data, markdown: str, workspace: Workspace,
     return target
 
 
-def build_pdf_typst(project: Project, data: Data, markdown: str, workspace: Workspace) -> Path:
+def build_pdf_typst(project: Project, data: Data, markdown: str, workspace: Workspace,
+                    converted: str | None = None) -> Path:
     from briefkit.outputs.pdf_typst import write_pdf
 
     PROGRESS.info("pdf: typesetting with Typst")
     target = workspace.root / "briefing.pdf"
     timestamp = int(os.environ.get("SOURCE_DATE_EPOCH") or project.epoch)
     return write_pdf(project, markdown, workspace.inputs, workspace.meta_file, workspace.root, target,
-                     _attachments(project, data), timestamp, warm=workspace.warm)
+                     _attachments(project, data), timestamp, warm=workspace.warm, body=converted)
 
 
 def build_docx(project: Project, markdown: str, workspace: Workspace) -> Path:

@@ -49,15 +49,16 @@ class TypstJob:
 
 def write_pdf(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, work: Path,
               target: Path, attachments: list[Path], timestamp: int, design: Design | None = None,
-              warm: Path | None = None) -> Path:
+              warm: Path | None = None, body: str | None = None) -> Path:
     """Typeset the PDF with Typst: tagged (PDF/UA-1), and PDF/A-3b as well with the data attached when asked.
 
     With `warm` (a folder that stays, for watch mode) the sources are written there and the compiler is kept alive
-    between builds, so that a rebuild after an edit recompiles only what changed.
+    between builds, so that a rebuild after an edit recompiles only what changed. body: the Typst markup of
+    `markdown` (typst_markup) when it was made beforehand.
     """
     design = design or project_design(project)
     if warm is None:
-        job = prepare(project, markdown, inputs, meta_file, work, attachments, timestamp, design)
+        job = prepare(project, markdown, inputs, meta_file, work, attachments, timestamp, design, body)
         target.write_bytes(compact(compile_pdf(project, job)))
         return target
     from briefkit.cache import fingerprint
@@ -65,7 +66,7 @@ def write_pdf(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta
     warm.mkdir(parents=True, exist_ok=True)
     if (work / "charts").is_dir():
         shutil.copytree(work / "charts", warm / "charts", dirs_exist_ok=True)
-    job = prepare(project, markdown, inputs, meta_file, warm, attachments, timestamp, design)
+    job = prepare(project, markdown, inputs, meta_file, warm, attachments, timestamp, design, body)
     # The fonts too get a lasting place (the build's own copy goes with its work folder); new fonts, new compiler.
     fonts = fingerprint(job.fonts)
     if not (warm / "fonts" / fonts).is_file():
@@ -90,12 +91,13 @@ def warm_compiler(job: TypstJob, fonts: str):
 
 
 def prepare(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, work: Path,
-            attachments: list[Path], timestamp: int, design: Design) -> TypstJob:
+            attachments: list[Path], timestamp: int, design: Design, body: str | None = None) -> TypstJob:
     """Write the Typst sources into the work folder: body, template, design tokens, metadata, main file."""
     fonts = inputs.templates_dir / "fonts"
     check_fonts(design, fonts)
     markdown = image_files(markdown, work / "images")
-    body = typst_body(markdown, inputs, meta_file)
+    if body is None:
+        body = typst_body(markdown, inputs, meta_file)
     (work / BODY).write_text(_BODY_PREAMBLE + body, encoding="utf-8")
     template = (inputs.templates_dir / TEMPLATE).read_text(encoding="utf-8")
     check_offline(template)
@@ -122,6 +124,11 @@ def prepare(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_f
     main.write_text("\n".join(lines) + "\n", encoding="utf-8")
     standards = ("a-3b", "ua-1") if attachments else ("ua-1",)
     return TypstJob(root=work, main=main, fonts=fonts, standards=standards, timestamp=timestamp)
+
+
+def typst_markup(markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, work: Path) -> str:
+    """The sections as Typst markup, their images written into `work` (what prepare() writes, made ahead)."""
+    return typst_body(image_files(markdown, work / "images"), inputs, meta_file)
 
 
 def typst_body(markdown: str, inputs: pandoc.PandocInputs, meta_file: Path) -> str:
