@@ -138,11 +138,18 @@ def read_pages(pdf: Path, margin_bottom: float = 21 * MM) -> list[Page]:
             area = []
         page = Page(number)
         in_area = {id(w) for row in area for w in row}
-        # A note starts with its number, at the start of a row or after the wider gap between two notes.
+        # A note starts with its number, after the wider gap between two notes or at the start of a row; there
+        # only as the number after the last note's, since run-in notes wrap and a year ending a sentence of a
+        # note ("September 2024.") can start a row too.
         for row in area:
             for index, word in enumerate(row):
-                if MARKER.match(word.text) and (index == 0 or word.x0 - row[index - 1].x1 > 4.0):
-                    page.notes.append(int(MARKER.match(word.text).group(1)))
+                marker = MARKER.match(word.text)
+                if not marker:
+                    continue
+                if index == 0 and page.notes and int(marker.group(1)) != page.notes[-1] + 1:
+                    continue
+                if index == 0 or word.x0 - row[index - 1].x1 > 4.0:
+                    page.notes.append(int(marker.group(1)))
                     if index == len(row) - 1:
                         page.parted.append(page.notes[-1])
         for row in lines:

@@ -55,9 +55,6 @@ def test_page_count_within_ten_percent_of_weasyprint(typst_pdf: Path, weasyprint
     assert abs(typst_pages - weasy_pages) <= 0.1 * weasy_pages
 
 
-@pytest.mark.xfail(strict=False, reason="known gap: Typst sets one footnote per line (WeasyPrint runs them in), and the"
-                   " two-column data notes do not start on a page that has footnotes, so the second list of the"
-                   " appendix can land two pages later than in the WeasyPrint PDF")
 def test_headings_fall_on_the_same_pages_within_one(typst_pdf: Path, weasyprint_pdf: Path):
     typst_pages, weasy_pages = outline_pages(typst_pdf), outline_pages(weasyprint_pdf)
     common = [title for title in weasy_pages if title in typst_pages]
@@ -135,9 +132,6 @@ def test_footnote_calls_stay_with_their_words_and_every_note_is_printed_once(typ
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed (Debian poppler-utils)")
-@pytest.mark.xfail(strict=False, reason="known Typst limitation (typst/typst#2449, #5603, #8792): a note called inside"
-                   " a list or a breakable block is not kept with its call; in the chronology (a definition list), note"
-                   " 133 falls on the page after its call")
 def test_every_note_is_on_the_page_of_its_call(typst_pdf: Path):
     from tests.test_pdf_notes import problems, read_pages
 
