@@ -86,7 +86,9 @@ WATCH = r"""
 import json, re, resource, signal, statistics, subprocess, sys, threading, time, urllib.request
 from pathlib import Path
 out, section, runs, command = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
-watcher = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+# Ctrl-C stops the watcher at the end, even where the benchmark was started with SIGINT ignored (nohup, &).
+watcher = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 ports, log = [], []
 def read():
     for line in watcher.stderr:
