@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from briefkit.cli import main
 from tests.conftest import REPO
 
@@ -63,10 +65,11 @@ def test_check_passes_on_the_real_briefing(capsys):
     assert "check: no errors" in out
 
 
-def test_build_py_runs_as_a_script_without_traceback(mini):
+@pytest.mark.parametrize("command", [[str(REPO / "build.py")], ["-m", "briefkit", "check"]], ids=["build.py", "-m"])
+def test_build_py_runs_as_a_script_without_traceback(mini, command):
     (mini / "data" / "agreements.yaml").write_text("records:\n  - id: x\n    date: 2025-02-30\n")
-    result = subprocess.run([sys.executable, str(REPO / "build.py"), "--project", str(mini), "--check"],
-                            capture_output=True, text=True, cwd=mini)
+    flags = ["--project", str(mini)] + (["--check"] if command[0].endswith("build.py") else [])
+    result = subprocess.run([sys.executable, *command, *flags], capture_output=True, text=True, cwd=mini)
     assert result.returncode == 1
     assert "data/agreements.yaml:3:11: 'date' is not a valid date" in result.stderr
     assert "Traceback" not in result.stderr
