@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,3 +49,21 @@ def css_font_faces(folder: Path) -> str:
     return "\n".join(
         f'@font-face {{ font-family: "{f.family}"; src: url("{f.path.resolve().as_uri()}"); '
         f"font-weight: {f.weight}; font-style: {f.style}; }}" for f in faces(folder))
+
+
+# The last subset made of each face, by its use and file name, with the face's content and the characters: an edit
+# seldom brings a new character, and subsetting every face takes seconds (watch mode rebuilds after each save).
+_SUBSETS: dict[tuple[str, str], tuple[bytes, Hashable, object]] = {}
+
+
+def last_subset(use: str, path: Path, characters: Hashable, make: Callable[[Path, Hashable], T]) -> T:
+    """make(path, characters), made again only when the face's content or the characters differ from the last
+    subset made of this face for this `use` (each build copies the fonts anew, so the path alone would never match).
+    """
+    digest = hashlib.sha256(path.read_bytes()).digest()
+    known = _SUBSETS.get((use, path.name))
+    if known is not None and known[:2] == (digest, characters):
+        return known[2]
+    data = make(path, characters)
+    _SUBSETS[(use, path.name)] = (digest, characters, data)
+    return data

@@ -88,6 +88,7 @@ def test_font_subsets_are_made_once_for_the_same_face_and_characters(tmp_path: P
     """Each build subsets its own copy of the fonts: the copy of an unchanged face reuses the last subset."""
     import shutil
 
+    from briefkit import fonts
     from briefkit.outputs import docx_fonts, html
     from briefkit.templates import DEFAULT_TEMPLATES
 
@@ -100,8 +101,7 @@ def test_font_subsets_are_made_once_for_the_same_face_and_characters(tmp_path: P
     subset_docx, subset_web = docx_fonts._subset, html._subset_font
     monkeypatch.setattr(docx_fonts, "_subset", lambda *a: made.append("docx") or subset_docx(*a))
     monkeypatch.setattr(html, "_subset_font", lambda *a: made.append("web") or subset_web(*a))
-    monkeypatch.setattr(docx_fonts, "_SUBSETS", {})
-    monkeypatch.setattr(html, "_SUBSETS", {})
+    monkeypatch.setattr(fonts, "_SUBSETS", {})
     docx = [docx_fonts.subset_font(copies[0], frozenset(map(ord, "Trade"))),
             docx_fonts.subset_font(copies[1], frozenset(map(ord, "Trade"))),
             docx_fonts.subset_font(copies[2], frozenset(map(ord, "Trade reached")))]

@@ -127,18 +127,9 @@ def subset_font(path: Path, characters: frozenset[int]) -> bytes:
     """The font cut down to the glyphs of `characters` (and what its layout features reach from them), with its
     names, hinting and kerning; identical inputs give identical bytes.
     """
-    digest = hashlib.sha256(path.read_bytes()).digest()  # the build's own copy: a new path every time
-    known = _SUBSETS.get(path.name)
-    if known is not None and known[:2] == (digest, characters):
-        return known[2]
-    data = _subset(path, characters)
-    _SUBSETS[path.name] = (digest, characters, data)
-    return data
+    from briefkit.fonts import last_subset
 
-
-# The last subset made of each face (by its file name), with the face's content and the characters: an edit seldom
-# brings a new character, and subsetting every face takes seconds (watch mode rebuilds after each save).
-_SUBSETS: dict[str, tuple[bytes, frozenset[int], bytes]] = {}
+    return last_subset("docx", path, characters, _subset)
 
 
 def _subset(path: Path, characters: frozenset[int]) -> bytes:

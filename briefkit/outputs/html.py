@@ -350,22 +350,12 @@ def font_faces(fonts_dir: Path, characters: str, italic: bool = True,
     return "\n".join(rules)
 
 
-# The last subset made of each face (by its file name), with the face's content and the page's characters: an
-# edit seldom brings a character the page did not already have, and subsetting the faces takes seconds (watch mode).
-_SUBSETS: dict[str, tuple[bytes, str, str]] = {}
-
-
 def _subset_face(path: Path, characters: str) -> str:
-    """One face subset to `characters`, as base64 WOFF2."""
-    import hashlib
+    """One face subset to `characters`, as base64 WOFF2 (the last one of this face again if nothing changed)."""
+    from briefkit.fonts import last_subset
 
-    digest = hashlib.sha256(path.read_bytes()).digest()  # the build's own copy: a new path every time
-    known = _SUBSETS.get(path.name)
-    if known is not None and known[:2] == (digest, characters):
-        return known[2]
-    data = base64.b64encode(_subset_font(path, characters)).decode("ascii")
-    _SUBSETS[path.name] = (digest, characters, data)
-    return data
+    return last_subset("web", path, characters,
+                       lambda face, chars: base64.b64encode(_subset_font(face, chars)).decode("ascii"))
 
 
 def _subset_font(path: Path, characters: str) -> bytes:
