@@ -494,7 +494,7 @@ def build_pdf_typst(project: Project, data: Data, markdown: str, workspace: Work
 
 
 def build_docx(project: Project, markdown: str, workspace: Workspace) -> Path:
-    from briefkit.outputs.docx import make_reference_docx, write_docx
+    from briefkit.outputs.docx.writer import make_reference_docx, write_docx
 
     PROGRESS.info("docx: converting with pandoc")
     # pandoc runs sandboxed and reads no file by itself: the PNG travels inside the Markdown.

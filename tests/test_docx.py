@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from briefkit.outputs.docx_xml import SCHEMA_ORDER, local_name, paragraph_text, style_of, w
-from briefkit.outputs.docx_xml import xpath as find
+from briefkit.outputs.docx.openxml import SCHEMA_ORDER, local_name, paragraph_text, style_of, w
+from briefkit.outputs.docx.openxml import xpath as find
 from briefkit.pipeline import build
 from briefkit.project import load_project
 from tests.conftest import REPO
@@ -335,7 +335,7 @@ def test_the_fonts_travel_inside_the_package_as_word_embeds_them(docx: Path):
 
     from fontTools.ttLib import TTFont
 
-    from briefkit.outputs.docx_fonts import obfuscate
+    from briefkit.outputs.docx.fonts import obfuscate
 
     settings = part(docx, "word/settings.xml")
     assert find(settings, "w:embedTrueTypeFonts") and not find(settings, "w:embedSystemFonts")

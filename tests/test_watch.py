@@ -89,7 +89,8 @@ def test_font_subsets_are_made_once_for_the_same_face_and_characters(tmp_path: P
     import shutil
 
     from briefkit import fonts
-    from briefkit.outputs import docx_fonts, html
+    from briefkit.outputs import html
+    from briefkit.outputs.docx import fonts as docx_fonts
     from briefkit.templates import DEFAULT_TEMPLATES
 
     face = DEFAULT_TEMPLATES / "fonts" / "Lato-Regular.ttf"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from briefkit.outputs.docx_xml import (
+from briefkit.outputs.docx.openxml import (
     EMU_PER_INCH,
     NS,
     Bookmarks,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from briefkit.outputs.docx_styles import ACCENT, NUMBER_TAB_MM
-from briefkit.outputs.docx_xml import el, insert_in_order, paragraph_properties, style_of, twips, w, xpath
+from briefkit.outputs.docx.openxml import el, insert_in_order, paragraph_properties, style_of, twips, w, xpath
+from briefkit.outputs.docx.styles import ACCENT, NUMBER_TAB_MM
 
 LOG = logging.getLogger(__name__)
 LEVELS = {"Heading1": 0, "Heading2": 1, "Heading3": 2}

@@ -5,8 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from briefkit.outputs.docx_styles import INK, box_border, box_shading
-from briefkit.outputs.docx_xml import (
+from briefkit.outputs.docx.openxml import (
     NS,
     body_paragraphs,
     el,
@@ -20,6 +19,7 @@ from briefkit.outputs.docx_xml import (
     w,
     xpath,
 )
+from briefkit.outputs.docx.styles import INK, box_border, box_shading
 from briefkit.project import Project
 
 # Paper sizes in mm, and the PDF's margins (print.css, @page).

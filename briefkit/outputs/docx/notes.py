@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from briefkit.outputs.docx_xml import relink, w, xpath
+from briefkit.outputs.docx.openxml import relink, w, xpath
 
 W15_NS = "http://schemas.microsoft.com/office/word/2012/wordml"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from briefkit.outputs.docx_xml import (
+from briefkit.outputs.docx.openxml import (
     Bookmarks,
     el,
     field_runs,

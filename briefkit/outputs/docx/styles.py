@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from briefkit import pandoc
-from briefkit.outputs.docx_xml import el, get_or_add, insert_in_order, twips, w, xpath
+from briefkit.outputs.docx.openxml import el, get_or_add, insert_in_order, twips, w, xpath
 
 BODY_FONT = "Charis SIL"
 HEADING_FONT = "Lato"

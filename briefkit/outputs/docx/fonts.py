@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefkit.outputs.docx_xml import NS, W_NS, el, w
+from briefkit.outputs.docx.openxml import NS, W_NS, el, w
 
 LOG = logging.getLogger(__name__)
 R_NS = NS["r"]

@@ -21,7 +21,7 @@ SOURCE_LINE = re.compile(r"^(:{3,}\s*)\{\.exhibit-source\}", re.MULTILINE)
 
 def make_reference_docx(target: Path) -> Path:
     """Build the reference document from pandoc's default, restyled with python-docx."""
-    from briefkit.outputs.docx_styles import reference_docx, theme_fonts
+    from briefkit.outputs.docx.styles import reference_docx, theme_fonts
 
     target.write_bytes(rewrite_zip(reference_docx(), {"word/theme/theme1.xml": theme_fonts}))
     return target
@@ -34,18 +34,19 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     """
     from docx import Document
 
-    from briefkit.outputs.docx_contents import prefill_toc, remove_toc
-    from briefkit.outputs.docx_exhibits import (
+    from briefkit.outputs.docx.contents import prefill_toc, remove_toc
+    from briefkit.outputs.docx.exhibits import (
         add_vector_pictures,
         describe_pictures,
         format_tables,
         link_references,
         make_captions,
     )
-    from briefkit.outputs.docx_fonts import embed_fonts
-    from briefkit.outputs.docx_headings import number_headings
-    from briefkit.outputs.docx_notes import ignorable_w15, note_columns, plain_citation_links
-    from briefkit.outputs.docx_pages import (
+    from briefkit.outputs.docx.fonts import embed_fonts
+    from briefkit.outputs.docx.headings import number_headings
+    from briefkit.outputs.docx.notes import ignorable_w15, note_columns, plain_citation_links
+    from briefkit.outputs.docx.openxml import Bookmarks, rename_bookmarks
+    from briefkit.outputs.docx.pages import (
         add_cover,
         add_header_footer,
         add_logo,
@@ -55,9 +56,8 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
         set_page_layout,
         word_settings,
     )
-    from briefkit.outputs.docx_properties import custom_properties, extended_properties, set_properties
-    from briefkit.outputs.docx_styles import HEADING_FONT
-    from briefkit.outputs.docx_xml import Bookmarks, rename_bookmarks
+    from briefkit.outputs.docx.properties import custom_properties, extended_properties, set_properties
+    from briefkit.outputs.docx.styles import HEADING_FONT
 
     fonts_dir = fonts_dir or inputs.templates_dir / "fonts"
     pandoc.docx(style_source_lines(markdown), inputs, meta_file, reference_doc, target)
@@ -100,7 +100,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
 
 def theme_edits(project: Project, parts: dict[str, bytes]) -> dict[str, Callable[[bytes], bytes]]:
     """The reference document's colours and typefaces replaced by the theme's, in every XML part."""
-    from briefkit.outputs.docx_styles import ACCENT, BODY_FONT, HEADING_FONT, INK, TINT
+    from briefkit.outputs.docx.styles import ACCENT, BODY_FONT, HEADING_FONT, INK, TINT
 
     theme = project.theme
     pairs = [(f'"{old}"'.encode(), f'"{new.lstrip("#").upper()}"'.encode())
