@@ -81,8 +81,11 @@ class _SectionEnvironment(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-def make_environment(project: Project) -> ImmutableSandboxedEnvironment:
-    """The one Jinja environment: sandboxed, strict, with delimiters that leave pandoc's {#id} alone."""
+def make_environment(project: Project, rewrite=None) -> ImmutableSandboxedEnvironment:
+    """The one Jinja environment: sandboxed, strict, with delimiters that leave pandoc's {#id} alone.
+
+    rewrite(name, text): the text to compile instead of a section's (the source map's traced rendering).
+    """
     sources = {s.display: s.path for s in project.sections}
 
     def load(name: str):
@@ -90,7 +93,8 @@ def make_environment(project: Project) -> ImmutableSandboxedEnvironment:
         if path is None:
             return None  # Jinja raises TemplateNotFound: only the listed sections are templates
         # An environment lives for one build: a template compiled once serves every pass and format.
-        return read_text(path, name), str(path), lambda: True
+        text = read_text(path, name)
+        return (rewrite(name, text) if rewrite else text), str(path), lambda: True
 
     env = _SectionEnvironment(
         loader=jinja2.FunctionLoader(load),
@@ -118,8 +122,12 @@ def render_sections(project: Project, data: Data, image_format: str = "svg",
 
 def check_sections(project: Project, data: Data, image_format: str = "svg",
                    charts: dict[str, ChartSpec] | None = None,
-                   env: ImmutableSandboxedEnvironment | None = None) -> tuple[list[RenderedSection], list[Problem]]:
-    """Render every section, against whatever data did load; the sections and every problem met."""
+                   env: ImmutableSandboxedEnvironment | None = None,
+                   tracer=None) -> tuple[list[RenderedSection], list[Problem]]:
+    """Render every section, against whatever data did load; the sections and every problem met.
+
+    tracer (briefkit.review.sourcemap.Tracer): the helpers mark the text they take from the data.
+    """
     env = env or make_environment(project)
     words = project.words()
     numbering = _Numbering(words=words)
@@ -128,13 +136,13 @@ def check_sections(project: Project, data: Data, image_format: str = "svg",
     _check_citations(project, data, problems)
     problems.extend(p for p in check_images(project) if p.severity == "error")
     context = Context(data, Formatter(words), words)
-    first = _helpers(project, context, numbering, image_format, charts, collecting=True)
+    first = _helpers(project, context, numbering, image_format, charts, collecting=True, tracer=tracer)
     env.filters.update({name: first[name] for name in FILTERS})
     # First pass: learn the order of the exhibits, so that references can point forward.
     causes: list[Problem] = []
     _render_all(project, env, first, causes, numbering)
     numbering.placed.clear()
-    helpers = _helpers(project, context, numbering, image_format, charts, collecting=False)
+    helpers = _helpers(project, context, numbering, image_format, charts, collecting=False, tracer=tracer)
     env.filters.update({name: helpers[name] for name in FILTERS})
     later: list[Problem] = []
     rendered = _render_all(project, env, helpers, later, numbering)
@@ -356,9 +364,12 @@ def _check_citations(project: Project, data: Data, problems: list[Problem]) -> N
 
 
 def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format: str,
-             charts: dict[str, ChartSpec], collecting: bool) -> dict:
+             charts: dict[str, ChartSpec], collecting: bool, tracer=None) -> dict:
     data, fmt = ctx.data, ctx.fmt
     theme = project.theme
+
+    def traced(text: str, origin) -> str:
+        return tracer.datum(text, origin()) if tracer is not None else text
 
     def ref(label: str) -> str:
         # A link to the exhibit: clickable in HTML and PDF, a cross-reference field in the DOCX.
@@ -394,7 +405,7 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
             point = found.point(key)
             if is_broken(point):
                 return str(point)
-            return f"{fmt.figure(point)} {point.cite}".strip()
+            return f"{traced(fmt.figure(point), lambda: tracer.field(found, point, 'value'))} {point.cite}".strip()
         record = found.record(key)
         if is_broken(record):
             return str(record)
@@ -407,7 +418,7 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
             text = fmt.figure(float(shown), declared.unit)
         else:
             text = fmt.plain(shown)
-        return f"{text} {record.cite}".strip()
+        return f"{traced(text, lambda: tracer.field(found, record, field))} {record.cite}".strip()
 
     def table(dataset: str, columns=None, sort: str | None = None, where=None, first=None, last=None,
               label: str | None = None, caption: str | None = None, note: str = "", widths=None) -> str:
@@ -417,14 +428,17 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
             place(label or f"tbl:{dataset}", caption or dataset, "tbl")
             return "??"
         caption_ = place(label or f"tbl:{found.name}", caption or found.title, "tbl")
+        layout: list = []
         if isinstance(found, Series):
             if columns is not None or where is not None or sort is not None:
                 raise UnknownName("a series table has fixed columns (key, figure, kind, change, source); "
                                   "choose its points with first= and last=")
-            return series_table(ctx, found, points(found, first, last), caption_, note, widths)
-        if first is not None or last is not None:
-            raise UnknownName("first= and last= choose the points of a series; filter records with where=")
-        return records_table(ctx, found, caption_, columns, sort, where, note, widths)
+            text = series_table(ctx, found, points(found, first, last), caption_, note, widths, layout)
+        else:
+            if first is not None or last is not None:
+                raise UnknownName("first= and last= choose the points of a series; filter records with where=")
+            text = records_table(ctx, found, caption_, columns, sort, where, note, widths, layout)
+        return traced(text, lambda: tracer.table(found, *layout))
 
     def chart(datasets, style: str = "line", first=None, last=None, label: str | None = None,
               caption: str | None = None, title: str | None = None, note: str = "") -> str:
@@ -470,13 +484,13 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
             if not isinstance(found, Series):
                 raise UnknownName(f"figure('{dataset}') takes the unit of a series; '{dataset}' is records")
             unit = found.unit
-        return fmt.figure(_defined(value), unit)
+        return traced(fmt.figure(_defined(value), unit), lambda: tracer.owner(value))
 
     def percent_filter(value, signed: bool = True) -> str:
         return str(value) if is_broken(value) else fmt.percent(_defined(value), signed)
 
     def date_filter(value) -> str:
-        return str(value) if is_broken(value) else fmt.date(_defined(value))
+        return str(value) if is_broken(value) else traced(fmt.date(_defined(value)), lambda: tracer.owner(value))
 
     def cite(ids) -> str:
         return cite_keys((ids,) if isinstance(ids, str) else tuple(ids))
@@ -487,7 +501,7 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
     def bibliography() -> str:
         return "::: {#refs}\n:::"
 
-    return {
+    helpers = {
         "data": data.datasets,
         "sources": data.sources,
         "value": value,
@@ -501,6 +515,11 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
         "percent": percent_filter,
         "longdate": date_filter,
     }
+    if tracer is not None:
+        from briefkit.review.sourcemap import TRACE_NAME
+
+        helpers[TRACE_NAME] = tracer.mark
+    return helpers
 
 
 def _defined(value):
