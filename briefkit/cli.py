@@ -17,7 +17,7 @@ from briefkit.project import FORMATS, PDF_ENGINES
 EXIT_OK, EXIT_USER, EXIT_USAGE = 0, 1, 2
 
 
-COMMANDS = ("new", "build", "check", "watch", "clean")
+COMMANDS = ("new", "build", "check", "watch", "clean", "review")
 
 
 def make_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -59,6 +59,17 @@ def make_parser(prog: str | None = None) -> argparse.ArgumentParser:
     watch = command("watch", "rebuild on every save and serve the web page with live reload")
     _output_options(watch)
     watch.add_argument("--port", type=int, default=8000, help="port of the server (default: 8000)")
+
+    review = command("review", "list a returned DOCX's changes and comments at their place in the sources")
+    review.add_argument("returned", type=Path, metavar="RETURNED.docx", help="the DOCX that came back from review")
+    review.add_argument("--format", choices=("text", "json"), default="text", dest="output",
+                        help="text for people (default), or json: one finding per line")
+    review.add_argument("--apply", action="store_true",
+                        help="write every change that applies into the sections, report.yaml and sources.yaml")
+    review.add_argument("--apply-data", action="store_true",
+                        help="with --apply: also write plain value changes into the data files")
+    review.add_argument("--interactive", action="store_true", help="with --apply: ask change by change")
+    review.add_argument("--force", action="store_true", help="review a DOCX that names another project")
 
     clean = command("clean", "remove the outputs and the cache")
     clean.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
@@ -131,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
             return _check(args, pipeline)
         if args.command == "watch":
             return _watch(args, pipeline)
+        if args.command == "review":
+            return _review(args)
         result = pipeline.build(args.project, args.out, tuple(args.formats or ()), use_cache=not args.no_cache,
                                 pdf_engine=args.pdf_engine, strict=args.strict)
     except BriefkitError as exc:
@@ -215,7 +228,7 @@ def describe_error(exc: BriefkitError, root: Path | None = None, colour: bool = 
     return f"error: {exc}"
 
 
-_STYLE = {"error": "1;31", "warning": "1;33", "where": "1", "hint": "36", "gutter": "34"}
+_STYLE = {"error": "1;31", "warning": "1;33", "note": "1;36", "where": "1", "hint": "36", "gutter": "34"}
 _TOKEN = re.compile(r"\"[^\"\n]*\"|'[^'\n]*'|[^\s,;()\[\]{}]+")
 WINDOW = 100  # characters of a long source line shown around the column
 
@@ -244,7 +257,10 @@ def format_finding(problem: Problem, root: Path | None, colour: bool = False) ->
             pad = "".join("\t" if c == "\t" else " " for c in shown[:offset])
             lines.append(f"{paint(gutter + '|', 'gutter')} {pad}{paint('^' * width, problem.severity)}")
     if problem.hint:
-        lines.append(f"{paint(gutter + '=', 'gutter')} {paint('hint:', 'hint')} {problem.hint}")
+        label, _, text = problem.hint.partition(": ") if problem.severity == "note" else ("hint", "", problem.hint)
+        for number, part in enumerate(text.split("\n")):
+            shown = paint(label + ":", "hint") if number == 0 else " " * len(label + ":")
+            lines.append(f"{paint(gutter + '=', 'gutter')} {shown} {part}")
     return "\n".join(lines)
 
 
@@ -286,6 +302,91 @@ def finding_record(problem: Problem, root: Path | None) -> dict:
 def _colour(stream) -> bool:
     """Colour only for a person at a terminal who has not asked for none (https://no-color.org)."""
     return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def _review(args: argparse.Namespace) -> int:
+    """A returned DOCX's findings, as text or JSON; with --apply, what was written and what is left."""
+    from briefkit.review import review
+    from briefkit.review.apply import applicable, apply_findings
+
+    root = args.project.resolve()
+    result = review(args.returned, root, force=args.force)
+    colour = _colour(sys.stderr if args.output == "text" else sys.stdout)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.output == "json":
+        for finding in result.findings:
+            print(json.dumps(finding.record(), ensure_ascii=False, default=str))
+    elif not args.interactive:
+        for finding in result.findings:
+            print(format_finding(review_problem(finding, args.returned), root, colour))
+    if not args.apply:
+        if args.output == "text":
+            print(_review_summary(result.findings))
+        return EXIT_OK
+    choose = None
+    if args.interactive:
+        def choose(finding):
+            print(format_finding(review_problem(finding, args.returned), root, colour))
+            while True:
+                try:
+                    answer = input("apply this change [y,n,q]? ").strip().lower()
+                except EOFError:
+                    return None
+                if answer in ("y", "n", "q"):
+                    return None if answer == "q" else answer == "y"
+    applied = apply_findings(result.findings, root, data=args.apply_data, choose=choose)
+    for name, count in sorted(applied.written.items()):
+        print(f"wrote {name} ({_count(count, 'change')})")
+    for finding, reason in applied.refused:
+        print(f"not written: {finding.file}:{finding.line}:{finding.column}: {finding.message}: {reason}")
+    done = set(map(id, applied.applied))
+    left = [f for f in result.findings if id(f) not in done and f.status != "applied"]
+    pending = [f for f in left if applicable(f, True)]
+    if not applied.written:
+        print("nothing written" + (" (stopped)" if applied.stopped else ""))
+    print(f"left: {_count(len(left), 'finding')}" + (
+        f" ({', '.join(_count(n, k) for k, n in _kinds(left).items())})" if left else "")
+          + (" -- data changes are written with --apply-data" if any(f.target == "data" for f in pending) else ""))
+    return EXIT_OK
+
+
+def review_problem(finding, returned: Path) -> Problem:
+    """A finding of `review` in the shape of every other finding: place, message, source line, status."""
+    notes = {"applies": "", "applied": "applied: already in the sources",
+             "conflict": "conflict: " + finding.note, "uncertain": "uncertain: " + (finding.note or "place not sure")}
+    note = notes.get(finding.status, finding.status)
+    if finding.status == "conflict":
+        note += f"\nreviewer: {finding.theirs.rstrip()}\ntoday:    {finding.ours.rstrip()}"
+    if finding.kind == "comment":
+        note = (note + "\n" if note else "") + "comment: " + finding.comment
+    elif finding.target == "data" and finding.status == "applies":
+        note = "data: written only with --apply --apply-data"
+    elif finding.kind == "move" and finding.note and finding.status == "applies":
+        note = "move: " + finding.note
+    return Problem(finding.file or str(returned), finding.line if finding.file else None,
+                   finding.column if finding.file else None, finding.message, severity="note", hint=note,
+                   width=finding.width)
+
+
+def _kinds(findings) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for finding in findings:
+        kind = "data change" if finding.target == "data" and finding.kind != "comment" else \
+            "comment" if finding.kind == "comment" else "formatting change" if finding.kind == "format" else \
+            f"{finding.status} change" if finding.status in ("conflict", "uncertain") else "change"
+        out[kind] = out.get(kind, 0) + 1
+    return out
+
+
+def _review_summary(findings) -> str:
+    if not findings:
+        return "review: no changes and no comments"
+    applies = sum(1 for f in findings if f.status == "applies" and f.kind not in ("comment", "format")
+                  and f.target != "data")
+    parts = [f"{n} {k}{'s' if n != 1 else ''}" for k, n in _kinds(findings).items()]
+    return (f"review: {_count(len(findings), 'finding')} ({', '.join(parts)}); "
+            f"{applies} can be written with --apply")
 
 
 def _watch(args: argparse.Namespace, pipeline) -> int:

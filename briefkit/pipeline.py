@@ -53,6 +53,9 @@ class Plan:
     keys: dict[str, str]
     bibliography: str
     metadata: str
+    # The DOCX's stamp (build id, commit) and the sources it was made from, kept for `briefkit review`.
+    stamp: object = None
+    snapshot: tuple[dict[str, str], list[str]] = ({}, [])
 
 
 @dataclass
@@ -240,10 +243,20 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
     elif "pdf" in formats:
         keys["pdf"] = fingerprint("pdf", *common, markdown["svg"], _attachments(project, data),
                                   *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "print.css", "fonts/"))
+    stamp, snapshot = None, ({}, [])
     if "docx" in formats:
+        stamp, snapshot = review_stamp(project)
         # The DOCX embeds the fonts and measures its table columns with them.
-        keys["docx"] = fingerprint("docx", *common, markdown["png"], *_read_by(templates, "fonts/"))
-    return Plan(project, data, formats, markdown, charts, templates, keys, bibliography, meta)
+        keys["docx"] = fingerprint("docx", *common, markdown["png"], *_read_by(templates, "fonts/"), repr(stamp))
+    return Plan(project, data, formats, markdown, charts, templates, keys, bibliography, meta, stamp, snapshot)
+
+
+def review_stamp(project: Project) -> tuple[object, tuple[dict[str, str], list[str]]]:
+    """The stamp a DOCX carries (which sources made it) and those sources, for `briefkit review`."""
+    from briefkit.review.record import snapshot, stamp_for
+
+    files, binary = snapshot(project.root)
+    return stamp_for(project.root, project.output_name, files), (files, binary)
 
 
 def _read_by(templates: dict[str, Path], *names: str) -> list[str]:
@@ -421,7 +434,7 @@ def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], par
     jobs: dict[str, tuple[Callable[..., Path], tuple]] = {
         "html": (build_html, (plan.project, plan.data, plan.markdown.get("svg"), workspace, bodies.get("html"))),
         "pdf": (build_pdf, (plan.project, plan.data, plan.markdown.get("svg"), workspace, bodies.get("pdf"))),
-        "docx": (build_docx, (plan.project, plan.markdown.get("png"), workspace)),
+        "docx": (build_docx, (plan.project, plan.markdown.get("png"), workspace, plan.stamp, plan.snapshot)),
     }
     # The PDF takes longest: start it first.
     order = sorted(formats, key=lambda f: f != "pdf")
@@ -493,15 +506,20 @@ def build_pdf_typst(project: Project, data: Data, markdown: str, workspace: Work
                      _attachments(project, data), timestamp, warm=workspace.warm, body=converted)
 
 
-def build_docx(project: Project, markdown: str, workspace: Workspace) -> Path:
+def build_docx(project: Project, markdown: str, workspace: Workspace, stamp=None,
+               snapshot: tuple[dict[str, str], list[str]] = ({}, [])) -> Path:
+    """The DOCX, stamped with its build; the record of what it was made from is kept for `briefkit review`."""
     from briefkit.outputs.docx.writer import make_reference_docx, write_docx
+    from briefkit.review.record import write_record
 
     PROGRESS.info("docx: converting with pandoc")
     # pandoc runs sandboxed and reads no file by itself: the PNG travels inside the Markdown.
     markdown = _PNG_LINK.sub(lambda m: f"]({data_uri(workspace.root / m.group(1))})", markdown)
     reference = make_reference_docx(workspace.root / "reference.docx")
     target = workspace.root / "briefing.docx"
-    write_docx(project, markdown, workspace.inputs, workspace.meta_file, reference, target)
+    write_docx(project, markdown, workspace.inputs, workspace.meta_file, reference, target, stamp=stamp)
+    if stamp is not None:
+        write_record(project.root, stamp, *snapshot, target)
     return target
 
 

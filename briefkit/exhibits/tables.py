@@ -12,7 +12,7 @@ from briefkit.exhibits import DAGGER, Caption, Context, column_widths, download_
 def records_table(ctx: Context, records: Records, caption: Caption, columns: Sequence | None = None,
                   sort: str | None = None, where: Mapping | None = None, note: str = "",
                   widths: Sequence[int] | None = None, layout: list | None = None) -> str:
-    """A records table; layout, where given, receives the key of each row and the field of each column."""
+    """A records table; layout, where given, receives the record of each row and the field of each column."""
     declaration = records.declaration
     specs = [_column(declaration, c) for c in (columns or _default_columns(records))]
     rows = [row for row in records.rows if _matches(row, where or {}, declaration)]
@@ -27,9 +27,7 @@ def records_table(ctx: Context, records: Records, caption: Caption, columns: Seq
     header = [md_escape(title) for title, _ in specs]
     body = [[md_escape(cell(ctx, row)) for _, cell in specs] for row in rows]
     if layout is not None:
-        key = declaration.primary_key
-        layout += [[row.values.get(key) if key else None for row in rows],
-                   [spec.get("field", "") if isinstance(spec, Mapping) else spec
+        layout += [rows, [spec.get("field", "") if isinstance(spec, Mapping) else spec
                     for spec in (columns or _default_columns(records))]]
     used = sorted({s for row in rows for s in row.sources}, key=lambda s: ctx.labels.get(s, s))
     line = (md_escape(ctx.words("sources_line", sources=ctx.named(used))) + " " + ctx.words("full_references")
@@ -115,9 +113,9 @@ def figure_text(ctx: Context, point: Point) -> str:
 
 def series_table(ctx: Context, series: Series, points: tuple[Point, ...], caption: Caption, note: str = "",
                  widths: Sequence[int] | None = None, layout: list | None = None) -> str:
-    """A series table; layout, where given, receives the key of each row and the field of each column."""
+    """A series table; layout, where given, receives the point of each row and the field of each column."""
     if layout is not None:
-        layout += [[p.key for p in points], [series.key_field, "value", "kind", "growth", "source"]]
+        layout += [list(points), [series.key_field, "value", "kind", "growth", "source"]]
     rows, notes = [], []
     for point in points:
         figure = md_escape(figure_text(ctx, point))

@@ -109,7 +109,9 @@ class Tracer:
         return self.field(*found) if found else None
 
     def table(self, dataset: Any, rows: list, columns: list) -> Origin:
-        return Origin(dataset.name, dataset.declaration.display, 0, rows=tuple(rows), columns=tuple(columns))
+        """A table: (key, line) of each body row's point or record, and the field of each column."""
+        keyed = tuple((self.field(dataset, item, "").key, getattr(item, "line", 0)) for item in rows)
+        return Origin(dataset.name, dataset.declaration.display, 0, rows=keyed, columns=tuple(columns))
 
 
 def _items(dataset: Any) -> list:
@@ -126,8 +128,7 @@ def marked_source(env: Any, source: str) -> tuple[str, list[Expression]]:
     """The section with every {{ expression }} wrapped in the tracing call, and where each one stands."""
     out: list[str] = []
     expressions: list[Expression] = []
-    offset = line = 0
-    line = 1
+    offset = 0
     inside = False
     begin = begin_line = begin_column = 0
     for lineno, kind, value in env.lex(source):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape
@@ -40,10 +41,11 @@ def extended_properties(project: Project) -> bytes:
     return (XML_DECLARATION + f'<Properties xmlns="{EXTENDED_NS}" xmlns:vt="{VT_NS}">{body}</Properties>').encode()
 
 
-def custom_properties(project: Project) -> bytes:
-    """docProps/custom.xml written from report.yaml alone, so that no build setting (or path) can reach it."""
+def custom_properties(project: Project, build: Iterable[tuple[str, str]] = ()) -> bytes:
+    """docProps/custom.xml written from report.yaml alone, so that no build setting (or path) can reach it; and the
+    build's stamp (its id, its commit), by which `briefkit review` finds what a returned file was made from."""
     values = [("subtitle", project.subtitle), ("date", project.date.long), ("edition", project.edition),
-              ("organisation", project.organisation), ("classification", project.classification)]
+              ("organisation", project.organisation), ("classification", project.classification), *build]
     body = "".join(
         f'<property fmtid="{CUSTOM_FMTID}" pid="{pid}" name="{escape(name)}"><vt:lpwstr>{escape(value)}</vt:lpwstr>'
         "</property>"

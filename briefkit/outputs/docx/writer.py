@@ -28,9 +28,10 @@ def make_reference_docx(target: Path) -> Path:
 
 
 def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, reference_doc: Path,
-               target: Path, fonts_dir: Path | None = None) -> None:
+               target: Path, fonts_dir: Path | None = None, stamp=None) -> None:
     """Convert with pandoc, then finish the document step by step; the fonts (default: the templates' fonts/
-    folder) serve to measure the tables and are embedded.
+    folder) serve to measure the tables and are embedded; stamp (briefkit.review.record.Stamp): the build that
+    made it, in the custom properties.
     """
     from docx import Document
 
@@ -92,7 +93,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     package = rewrite_zip(buffer.getvalue(), theme_edits(project, read_parts(buffer.getvalue())))
     target.write_bytes(rewrite_zip(package, {
         "docProps/app.xml": lambda _: extended_properties(project),
-        "docProps/custom.xml": lambda _: custom_properties(project),
+        "docProps/custom.xml": lambda _: custom_properties(project, stamp.properties() if stamp else ()),
         "word/document.xml": ignorable_w15,
         "word/footnotes.xml": lambda notes: plain_citation_links(notes, renamed),
     }, embed_fonts(read_parts(package), fonts_dir)))
