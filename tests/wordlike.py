@@ -46,6 +46,18 @@ class Returned:
                     return p
         raise LookupError(f"no paragraph holds {containing!r}")
 
+    def cell(self, text: str):
+        """The paragraph of the table cell whose whole text is `text`."""
+        for p in self.document.iter(q("p")):
+            if p.getparent().tag == q("tc") and "".join(t.text or "" for t in p.iter(q("t"))) == text:
+                return p
+        raise LookupError(f"no table cell reads {text!r}")
+
+    def replace_in(self, p, old: str, new: str, author: str = "Alex Reviewer"):
+        """A tracked replacement inside a given paragraph (a table cell's, a note's)."""
+        deleted = self._wrap(self.isolate(p, old), "del", author)
+        self._insert_after(deleted, new, author, deleted[-1], split=False)
+
     def isolate(self, p, text: str) -> list:
         """Split the runs of `p` so that `text` is made of whole runs (each word its own run, with an rsid, as
         Word leaves a paragraph edited over several sessions); the runs that hold it."""
@@ -206,6 +218,9 @@ class Returned:
         parts = dict(self.parts)
         parts["word/document.xml"] = etree.tostring(self.document, xml_declaration=True, encoding="UTF-8",
                                                     standalone=True)
+        if self.footnotes is not None:
+            parts["word/footnotes.xml"] = etree.tostring(self.footnotes, xml_declaration=True, encoding="UTF-8",
+                                                         standalone=True)
         if self.comments:
             parts["word/comments.xml"], parts["word/commentsExtended.xml"] = self._comment_parts()
             parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(

@@ -331,16 +331,18 @@ def pair_moves(findings: list[Finding]) -> list[Finding]:
         other = pending.pop(name, None)
         if other is None:
             pending[name] = finding
-            finding.note = "moved text" + (" (its other end was not found)" if side else "")
             out.append(finding)
             continue
         source, target = (finding, other) if side == "from" else (other, finding)
+        note = f"moved to {target.file}:{target.line}:{target.column}" if target.file else "moved"
         other.old, other.new = source.old, target.new
         other.file, other.line, other.column, other.target = source.file, source.line, source.column, source.target
         other.edits = source.edits + target.edits
-        other.note = f"moved to {target.file}:{target.line}:{target.column}" if target.file else "moved"
+        other.note = note
         statuses = {source.status, target.status}
         other.status = "applies" if statuses == {"applies"} else "uncertain"
+    for finding in pending.values():
+        finding.status, finding.note = "uncertain", "a move whose other end was not found"
     return out
 
 

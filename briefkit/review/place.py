@@ -9,6 +9,7 @@ helper's text without a declared field) is looked up in the files themselves: fo
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,12 @@ class Place:
     origin: Origin | None = None
     field_start: int = -1  # data: the offsets of the field's value in its file
     field_end: int = -1
+
+
+# The cover's paragraphs (briefkit.outputs.docx.pages) come from report.yaml.
+COVER_STYLES = frozenset({"Title", "Subtitle", "Author", "Date", "Edition", "Organisation", "Classification"})
+_NOTE_OR_CITATION = re.compile(r"\^\[|\[\^[^\]\s]+\](?!:)|\[[^\[\]]*-?@[\w:.#$%&+?<>~/-]+[^\[\]]*\]")
+_KEY = re.compile(r"@([\w][\w:.#$%&+?<>~/-]*[\w])")
 
 
 def target_of(file: str) -> str:
@@ -69,6 +76,8 @@ class Placer:
         self.visible = masked(self.markdown)
         self.mapping = char_map(self.text, self.markdown, self.visible)
         self._nodes: dict[str, Any] = {}
+        self.notes = _note_sources(self.markdown)
+        self._raw: dict[str, tuple[int, list[int]]] = {}
 
     def placed_share(self) -> float:
         """How much of the body's text the alignment placed in the Markdown (0 to 1)."""
@@ -87,6 +96,23 @@ class Placer:
         if found is None:
             found = self._searched(old, block, start)
         return found
+
+    def raw(self, file: str, offset: int) -> int:
+        """An offset of a section's text as the source map has it ("\n" line ends, no BOM) in the file's bytes."""
+        if file not in self._raw:
+            text = self.files.get(file, "")
+            bom = 1 if text.startswith("\ufeff") else 0
+            positions, removed = [], 0
+            for index, char in enumerate(text):
+                if char == "\r" and text.startswith("\n", index + 1):
+                    positions.append(index - bom - removed)
+                    removed += 1
+            self._raw[file] = (bom, positions)
+        bom, positions = self._raw[file]
+        return offset + bom + bisect.bisect_left(positions, offset)
+
+    def _section_place(self, file: str, start: int, end: int, **kwargs: Any) -> Place:
+        return Place(file, self.raw(file, start), self.raw(file, end), "section", **kwargs)
 
     def _in_markdown(self, start: int, end: int, old: str, block: dict[str, Any]) -> Place | None:
         number = bisect.bisect_right(self.section_start, start) - 1
@@ -115,14 +141,14 @@ class Placer:
             if any(s.repeated for s in spans) or any(b.ref < a.ref for a, b in zip(spans, spans[1:], strict=False)
                                                      if a.kind == b.kind == "text"):
                 return None
-            return Place(section.path, source_start, source_end, "section", exact=False,
-                         reason="the text runs across an expression or markup")
+            return self._section_place(section.path, source_start, source_end, exact=False,
+                                       reason="the text runs across an expression or markup")
         if first.repeated:
-            return Place(section.path, source_start, source_end, "section", exact=False,
-                         reason="a loop in the section writes this text more than once")
+            return self._section_place(section.path, source_start, source_end, exact=False,
+                                       reason="a loop in the section writes this text more than once")
         if section.source[source_start:source_end] != section.markdown[local_start:local_end]:
             return None
-        return Place(section.path, source_start, source_end, "section")
+        return self._section_place(section.path, source_start, source_end)
 
     def _in_expression(self, section: SectionMap, span, start: int, end: int, old: str,
                        block: dict[str, Any]) -> Place | None:
@@ -136,12 +162,12 @@ class Placer:
         source = section.source[expression.start:expression.end]
         if old and source.count(old) == 1:  # a caption or a note given in the expression itself
             at = expression.start + source.index(old)
-            return Place(section.path, at, at + len(old), "section")
+            return self._section_place(section.path, at, at + len(old))
         searched = self._searched(old, block, None) if old else None
         if searched is not None and searched.exact:
             return searched
-        return Place(section.path, expression.start, expression.end, "section", exact=False,
-                     reason="the text is made by this expression; change what it reads")
+        return self._section_place(section.path, expression.start, expression.end, exact=False,
+                                   reason="the text is made by this expression; change what it reads")
 
     def _in_table(self, origin: Origin, block: dict[str, Any], section: SectionMap, expression) -> Place:
         row, column = block.get("row"), block.get("column")
@@ -153,15 +179,15 @@ class Placer:
             located = self._field(item)
             if located is not None:
                 return located
-        return Place(section.path, expression.start, expression.end, "section", exact=False,
-                     reason=f"a cell of the table of '{origin.dataset}' whose field cannot be told")
+        return self._section_place(section.path, expression.start, expression.end, exact=False,
+                                   reason=f"a cell of the table of '{origin.dataset}' whose field cannot be told")
 
     def _datum(self, origin: Origin, section: SectionMap, datum, start: int, end: int) -> Place:
         located = self._field(origin)
         if located is None:
             expression = section.expressions[section.at(start).ref]
-            return Place(section.path, expression.start, expression.end, "section", exact=False,
-                         reason=f"from {origin.dataset}, whose field could not be found in its file")
+            return self._section_place(section.path, expression.start, expression.end, exact=False,
+                                       reason=f"from {origin.dataset}, whose field could not be found in its file")
         return located
 
     def _field(self, origin: Origin) -> Place | None:
@@ -197,15 +223,76 @@ class Placer:
         return self._nodes[file]
 
     def _searched(self, old: str, block: dict[str, Any], start: int | None) -> Place | None:
-        """The text looked up in the sources themselves: placed where it stands exactly once."""
+        """The text looked up in the sources themselves: placed where it stands exactly once (a cover line in
+        report.yaml, a citation's note in the entries of the sources it cites)."""
+        ranges = None
+        if block.get("style") in COVER_STYLES:
+            ranges = {"report/report.yaml": [(0, len(self.files.get("report/report.yaml", "")))]}
+        elif block.get("kind") in ("footnote", "endnote") and block.get("note"):
+            cited = self.notes[block["note"] - 1] if block["note"] <= len(self.notes) else None
+            if cited:  # a citation's note: the entries of its sources, and nothing else
+                ranges = {"data/sources.yaml": self._entries(cited)}
         if not old.strip() or len(old.strip()) < 3:
+            if ranges and "data/sources.yaml" in ranges and ranges["data/sources.yaml"]:
+                begin = ranges["data/sources.yaml"][0][0]
+                return Place("data/sources.yaml", begin, begin, "sources", exact=False,
+                             reason="a change to a citation's note: write it into the source's entry")
             return None
         hits = [(name, at) for name, text in self.files.items() if name.endswith((".md", ".yaml", ".yml", ".csv"))
-                for at in _find_all(text, old)]
+                and (ranges is None or name in ranges)
+                for at in _find_all(text, old)
+                if ranges is None or any(a <= at < b for a, b in ranges[name])]
         if len(hits) == 1:
             name, at = hits[0]
             return Place(name, at, at + len(old), target_of(name))
+        if ranges and len(hits) > 1:
+            name, at = hits[0]
+            return Place(name, at, at + len(old), target_of(name), exact=False,
+                         reason="the text stands more than once in the entries this note cites")
         return None
+
+    def _entries(self, ids: list[str]) -> list[tuple[int, int]]:
+        """The ranges of data/sources.yaml that hold the entries of these ids."""
+        root = self._root("data/sources.yaml")
+        text = self.files.get("data/sources.yaml", "")
+        items = root.get("sources") if root is not None and root.is_map() else None
+        if items is None or not items.is_list():
+            return []
+        starts = [(_offset(text, item.mark.line, 1), item.get("id").value if item.get("id") else None)
+                  for item in items.value if item.is_map()]
+        ends = [s for s, _ in starts[1:]] + [len(text)]
+        return [(start, end) for (start, name), end in zip(starts, ends, strict=False) if name in ids]
+
+
+def _note_sources(markdown: str) -> list[list[str] | None]:
+    """The notes of the document in order: the source ids of a citation's note, None for an author's note."""
+    notes: list[list[str] | None] = []
+    position = 0
+    while True:
+        match = _NOTE_OR_CITATION.search(markdown, position)
+        if match is None:
+            return notes
+        if match.group() == "^[":
+            notes.append(None)
+            position = _closing(markdown, match.end())  # citations inside an author's note make no note
+        elif match.group().startswith("[^"):
+            notes.append(None)
+            position = match.end()
+        else:
+            notes.append(_KEY.findall(match.group()))
+            position = match.end()
+
+
+def _closing(text: str, start: int) -> int:
+    depth = 1
+    for index in range(start, len(text)):
+        if text[index] == "[" and text[index - 1] != "\\":
+            depth += 1
+        elif text[index] == "]" and text[index - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(text)
 
 
 def _mappings(root: Any):

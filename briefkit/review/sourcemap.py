@@ -245,11 +245,13 @@ def trace_project(root: Path) -> tuple[list[SectionMap], list[Origin], str]:
     from briefkit.datasets import read_data
     from briefkit.project import load_project
     from briefkit.render import check_sections, make_environment
+    from briefkit.yamlfile import read_text
 
     project = load_project(root)
     data, _ = read_data(project.root / "data")
     env = make_environment(project)
-    sources = {s.display: s.path.read_text(encoding="utf-8") for s in project.sections}
+    # Offsets are those of the text with its line endings as "\n" and no byte-order mark, as Jinja sees it.
+    sources = {s.display: read_text(s.path, s.display).replace("\r\n", "\n") for s in project.sections}
     marked = {name: marked_source(env, text) for name, text in sources.items()}
     traced_env = make_environment(project, rewrite=lambda name, text: marked[name][0])
     tracer = Tracer(data)

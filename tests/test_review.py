@@ -1,0 +1,423 @@
+"""`briefkit review`: a returned DOCX's changes and comments placed in the sources, and written back with --apply.
+
+The returned files are made in the shape Word writes them (tests/wordlike.py): changes split over runs with
+rsids, moves, comments with replies in commentsExtended.xml, and edits made with tracking off.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from briefkit.cli import main
+
+sys.path.insert(0, str(Path(__file__).parent))
+from wordlike import Returned  # noqa: E402
+
+FIXTURE = Path(__file__).parent / "fixtures" / "review"
+DOCX = "build/review-fixture.docx"
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True,
+                          env={"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "T",
+                               "GIT_COMMITTER_EMAIL": "t@example.org", "HOME": str(root), "PATH": "/usr/bin:/bin"}
+                          ).stdout
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The review fixture in a git repository of its own, committed and built once."""
+    root = tmp_path_factory.mktemp("review") / "project"
+    shutil.copytree(FIXTURE, root)
+    (root / ".gitignore").write_text("build/\n.cache/\n")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "edition")
+    assert main(["build", "--project", str(root), "-q"]) == 0
+    return root
+
+
+@pytest.fixture
+def project(built: Path, tmp_path: Path) -> Path:
+    """A private copy of the built project (sources, git history, build and cache)."""
+    root = tmp_path / "project"
+    shutil.copytree(built, root, symlinks=True)
+    return root
+
+
+def at(root: Path, file: str, needle: str, occurrence: int = 1) -> str:
+    """file:line:column of the n-th occurrence of `needle` in a project file."""
+    text = (root / file).read_text(encoding="utf-8")
+    index = -1
+    for _ in range(occurrence):
+        index = text.index(needle, index + 1)
+    line = text.count("\n", 0, index) + 1
+    return f"{file}:{line}:{index - (text.rfind(chr(10), 0, index) + 1) + 1}"
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def review_json(capsys, root: Path, returned: Path, *extra: str) -> list[dict]:
+    code, out, err = run(capsys, "review", str(returned), "--project", str(root), "--format", "json", *extra)
+    assert code == 0, err
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_word_shaped_changes_are_each_placed_on_their_line(project: Path, capsys):
+    returned = Returned(project / DOCX)
+    returned.replace("cool towards", "wary of")
+    returned.delete(" still", containing="still frames")
+    returned.insert("Ports and rail carry most of the goods", " by volume")
+    returned.untracked("publishes one figure", "publishes a single figure")
+    returned.comment("officials describe it as stable", "Which officials?", reply=("Sam Editor", "The ministry's."))
+    returned.bold("gap in 2022")
+    path = returned.save(project / "returned.docx")
+
+    code, out, err = run(capsys, "review", str(path), "--project", str(project))
+    assert code == 0 and "Traceback" not in err
+    summary = "01-summary.md"
+    lines = out.splitlines()
+    assert f"{at(project, 'report/sections/' + summary, 'cool towards')}: Alex Reviewer replaced 'cool towards' " \
+           "with 'wary of'" in lines
+    assert f"{at(project, 'report/sections/' + summary, ' still')}: Alex Reviewer deleted 'still'" in lines
+    assert f"{at(project, 'report/sections/02-trade.md', ', and neither')}: Alex Reviewer inserted 'by volume'" \
+        in lines
+    assert f"{at(project, 'report/sections/02-trade.md', 'one')}: someone (tracking off) replaced 'one' with " \
+           "'a single'" in lines
+    assert f"{at(project, 'report/sections/' + summary, 'officials describe')}: Alex Reviewer commented on " \
+           "'officials describe it as stable'" in lines
+    assert "= comment: Which officials?" in out and "↳ Sam Editor: The ministry's." in out
+    assert f"{at(project, 'report/sections/02-trade.md', 'gap in 2022')}: Alex Reviewer changed the formatting " \
+           "of 'gap in 2022' (formatting is not applied)" in lines
+    # The caret stands under the words that changed, on the source line itself.
+    index = lines.index(f"{at(project, 'report/sections/' + summary, 'cool towards')}: Alex Reviewer replaced "
+                        "'cool towards' with 'wary of'")
+    source, caret = lines[index + 1], lines[index + 2]
+    assert "cool towards" in source and caret.strip(" |") == "^" * len("cool towards")
+    assert caret.index("^") == source.index("cool towards")
+    assert lines[-1] == "review: 6 findings (4 changes, 1 comment, 1 formatting change); 4 can be written with --apply"
+
+
+def test_json_has_one_object_per_finding_with_the_documented_fields(project: Path, capsys):
+    returned = Returned(project / DOCX)
+    returned.replace("cool towards", "wary of")
+    returned.replace("695", "696", containing="695")
+    findings = review_json(capsys, project, returned.save(project / "returned.docx"))
+    prose, figure = sorted(findings, key=lambda f: f["target"], reverse=True)
+    assert {"file", "line", "column", "kind", "author", "date", "old", "new", "comment", "target", "status"} <= \
+        set(prose)
+    assert (prose["kind"], prose["old"], prose["new"], prose["target"], prose["status"], prose["author"]) == \
+        ("replace", "cool towards", "wary of", "section", "applies", "Alex Reviewer")
+    assert prose["date"] == "2026-01-15T10:00:00Z"
+    where = at(project, "data/trade.yaml", "695").split(":")
+    assert (figure["file"], figure["line"], figure["column"]) == (where[0], int(where[1]), int(where[2]))
+    assert (figure["target"], figure["dataset"], figure["key"], figure["field"]) == ("data", "trade", 2019, "value")
+
+
+def test_a_figure_from_a_dataset_goes_to_its_field_and_never_into_the_prose(project: Path, capsys):
+    returned = Returned(project / DOCX)
+    returned.replace("695", "696", containing="695")
+    path = returned.save(project / "returned.docx")
+    code, out, _ = run(capsys, "review", str(path), "--project", str(project))
+    assert f"{at(project, 'data/trade.yaml', '695')}: Alex Reviewer changed 695 to 696 (trade, 2019, value)" in out
+    before = (project / "report/sections/01-summary.md").read_bytes()
+    code, out, _ = run(capsys, "review", str(path), "--project", str(project), "--apply")
+    assert code == 0 and "nothing written" in out and "data changes are written with --apply-data" in out
+    assert (project / "report/sections/01-summary.md").read_bytes() == before
+    code, out, _ = run(capsys, "review", str(path), "--project", str(project), "--apply", "--apply-data")
+    assert "wrote data/trade.yaml (1 change)" in out
+    assert "    value: 696\n" in (project / "data/trade.yaml").read_text()
+
+
+def test_a_table_cell_goes_to_its_record_and_field(project: Path, capsys):
+    returned = Returned(project / DOCX)
+    returned.replace_in(returned.cell("completed"), "completed", "expired")
+    findings = review_json(capsys, project, returned.save(project / "returned.docx"))
+    (finding,) = findings
+    where = at(project, "data/agreements.yaml", "completed").split(":")
+    assert (finding["file"], finding["line"], finding["column"]) == (where[0], int(where[1]), int(where[2]))
+    assert (finding["dataset"], finding["key"], finding["field"]) == ("agreements", "programme-2017", "status")
+
+
+def test_headings_captions_notes_and_the_cover_go_to_their_own_files(project: Path, capsys):
+    returned = Returned(project / DOCX)
+    returned.replace("The customs series", "The customs figures")
+    returned.replace("as the customs service reported it", "as the customs service published it")
+    returned.replace("Review fixture", "Review test", containing="Review fixture")
+    returned.replace_in(returned.paragraph("Foreign trade statistics", root=returned.footnotes), "Foreign trade",
+                        "External trade")
+    findings = {f["new"]: f for f in review_json(capsys, project, returned.save(project / "returned.docx"))}
+    place = {new: f"{f['file']}:{f['line']}:{f['column']}" for new, f in findings.items()}
+    assert place["The customs figures"] == at(project, "report/sections/02-trade.md", "The customs series")
+    assert place["as the customs service published it"] == at(project, "report/sections/02-trade.md",
+                                                               "as the customs service reported it")
+    assert place["Review test"] == at(project, "report/report.yaml", "Review fixture")
+    assert findings["Review test"]["target"] == "report"
+    assert place["External trade"] == at(project, "data/sources.yaml", "Foreign trade")
+    assert findings["External trade"]["target"] == "sources"
+    assert all(f["status"] == "applies" for f in findings.values())
+
+
+def test_a_move_is_one_finding_with_both_places(project: Path, capsys):
+    returned = Returned(project / DOCX)
+    returned.move("Ports and rail carry most of the goods, ", "The customs service publishes")
+    (finding,) = review_json(capsys, project, returned.save(project / "returned.docx"))
+    assert finding["kind"] == "move" and finding["status"] == "applies"
+    assert f"{finding['file']}:{finding['line']}:{finding['column']}" == \
+        at(project, "report/sections/02-trade.md", "Ports and rail")
+    assert finding["note"] == f"moved to {at(project, 'report/sections/02-trade.md', 'The customs service')}"
+
+
+def test_apply_writes_what_applies_keeps_every_other_byte_and_a_second_apply_writes_nothing(project: Path, capsys):
+    summary = project / "report/sections/01-summary.md"
+    summary.write_bytes(summary.read_bytes().replace(b"\n", b"\r\n"))  # an author on Windows: CRLF stays CRLF
+    git(project, "commit", "-qam", "CRLF")
+    assert main(["build", "--project", str(project), "-q"]) == 0
+    returned = Returned(project / DOCX)
+    returned.replace("cool towards", "wary of")
+    returned.insert("Ports and rail carry most of the goods", " by volume")
+    returned.comment("officials describe it as stable", "Which officials?")
+    path = returned.save(project / "returned.docx")
+    before = summary.read_bytes()
+    code, out, _ = run(capsys, "review", str(path), "--project", str(project), "--apply")
+    assert code == 0
+    assert "wrote report/sections/01-summary.md (1 change)" in out
+    assert "wrote report/sections/02-trade.md (1 change)" in out
+    assert "left: 1 finding (1 comment)" in out
+    assert summary.read_bytes() == before.replace(b"cool towards", b"wary of")
+    code, out, _ = run(capsys, "review", str(path), "--project", str(project), "--apply")
+    assert "nothing written" in out and "= applied: already in the sources" in out
+    assert summary.read_bytes() == before.replace(b"cool towards", b"wary of")
+
+
+def test_a_build_after_apply_gives_the_reviewers_text(project: Path, capsys):
+    from briefkit.outputs.docx.reader import read_docx
+
+    returned = Returned(project / DOCX)
+    returned.replace("cool towards", "wary of")
+    returned.delete(" still", containing="still frames")
+    returned.untracked("publishes one figure", "publishes a single figure")
+    returned.replace("695", "696", containing="695")
+    path = returned.save(project / "returned.docx")
+    assert run(capsys, "review", str(path), "--project", str(project), "--apply")[0] == 0
+    assert main(["build", "--project", str(project), "-q"]) == 0
+    wanted = [b.new for b in read_docx(path).blocks if b.kind == "body"]
+    rebuilt = [b.new for b in read_docx(project / DOCX).blocks if b.kind == "body"]
+    # Every change is in the new build but the data change, which is listed and left to --apply-data.
+    assert [t.replace("696", "695") for t in wanted] == rebuilt
+
+
+def test_the_author_went_on_writing_a_moved_passage_applies_and_a_changed_one_conflicts(project: Path, capsys):
+    returned = Returned(project / DOCX)
+    returned.replace("cool towards", "wary of")
+    returned.replace("neither has been modernised", "neither has been upgraded")
+    path = returned.save(project / "returned.docx")
+    trade = project / "report/sections/02-trade.md"
+    text = trade.read_text()
+    trade.write_text(text.replace("neither has been modernised", "neither has been rebuilt"))
+    summary = project / "report/sections/01-summary.md"
+    summary.write_text("<!-- a note the author added -->\n\n" + summary.read_text())
+    findings = {f["new"]: f for f in review_json(capsys, project, path)}
+    moved = findings["wary of"]
+    assert moved["status"] == "applies"
+    assert f"{moved['file']}:{moved['line']}:{moved['column']}" == at(project, "report/sections/01-summary.md",
+                                                                     "cool towards")
+    conflict = findings["neither has been upgraded"]
+    assert conflict["status"] == "conflict"
+    assert "neither has been upgraded" in conflict["theirs"] and "neither has been rebuilt" in conflict["ours"]
+    code, out, _ = run(capsys, "review", str(path), "--project", str(project))
+    assert "= conflict: the author changed this passage too since the build" in out
+    assert run(capsys, "review", str(path), "--project", str(project), "--apply")[0] == 0
+    assert "neither has been rebuilt" in trade.read_text() and "wary of" in summary.read_text()
+
+
+def test_interactive_asks_change_by_change(project: Path, capsys, monkeypatch):
+    returned = Returned(project / DOCX)
+    returned.replace("cool towards", "wary of")
+    returned.replace("neither has been modernised", "neither has been upgraded")
+    path = returned.save(project / "returned.docx")
+    answers = iter(["n", "y"])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    code, out, _ = run(capsys, "review", str(path), "--project", str(project), "--apply", "--interactive")
+    assert code == 0 and "wrote report/sections/02-trade.md (1 change)" in out
+    assert "cool towards" in (project / "report/sections/01-summary.md").read_text()
+    assert "upgraded" in (project / "report/sections/02-trade.md").read_text()
+    answers = iter(["q"])
+    code, out, _ = run(capsys, "review", str(path), "--project", str(project), "--apply", "--interactive")
+    assert "nothing written (stopped)" in out
+
+
+def test_a_data_change_the_schema_refuses_is_not_written(project: Path, capsys):
+    returned = Returned(project / DOCX)
+    returned.replace_in(returned.cell("completed"), "completed", "lapsed")
+    path = returned.save(project / "returned.docx")
+    before = (project / "data/agreements.yaml").read_bytes()
+    code, out, _ = run(capsys, "review", str(path), "--project", str(project), "--apply", "--apply-data")
+    assert code == 0 and "not written: data/agreements.yaml" in out and "the data would be refused" in out
+    assert (project / "data/agreements.yaml").read_bytes() == before
+
+
+def test_review_works_after_clean_from_the_commit_the_docx_names(project: Path, capsys):
+    returned = Returned(project / DOCX)
+    returned.replace("cool towards", "wary of")
+    path = returned.save(project.parent / "returned.docx")
+    assert main(["clean", "--project", str(project), "-q"]) == 0
+    trade = project / "report/sections/02-trade.md"
+    trade.write_text(trade.read_text().replace("Ports and rail", "Roads, ports and rail"))
+    git(project, "commit", "-qam", "the author goes on")
+    findings = review_json(capsys, project, path)
+    assert [(f["new"], f["status"]) for f in findings] == [("wary of", "applies")]
+
+
+def test_a_file_without_its_build_id_is_aligned_with_a_warning(project: Path, capsys):
+    returned = Returned(project / DOCX)
+    returned.replace("cool towards", "wary of")
+    path = returned.save(project / "returned.docx", properties={"briefkit-build": None, "briefkit-project": None,
+                                                                 "briefkit-commit": None})
+    code, out, err = run(capsys, "review", str(path), "--project", str(project), "--format", "json")
+    assert code == 0
+    assert "carries no build id (pasted into a new document, or saved by another program)" in err
+    assert [json.loads(line)["new"] for line in out.splitlines()] == ["wary of"]
+
+
+def test_a_docx_of_another_project_is_refused_unless_forced(project: Path, capsys):
+    returned = Returned(project / DOCX)
+    returned.replace("cool towards", "wary of")
+    path = returned.save(project / "returned.docx", properties={"briefkit-project": "grain-note"})
+    code, out, err = run(capsys, "review", str(path), "--project", str(project))
+    assert code == 1 and "Traceback" not in err
+    assert err.strip() == f"error: {path}: is a DOCX of the project 'grain-note', not of this one " \
+                          "('review-fixture'); nothing was reviewed (use --force to review it anyway)"
+    assert run(capsys, "review", str(path), "--project", str(project), "--force")[0] == 0
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p: None, "{path}: no such file"),
+    (lambda p: p.write_bytes(b"%PDF-1.7\n%\xe2\xe3\n"),
+     "{path}: is a PDF; review reads the DOCX that came back (the .docx file)"),
+    (lambda p: p.write_text("just some text"), "{path}: is not a DOCX (not a zip archive)"),
+    (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504),
+     "{path}: is password-protected or an old binary .doc; save it as an unprotected .docx (Word: File > Info > "
+     "Protect Document > Encrypt with Password, clear it)"),
+    (lambda p: zipfile.ZipFile(p, "w").writestr("hello.txt", "hi"),
+     "{path}: is a zip archive but not a Word document (no word/document.xml)"),
+])
+def test_bad_input_gets_a_clear_message_and_changes_nothing(project: Path, capsys, make, message):
+    path = project / "returned.docx"
+    make(path)
+    before = {p: p.read_bytes() for p in (project / "report").rglob("*") if p.is_file()}
+    code, out, err = run(capsys, "review", str(path), "--project", str(project), "--apply")
+    assert code == 1 and out == ""
+    assert err.strip() == "error: " + message.format(path=path)
+    assert before == {p: p.read_bytes() for p in (project / "report").rglob("*") if p.is_file()}
+
+
+def test_a_file_rewritten_beyond_recognition_is_not_reviewed(project: Path, capsys):
+    from docx import Document
+
+    document = Document()
+    for n in range(30):
+        document.add_paragraph(f"An entirely different text, paragraph {n}, about other things.")
+    path = project / "returned.docx"
+    document.save(path)
+    code, _, err = run(capsys, "review", str(path), "--project", str(project))
+    assert code == 1
+    assert "of the build's text could be found in it; it was rewritten too much to be reviewed change by change" \
+        in err
+
+
+# Hostile input: a returned file comes from outside the team.
+
+def _with_document(project: Path, edit) -> Path:
+    source = project / DOCX
+    target = project / "hostile.docx"
+    with zipfile.ZipFile(source) as package, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in package.infolist():
+            data = package.read(info)
+            out.writestr(info.filename, edit(info.filename, data))
+    return target
+
+
+def test_an_external_entity_leaks_nothing(project: Path, capsys, tmp_path: Path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE")
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name != "word/document.xml":
+            return data
+        head, rest = data.split(b"?>", 1)
+        dtd = f'<!DOCTYPE w:document [<!ENTITY x SYSTEM "file://{secret}">]>'.encode()
+        return head + b"?>" + dtd + rest.replace(b"cool towards", b"cool &x; towards", 1)
+
+    path = _with_document(project, edit)
+    code, out, err = run(capsys, "review", str(path), "--project", str(project), "--format", "json")
+    assert code == 1 and "TOP-SECRET-VALUE" not in out + err
+    assert err.strip() == f"error: {path}: word/document.xml declares a DTD, which Word never writes; refused"
+
+
+def test_external_relationships_and_macros_are_never_opened(project: Path, capsys, tmp_path: Path, monkeypatch):
+    import urllib.request
+
+    opened: list[str] = []
+    monkeypatch.setattr(urllib.request, "urlopen", lambda *a, **k: opened.append(str(a)))
+    secret = tmp_path / "template.dotm"
+    secret.write_text("never read")
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name == "word/_rels/document.xml.rels":
+            return data.replace(b"</Relationships>", (
+                b'<Relationship Id="rIdX" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                b'image" Target="http://attacker.example/track.png" TargetMode="External"/></Relationships>'))
+        if name == "word/settings.xml":
+            return data.replace(b"</w:settings>", b'<w:attachedTemplate r:id="rIdT"/></w:settings>')
+        return data
+
+    path = _with_document(project, edit)
+    with zipfile.ZipFile(path, "a") as package:
+        package.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0 macro")
+        package.writestr("word/_rels/settings.xml.rels", (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
+            'Id="rIdT" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" '
+            f'Target="file://{secret}" TargetMode="External"/></Relationships>'))
+    before = secret.stat().st_atime_ns
+    assert review_json(capsys, project, path) == []
+    assert opened == [] and secret.stat().st_atime_ns == before
+
+
+def test_a_zip_bomb_is_refused_quickly_unread(project: Path, capsys):
+    path = project / "bomb.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        with package.open("word/document.xml", "w", force_zip64=True) as entry:
+            chunk = b" " * (1 << 20)
+            for _ in range(2048):  # 2 GB of spaces, a few MB packed
+                entry.write(chunk)
+    started = time.monotonic()
+    code, _, err = run(capsys, "review", str(path), "--project", str(project))
+    assert code == 1 and "refused as a zip bomb" in err
+    assert time.monotonic() - started < 10
+
+
+def test_a_document_with_millions_of_runs_is_refused_within_seconds(project: Path, capsys):
+    path = project / "runs.docx"
+    body = b"".join(b"<w:r><w:t>%x</w:t></w:r>" % (n * 2654435761 % 2**32) for n in range(600_000))
+    document = (b'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+                b'wordprocessingml/2006/main"><w:body><w:p>' + body + b"</w:p></w:body></w:document>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("word/document.xml", document)
+    started = time.monotonic()
+    code, _, err = run(capsys, "review", str(path), "--project", str(project))
+    assert code == 1 and "elements; refused" in err
+    assert time.monotonic() - started < 10
