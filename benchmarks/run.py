@@ -6,6 +6,7 @@
     python benchmarks/run.py --engine-before /path/to/checkout     # its WeasyPrint PDF of this project, alternating
 
     python benchmarks/run.py --only watch   # only watch mode with Typst: save -> new PDF, save -> page reloaded
+    python benchmarks/run.py --only review  # only `briefkit review` of the briefing's DOCX with 50 changes
 
 Every case runs in a fresh process, so imports count, as they do for a user. Both PDF engines are measured in
 the same run (WeasyPrint, the default, and Typst with --pdf-engine typst). Baselines are measured in the same
@@ -181,6 +182,62 @@ def watch_rows(build: list[str], root: Path, out: Path, edits: int) -> list[tupl
             for what, key in (("new PDF", "pdf"), ("page reloaded", "page"))]
 
 
+def returned_docx(docx: Path, target: Path, changes: int = 50) -> Path:
+    """The briefing's DOCX as a reviewer returns it: `changes` edits over as many paragraphs, in Word's shape
+    (tests/wordlike.py): replacements, deletions, insertions, comments and edits with tracking off."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from wordlike import Returned, q
+
+    returned = Returned(docx)
+    made = 0
+    for p in list(returned.document.iter(q("p"))):
+        style = p.find(f"{q('pPr')}/{q('pStyle')}")
+        if made == changes or (style is not None and not style.get(q("val"), "").startswith(("Body", "First"))):
+            continue
+        text = "".join(t.text or "" for t in p.iter(q("t")))
+        words = [w for w in re.findall(r"[A-Za-z]{5,}", text) if text.count(w) == 1]
+        if len(words) < 4:
+            continue
+        word, kind = words[3], made % 5
+        if kind == 0:
+            returned.delete(" " + word if " " + word in text else word, containing=text)
+        elif kind == 1:
+            returned.insert(word, " indeed", containing=text)
+        elif kind == 2:
+            returned.replace(word, word.lower() + "s", containing=text)
+        elif kind == 3:
+            returned.comment(word, "Is this the right word?", containing=text)
+        else:
+            returned.untracked(word, word.lower() + "ed", containing=text)
+        made += 1
+    return returned.save(target)
+
+
+def review_rows(build: list[str], root: Path, tmp: Path, runs: int) -> list[tuple[str, dict, dict | None]]:
+    """`briefkit review` of the briefing's DOCX with 50 changes: with the build's record in the cache, and after
+    the record is gone (the build made again); the baseline: pandoc alone reading the same file's changes."""
+    import pypandoc
+
+    out = tmp / "review-out"
+    subprocess.run(build + ["--project", str(root), "--out", str(out), "--format", "docx", "-q"], check=True)
+    returned = returned_docx(next(out.glob("*.docx")), tmp / "returned.docx")
+    command = build + ["review", str(returned), "--project", str(root), "--format", "json"]
+    found = subprocess.run(command, capture_output=True, text=True, check=True).stdout.splitlines()
+    placed = sum(json.loads(line)["status"] == "applies" for line in found)
+    pandoc = [pypandoc.get_pandoc_path(), "-f", "docx", "--track-changes=all", "-t", "json", "-o", os.devnull,
+              str(returned)]
+    base = measure(pandoc, runs)
+    records = root / ".cache" / "review"
+
+    def forget() -> None:
+        shutil.rmtree(records, ignore_errors=True)
+
+    return [
+        (f"review, 50 changes ({len(found)} findings, {placed} placed to apply)", measure(command, runs), base),
+        ("review, 50 changes, after `clean` (the build made again)", measure(command, runs, before=forget), base),
+    ]
+
+
 def copy_project(target: Path, source: Path = REPO) -> Path:
     for name in ("report", "data", "templates"):
         if (source / name).is_dir():
@@ -286,8 +343,9 @@ def main() -> None:
     parser.add_argument("--engine-before", type=Path,
                         help="an older checkout of the engine: its cold WeasyPrint PDF of this project, alternating"
                              " with this checkout's (twice --runs rounds)")
-    parser.add_argument("--only", choices=("all", "watch"), default="all",
-                        help="'watch': only watch mode with Typst (save -> new PDF, save -> page reloaded)")
+    parser.add_argument("--only", choices=("all", "watch", "review"), default="all",
+                        help="'watch': only watch mode with Typst (save -> new PDF, save -> page reloaded); "
+                             "'review': only `briefkit review` of a returned DOCX with 50 changes")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     build = [PY, str(REPO / "build.py")]
@@ -298,6 +356,9 @@ def main() -> None:
         project = ["--project", str(root), "--out", str(out), "-q"]
         if args.only == "watch":
             print_results(watch_rows(build, root, Path(tmp) / "watch-out", max(args.runs, 5)), [], "", [], {}, args)
+            return
+        if args.only == "review":
+            print_review(review_rows(build, root, Path(tmp), max(args.runs, 5)), args)
             return
         prepare_baseline(root, Path(tmp) / "baseline")
         baseline_work = str(Path(tmp) / "baseline")
@@ -328,6 +389,7 @@ def main() -> None:
             rows.append((f"One section edited (HTML, PDF, DOCX; chart from cache), {name} PDF", edited, bases[engine]))
 
         rows.extend(watch_rows(build, root, Path(tmp) / "watch-out", max(args.runs, 5)))
+        reviewed = review_rows(build, root, Path(tmp), args.runs)
 
         css = root / "templates" / "print.css"
         css.parent.mkdir(exist_ok=True)
@@ -380,6 +442,34 @@ def main() -> None:
                 scale_rows.append((factor, engine, result, pages(next(big_out.glob("*.pdf"))), runs))
 
     print_results(rows, scale_rows, imports, previous, engine_before, args)
+    print_review(reviewed, args)
+
+
+REVIEW_HEADING = "## Review of a returned DOCX"
+
+
+def print_review(rows, args) -> None:
+    """The review's own section, printed and put in place of the same section of --out (or after it)."""
+    lines = [REVIEW_HEADING, "",
+             "The briefing's DOCX with 50 changes in Word's shape (tests/wordlike.py); median of "
+             f"{args.runs if args.only == 'all' else max(args.runs, 5)} runs, "
+             f"each in a fresh process; run on {time.strftime('%Y-%m-%d')}. The baseline is pandoc alone reading "
+             "the same file's tracked changes (`pandoc -f docx --track-changes=all -t json`), which places nothing.",
+             "", "| case | briefkit | pandoc reading the file | ratio | peak memory |", "|---|---:|---:|---:|---:|"]
+    for name, result, base in rows:
+        lines.append(f"| {name} | {result['seconds']:.2f} s | {base['seconds']:.2f} s |"
+                     f" {result['seconds'] / base['seconds']:.1f} | {result['peak_mib']:.0f} MiB |")
+    section = "\n".join(lines) + "\n"
+    print(section)
+    if args.out:
+        text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        if REVIEW_HEADING in text:
+            before, _, after = text.partition(REVIEW_HEADING)
+            rest = after.split("\n## ", 1)
+            text = before + section + ("\n## " + rest[1] if len(rest) > 1 else "")
+        else:
+            text = text.rstrip("\n") + "\n\n" + section
+        args.out.write_text(text, encoding="utf-8")
 
 
 def row_named(rows, name: str) -> dict:

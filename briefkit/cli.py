@@ -229,6 +229,7 @@ def describe_error(exc: BriefkitError, root: Path | None = None, colour: bool = 
 
 
 _STYLE = {"error": "1;31", "warning": "1;33", "note": "1;36", "where": "1", "hint": "36", "gutter": "34"}
+_LABEL = re.compile(r"^[a-z]+: ")
 _TOKEN = re.compile(r"\"[^\"\n]*\"|'[^'\n]*'|[^\s,;()\[\]{}]+")
 WINDOW = 100  # characters of a long source line shown around the column
 
@@ -257,10 +258,12 @@ def format_finding(problem: Problem, root: Path | None, colour: bool = False) ->
             pad = "".join("\t" if c == "\t" else " " for c in shown[:offset])
             lines.append(f"{paint(gutter + '|', 'gutter')} {pad}{paint('^' * width, problem.severity)}")
     if problem.hint:
-        label, _, text = problem.hint.partition(": ") if problem.severity == "note" else ("hint", "", problem.hint)
-        for number, part in enumerate(text.split("\n")):
-            shown = paint(label + ":", "hint") if number == 0 else " " * len(label + ":")
-            lines.append(f"{paint(gutter + '=', 'gutter')} {shown} {part}")
+        # A review's note may hold several labelled lines (status, comment, both sides of a conflict).
+        parts = problem.hint.split("\n") if problem.severity == "note" else [f"hint: {problem.hint}"]
+        for part in parts:
+            label, _, text = part.partition(": ") if _LABEL.match(part) else ("", "", part)
+            shown = paint(label + ":", "hint") + " " + text if label else "  " + text
+            lines.append(f"{paint(gutter + '=', 'gutter')} {shown}")
     return "\n".join(lines)
 
 

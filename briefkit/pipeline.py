@@ -137,6 +137,7 @@ def _build(root: Path, out_dir: Path | None, formats: tuple[str, ...], use_cache
                     cache.store(fmt, plan.keys[fmt], {f"briefing.{fmt}": path})
                 staged.update(made)
                 rebuilt.extend(missing)
+            keep_review_record(plan, staged)
             outputs = publish(project, data, staged, out_dir)
     return BuildResult(outputs=outputs, seconds=time.perf_counter() - started, rebuilt=tuple(rebuilt),
                        warnings=tuple(p for p in findings if p.severity == "warning"))
@@ -434,7 +435,7 @@ def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], par
     jobs: dict[str, tuple[Callable[..., Path], tuple]] = {
         "html": (build_html, (plan.project, plan.data, plan.markdown.get("svg"), workspace, bodies.get("html"))),
         "pdf": (build_pdf, (plan.project, plan.data, plan.markdown.get("svg"), workspace, bodies.get("pdf"))),
-        "docx": (build_docx, (plan.project, plan.markdown.get("png"), workspace, plan.stamp, plan.snapshot)),
+        "docx": (build_docx, (plan.project, plan.markdown.get("png"), workspace, plan.stamp)),
     }
     # The PDF takes longest: start it first.
     order = sorted(formats, key=lambda f: f != "pdf")
@@ -506,11 +507,9 @@ def build_pdf_typst(project: Project, data: Data, markdown: str, workspace: Work
                      _attachments(project, data), timestamp, warm=workspace.warm, body=converted)
 
 
-def build_docx(project: Project, markdown: str, workspace: Workspace, stamp=None,
-               snapshot: tuple[dict[str, str], list[str]] = ({}, [])) -> Path:
-    """The DOCX, stamped with its build; the record of what it was made from is kept for `briefkit review`."""
+def build_docx(project: Project, markdown: str, workspace: Workspace, stamp=None) -> Path:
+    """The DOCX, stamped with the build that made it (for `briefkit review`)."""
     from briefkit.outputs.docx.writer import make_reference_docx, write_docx
-    from briefkit.review.record import write_record
 
     PROGRESS.info("docx: converting with pandoc")
     # pandoc runs sandboxed and reads no file by itself: the PNG travels inside the Markdown.
@@ -518,9 +517,16 @@ def build_docx(project: Project, markdown: str, workspace: Workspace, stamp=None
     reference = make_reference_docx(workspace.root / "reference.docx")
     target = workspace.root / "briefing.docx"
     write_docx(project, markdown, workspace.inputs, workspace.meta_file, reference, target, stamp=stamp)
-    if stamp is not None:
-        write_record(project.root, stamp, *snapshot, target)
     return target
+
+
+def keep_review_record(plan: Plan, staged: dict[str, Path]) -> None:
+    """Keep what `briefkit review` needs of this build's DOCX (its sources and its text), once per build id."""
+    from briefkit.review.record import record_path, write_record
+
+    if plan.stamp is None or "docx" not in staged or record_path(plan.project.root, plan.stamp.build).exists():
+        return
+    write_record(plan.project.root, plan.stamp, *plan.snapshot, staged["docx"])
 
 
 def _unchanged(target: Path, content: bytes) -> bool:

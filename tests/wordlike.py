@@ -198,8 +198,9 @@ class Returned:
             etree.SubElement(before, q("rPr"))
             rpr.insert(0, etree.Element(q("b")))
 
-    def comment(self, anchor: str, text: str, author: str = "Alex Reviewer", reply: tuple[str, str] | None = None):
-        runs = self.isolate(self.paragraph(anchor), anchor)
+    def comment(self, anchor: str, text: str, author: str = "Alex Reviewer", reply: tuple[str, str] | None = None,
+                containing: str | None = None):
+        runs = self.isolate(self.paragraph(containing or anchor), anchor)
         identifier = self._id()
         start = etree.Element(q("commentRangeStart"))
         start.set(q("id"), identifier)

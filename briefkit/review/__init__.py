@@ -249,7 +249,7 @@ def _finding(kind: str, author: str, date: str, old: str, new: str, place: Place
             finding.edits = [_data_edit(place, old, new, placer)] if _data_edit(place, old, new, placer) else []
             if not finding.edits:
                 finding.status = "uncertain"
-                finding.note = "the figure is shown formatted or scaled; change the value in its file by hand"
+                finding.note = "the value is shown formatted (a date, a scaled figure); change it in its file by hand"
         line_text = placer.files.get(place.file, "")
         finding.line, finding.column = _position(line_text, place.start)
     finding.theirs = move
