@@ -12,9 +12,10 @@ only the standard library and uno. EDITS.json is a list of operations, applied i
     {"op": "bold", "find": "words", "track": true}
 
 `find` (and `after`) is a literal, case-sensitive string, looked for in the text as it reads with its tracked
-deletions left out: the first occurrence in the body (table cells included, in reading order), or the Nth with
-"occurrence": N (from 1); "in": "footnotes" (or "endnotes") looks in the notes' texts instead. A match does not
-span two paragraphs, a deletion or something that is not text (a note's anchor, a field).
+deletions left out: the first occurrence in the body (table cells included, in reading order; a table of
+contents left out), or the Nth with "occurrence": N (from 1); "in": "footnotes" (or "endnotes") looks in the
+notes' texts instead. A match does not span two paragraphs, a deletion or something that is not text (a note's
+anchor, a field, a frame).
 
 "track" (default true) turns the document's change recording, its RecordChanges property, on or off for that
 operation: "track": false edits the text as it is. "bold" makes the text bold: a formatting-only change.
@@ -240,14 +241,15 @@ def texts(document, where: str):
 
 
 def paragraphs(text):
-    """The paragraphs of a text, those of its tables' cells included, in order."""
+    """The paragraphs of a text, those of its tables' cells included, in order; not those of a table of contents
+    (or another index), which Word makes anew from the headings."""
     enumeration = text.createEnumeration()
     while enumeration.hasMoreElements():
         element = enumeration.nextElement()
         if element.supportsService("com.sun.star.text.TextTable"):
             for name in element.getCellNames():
                 yield from paragraphs(element.getCellByName(name))
-        elif element.supportsService("com.sun.star.text.Paragraph"):
+        elif element.supportsService("com.sun.star.text.Paragraph") and element.DocumentIndex is None:
             yield element
 
 

@@ -255,3 +255,28 @@ def test_the_saved_file_is_a_package_python_docx_opens(edited):
     names = parts(edited[0])
     assert {"word/document.xml", "word/comments.xml", "[Content_Types].xml"} <= names
     Document(str(edited[0]))
+
+
+def test_briefkits_own_docx_is_edited_where_a_reader_looks_not_in_its_table_of_contents(editor, mini: Path,
+                                                                                          tmp_path: Path):
+    from briefkit.pipeline import build
+
+    source = build(mini, out_dir=tmp_path / "build", formats=("docx",), use_cache=False, parallel=False)
+    target = tmp_path / "returned.docx"
+    result = editor(source.outputs["docx"], target, [
+        # The heading, not its entry in the table of contents before it.
+        {"op": "comment", "find": "Trade and agreements", "text": "A better title?", "author": REVIEWER},
+        {"op": "delete", "find": "USD 695 million", "author": "Bea Second"},  # in a table
+        {"op": "replace", "find": "Customs Service", "in": "footnotes", "occurrence": 2, "with": "Customs Office"},
+    ])
+    assert result.returncode == 0, result.stderr
+    body = part(target, "word/document.xml")
+    (start,) = body.xpath("//w:commentRangeStart", namespaces=NS)
+    assert start.xpath("ancestor::w:p[1]/w:pPr/w:pStyle/@w:val", namespaces=NS) == ["Heading1"]
+    assert comment_anchors(body) == {start.get(f"{{{W}}}id"): "Trade and agreements"}
+    (deletion,) = body.xpath("//w:del", namespaces=NS)
+    assert texts(deletion, ".//w:delText") == ["USD 695 million"] and deletion.xpath("ancestor::w:tc", namespaces=NS)
+    notes = part(target, "word/footnotes.xml")
+    changed = notes.xpath("//w:footnote[.//w:del]", namespaces=NS)
+    assert len(changed) == 1 and texts(changed[0], ".//w:ins//w:t") == ["Customs Office"]
+    assert "".join(texts(changed[0], ".//w:t")).strip() == "Customs Office."
