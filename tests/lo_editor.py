@@ -87,10 +87,30 @@ def soffice_binary() -> str:
     raise EditError("soffice not found on PATH (install libreoffice-writer-nogui)")
 
 
+# Ends soffice's process group once this script is gone, however it ended (even killed, when no finally runs),
+# and removes the profile and the sockets: it waits for the end of its standard input, a pipe whose other end
+# only this script holds.
+WATCHDOG = """import os, shutil, signal, sys, time
+while sys.stdin.buffer.read(4096):
+    pass
+group, folder, *sockets = sys.argv[1:]
+try:
+    os.killpg(int(group), signal.SIGKILL)
+    time.sleep(0.5)
+except ProcessLookupError:
+    pass
+shutil.rmtree(folder, ignore_errors=True)
+for socket in sockets:
+    try:
+        os.unlink(socket)
+    except OSError:
+        pass
+"""
+
+
 def ipc_pipe(profile_url: str) -> Path:
     """The socket soffice makes for its own instance, named from its profile's URL (an MD5 of its UTF-16 in hex,
-    each byte without a leading zero, as desktop/source/app/officeipcthread.cxx writes it), left behind when it
-    dies."""
+    each byte without a leading zero, as desktop/source/app/officeipcthread.cxx writes it)."""
     digest = hashlib.md5(profile_url.encode("utf-16-le")).digest()
     return Path("/tmp", f"OSL_PIPE_{os.getuid()}_SingleOfficeIPC_{''.join(format(b, 'x') for b in digest)}")
 
@@ -103,6 +123,7 @@ class Office:
         self.profile = uno.systemPathToFileUrl(str(self.folder / "profile"))
         self.pipe = f"lo_editor_{os.getpid()}_{int(time.time() * 1000)}"
         self.process: subprocess.Popen | None = None
+        self.watchdog: subprocess.Popen | None = None
         self.log = self.folder / "soffice.log"
         self.desktop = None
         self.context = None
@@ -122,6 +143,10 @@ class Office:
                      f"--accept=pipe,name={self.pipe};urp;StarOffice.ComponentContext"],
                     stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, start_new_session=True,
                 )
+            self.watchdog = subprocess.Popen(
+                [sys.executable, "-c", WATCHDOG, str(self.process.pid), str(self.folder), *map(str, self.sockets())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
             self.context = self._connect()
             self.desktop = self.context.ServiceManager.createInstanceWithContext(
                 "com.sun.star.frame.Desktop", self.context)
@@ -129,6 +154,11 @@ class Office:
             self.__exit__(None, None, None)
             raise
         return self
+
+    def sockets(self) -> list[Path]:
+        """soffice's sockets: the pipe of the connection and that of its own instance, which it removes as it
+        ends, but not when it dies."""
+        return [Path("/tmp", f"OSL_PIPE_{os.getuid()}_{self.pipe}"), ipc_pipe(self.profile)]
 
     def _said(self) -> str:
         try:
@@ -174,8 +204,11 @@ class Office:
         finally:
             if self.process is not None:
                 self._end_group()
-            Path("/tmp", f"OSL_PIPE_{os.getuid()}_{self.pipe}").unlink(missing_ok=True)
-            ipc_pipe(self.profile).unlink(missing_ok=True)
+            if self.watchdog is not None:
+                self.watchdog.stdin.close()
+                self.watchdog.wait(timeout=10)
+            for socket in self.sockets():
+                socket.unlink(missing_ok=True)
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def _end_group(self) -> None:
@@ -443,5 +476,15 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def stop(signum: int, frame: object) -> None:
+    """SIGTERM or SIGHUP: out through the finally blocks, which end soffice (once: a second signal does not cut
+    them short; what they leave undone, the watchdog does)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    raise SystemExit(128 + signum)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
     sys.exit(main(sys.argv[1:]))
