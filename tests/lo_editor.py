@@ -264,7 +264,8 @@ SEPARATOR = "\uffff"  # stands for a portion that is not text (a footnote's anch
 
 
 def texts(document, where: str):
-    """The texts searched, in document order: the body (and the cells of its tables), or the footnotes."""
+    """The texts searched, in document order: the body (and the cells of its tables), or the footnotes, or the
+    endnotes."""
     if where == "body":
         yield document.getText()
     else:
@@ -404,6 +405,7 @@ def apply(office: Office, document, edit: dict, number: int) -> None:
     except EditError as error:
         raise EditError(f"edit {number} ({op}): {error}") from None
     if op == "comment":
+        document.RecordChanges = False  # a comment is not a change: Word does not track it either
         note = document.createInstance("com.sun.star.text.textfield.Annotation")
         note.Author = author
         note.Initials = edit.get("initials", initials(author))
@@ -437,8 +439,10 @@ def edit_file(source: Path, target: Path, edits: list) -> None:
         try:
             document = office.load(work_in)
             try:
+                recording = document.RecordChanges  # w:trackRevisions of settings.xml, kept as it came
                 for number, edit in enumerate(checked, 1):
                     apply(office, document, edit, number)
+                document.RecordChanges = recording
                 document.storeToURL(uno.systemPathToFileUrl(str(work_out)),
                                     (prop("FilterName", DOCX_FILTER), prop("Overwrite", True)))
             finally:

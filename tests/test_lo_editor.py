@@ -195,9 +195,18 @@ def test_tracked_bold_is_a_run_property_change(body):
     assert ISO_DATE.match(change.get(f"{{{W}}}date"))
 
 
+def test_the_edited_file_records_changes_no_more_than_it_came(edited):
+    assert not part(edited[0], "word/settings.xml").xpath("//w:trackRevisions", namespaces=NS)
+
+
 def test_an_untracked_replace_changes_the_text_and_records_nothing(editor, plain_docx: Path):
+    # A document that came recording changes (w:trackRevisions), where the editor turns recording off.
+    document = Document(str(plain_docx))
+    document.settings.element.append(etree.Element(f"{{{W}}}trackRevisions"))
+    source = plain_docx.with_name("recording.docx")
+    document.save(str(source))
     target = plain_docx.with_name("untracked.docx")
-    result = editor(plain_docx, target, [
+    result = editor(source, target, [
         {"op": "replace", "find": "cool towards", "with": "wary of", "track": False},
         {"op": "replace", "find": "Another cell", "with": "A changed cell", "track": False},
         {"op": "bold", "find": "plan", "track": False},
@@ -209,6 +218,7 @@ def test_an_untracked_replace_changes_the_text_and_records_nothing(editor, plain
     assert "The minister was wary of the plan." in text and "cool" not in text
     assert "A changed cell." in text
     assert body.xpath("//w:r[w:t='plan']/w:rPr/w:b", namespaces=NS)
+    assert part(target, "word/settings.xml").xpath("//w:trackRevisions", namespaces=NS)
 
 
 def test_edits_in_footnotes_leave_the_body_alone(editor, tmp_path: Path):
