@@ -53,3 +53,38 @@ def pdf_text(path: Path) -> list[str]:
     from pypdf import PdfReader
 
     return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+
+
+REVIEW_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "review"
+REVIEW_DOCX = "build/review-fixture.docx"
+
+
+def git(root: Path, *args: str) -> str:
+    """git in a test's own repository, with a fixed identity and no user configuration."""
+    import subprocess
+
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True,
+                          env={"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "T",
+                               "GIT_COMMITTER_EMAIL": "t@example.org", "HOME": str(root), "PATH": "/usr/bin:/bin"}
+                          ).stdout
+
+
+@pytest.fixture(scope="session")
+def review_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The review fixture (prose, a figure, tables, notes) in a git repository of its own, committed and built."""
+    root = tmp_path_factory.mktemp("review") / "project"
+    shutil.copytree(REVIEW_FIXTURE, root)
+    (root / ".gitignore").write_text("build/\n.cache/\n")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "edition")
+    assert main(["build", "--project", str(root), "-q"]) == 0
+    return root
+
+
+@pytest.fixture
+def review_project(review_built: Path, tmp_path: Path) -> Path:
+    """A private copy of the built review fixture (sources, git history, build and cache)."""
+    root = tmp_path / "project"
+    shutil.copytree(review_built, root, symlinks=True)
+    return root

@@ -26,7 +26,7 @@ from briefkit.errors import BriefkitError, OutputError
 from briefkit.images import check_images, find_images, inline_images
 from briefkit.lock import LOCK_NAME, BuildLocked, build_lock, remove_leftovers
 from briefkit.project import load_project
-from tests.conftest import REPO, messages, pdf_text
+from tests.conftest import REPO, REVIEW_DOCX, messages, pdf_text
 
 
 def run(argv: list[str], capsys) -> tuple[int, list[str]]:
@@ -815,3 +815,102 @@ def test_output_folder_that_cannot_be_created_even_by_root(mini: Path, capsys):
     code, lines = run(["--project", str(mini), "--out", str(target)], capsys)
     assert code == 1
     assert lines[0].startswith(f"error: {target}: cannot create the output folder (")
+
+
+# Review: a returned DOCX is untrusted input from outside the team; reading it reaches nothing else.
+
+def _run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _review_json(capsys, root: Path, returned: Path) -> list[dict]:
+    import json
+
+    code, out, err = _run(capsys, "review", str(returned), "--project", str(root), "--format", "json")
+    assert code == 0, err
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def _with_document(project: Path, edit) -> Path:
+    source = project / REVIEW_DOCX
+    target = project / "hostile.docx"
+    with zipfile.ZipFile(source) as package, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in package.infolist():
+            data = package.read(info)
+            out.writestr(info.filename, edit(info.filename, data))
+    return target
+
+
+def test_an_external_entity_leaks_nothing(review_project: Path, capsys, tmp_path: Path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE")
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name != "word/document.xml":
+            return data
+        head, rest = data.split(b"?>", 1)
+        dtd = f'<!DOCTYPE w:document [<!ENTITY x SYSTEM "file://{secret}">]>'.encode()
+        return head + b"?>" + dtd + rest.replace(b"cool towards", b"cool &x; towards", 1)
+
+    path = _with_document(review_project, edit)
+    code, out, err = _run(capsys, "review", str(path), "--project", str(review_project), "--format", "json")
+    assert code == 1 and "TOP-SECRET-VALUE" not in out + err
+    assert err.strip() == f"error: {path}: word/document.xml declares a DTD, which Word never writes; refused"
+
+
+def test_external_relationships_and_macros_are_never_opened(review_project: Path, capsys, tmp_path: Path, monkeypatch):
+    import urllib.request
+
+    opened: list[str] = []
+    monkeypatch.setattr(urllib.request, "urlopen", lambda *a, **k: opened.append(str(a)))
+    secret = tmp_path / "template.dotm"
+    secret.write_text("never read")
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name == "word/_rels/document.xml.rels":
+            return data.replace(b"</Relationships>", (
+                b'<Relationship Id="rIdX" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                b'image" Target="http://attacker.example/track.png" TargetMode="External"/></Relationships>'))
+        if name == "word/settings.xml":
+            return data.replace(b"</w:settings>", b'<w:attachedTemplate r:id="rIdT"/></w:settings>')
+        return data
+
+    path = _with_document(review_project, edit)
+    with zipfile.ZipFile(path, "a") as package:
+        package.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0 macro")
+        package.writestr("word/_rels/settings.xml.rels", (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
+            'Id="rIdT" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" '
+            f'Target="file://{secret}" TargetMode="External"/></Relationships>'))
+    before = secret.stat().st_atime_ns
+    assert _review_json(capsys, review_project, path) == []
+    assert opened == [] and secret.stat().st_atime_ns == before
+
+
+def test_a_zip_bomb_is_refused_quickly_unread(review_project: Path, capsys):
+    path = review_project / "bomb.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        with package.open("word/document.xml", "w", force_zip64=True) as entry:
+            chunk = b" " * (1 << 20)
+            for _ in range(2048):  # 2 GB of spaces, a few MB packed
+                entry.write(chunk)
+    started = time.monotonic()
+    code, _, err = _run(capsys, "review", str(path), "--project", str(review_project))
+    assert code == 1 and "refused as a zip bomb" in err
+    assert time.monotonic() - started < 10
+
+
+def test_a_document_with_millions_of_runs_is_refused_within_seconds(review_project: Path, capsys):
+    path = review_project / "runs.docx"
+    body = b"".join(b"<w:r><w:t>%x</w:t></w:r>" % (n * 2654435761 % 2**32) for n in range(600_000))
+    document = (b'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+                b'wordprocessingml/2006/main"><w:body><w:p>' + body + b"</w:p></w:body></w:document>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("word/document.xml", document)
+    started = time.monotonic()
+    code, _, err = _run(capsys, "review", str(path), "--project", str(review_project))
+    assert code == 1 and "elements; refused" in err
+    assert time.monotonic() - started < 10

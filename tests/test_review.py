@@ -7,10 +7,7 @@ rsids, moves, comments with replies in commentsExtended.xml, and edits made with
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -21,36 +18,13 @@ from briefkit.cli import main
 sys.path.insert(0, str(Path(__file__).parent))
 from wordlike import Returned  # noqa: E402
 
-FIXTURE = Path(__file__).parent / "fixtures" / "review"
-DOCX = "build/review-fixture.docx"
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True,
-                          env={"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "T",
-                               "GIT_COMMITTER_EMAIL": "t@example.org", "HOME": str(root), "PATH": "/usr/bin:/bin"}
-                          ).stdout
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The review fixture in a git repository of its own, committed and built once."""
-    root = tmp_path_factory.mktemp("review") / "project"
-    shutil.copytree(FIXTURE, root)
-    (root / ".gitignore").write_text("build/\n.cache/\n")
-    git(root, "init", "-q")
-    git(root, "add", ".")
-    git(root, "commit", "-qm", "edition")
-    assert main(["build", "--project", str(root), "-q"]) == 0
-    return root
+from tests.conftest import REVIEW_DOCX as DOCX  # noqa: E402
+from tests.conftest import git  # noqa: E402
 
 
 @pytest.fixture
-def project(built: Path, tmp_path: Path) -> Path:
-    """A private copy of the built project (sources, git history, build and cache)."""
-    root = tmp_path / "project"
-    shutil.copytree(built, root, symlinks=True)
-    return root
+def project(review_project: Path) -> Path:
+    return review_project
 
 
 def at(root: Path, file: str, needle: str, occurrence: int = 1) -> str:
@@ -338,86 +312,80 @@ def test_a_file_rewritten_beyond_recognition_is_not_reviewed(project: Path, caps
         in err
 
 
-# Hostile input: a returned file comes from outside the team.
+# A real editor: LibreOffice through UNO (tests/lo_editor.py), with change recording on and off.
 
-def _with_document(project: Path, edit) -> Path:
-    source = project / DOCX
-    target = project / "hostile.docx"
-    with zipfile.ZipFile(source) as package, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in package.infolist():
-            data = package.read(info)
-            out.writestr(info.filename, edit(info.filename, data))
-    return target
+@pytest.fixture(scope="module")
+def libreoffice():
+    from tests.test_lo_editor import edit, unavailable
 
-
-def test_an_external_entity_leaks_nothing(project: Path, capsys, tmp_path: Path):
-    secret = tmp_path / "secret.txt"
-    secret.write_text("TOP-SECRET-VALUE")
-
-    def edit(name: str, data: bytes) -> bytes:
-        if name != "word/document.xml":
-            return data
-        head, rest = data.split(b"?>", 1)
-        dtd = f'<!DOCTYPE w:document [<!ENTITY x SYSTEM "file://{secret}">]>'.encode()
-        return head + b"?>" + dtd + rest.replace(b"cool towards", b"cool &x; towards", 1)
-
-    path = _with_document(project, edit)
-    code, out, err = run(capsys, "review", str(path), "--project", str(project), "--format", "json")
-    assert code == 1 and "TOP-SECRET-VALUE" not in out + err
-    assert err.strip() == f"error: {path}: word/document.xml declares a DTD, which Word never writes; refused"
+    reason = unavailable()
+    if reason:
+        pytest.skip(reason)
+    return edit
 
 
-def test_external_relationships_and_macros_are_never_opened(project: Path, capsys, tmp_path: Path, monkeypatch):
-    import urllib.request
+def test_a_round_trip_through_libreoffice(project: Path, capsys, libreoffice):
+    from briefkit.outputs.docx.reader import read_docx
 
-    opened: list[str] = []
-    monkeypatch.setattr(urllib.request, "urlopen", lambda *a, **k: opened.append(str(a)))
-    secret = tmp_path / "template.dotm"
-    secret.write_text("never read")
-
-    def edit(name: str, data: bytes) -> bytes:
-        if name == "word/_rels/document.xml.rels":
-            return data.replace(b"</Relationships>", (
-                b'<Relationship Id="rIdX" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-                b'image" Target="http://attacker.example/track.png" TargetMode="External"/></Relationships>'))
-        if name == "word/settings.xml":
-            return data.replace(b"</w:settings>", b'<w:attachedTemplate r:id="rIdT"/></w:settings>')
-        return data
-
-    path = _with_document(project, edit)
-    with zipfile.ZipFile(path, "a") as package:
-        package.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0 macro")
-        package.writestr("word/_rels/settings.xml.rels", (
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
-            'Id="rIdT" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" '
-            f'Target="file://{secret}" TargetMode="External"/></Relationships>'))
-    before = secret.stat().st_atime_ns
-    assert review_json(capsys, project, path) == []
-    assert opened == [] and secret.stat().st_atime_ns == before
-
-
-def test_a_zip_bomb_is_refused_quickly_unread(project: Path, capsys):
-    path = project / "bomb.docx"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr("[Content_Types].xml", "<Types/>")
-        with package.open("word/document.xml", "w", force_zip64=True) as entry:
-            chunk = b" " * (1 << 20)
-            for _ in range(2048):  # 2 GB of spaces, a few MB packed
-                entry.write(chunk)
-    started = time.monotonic()
-    code, _, err = run(capsys, "review", str(path), "--project", str(project))
-    assert code == 1 and "refused as a zip bomb" in err
-    assert time.monotonic() - started < 10
+    returned = project.parent / "returned.docx"
+    done = libreoffice(project / DOCX, returned, [
+        {"op": "replace", "find": "cool towards", "with": "wary of", "author": "Alex Reviewer"},
+        {"op": "delete", "find": " still", "author": "Alex Reviewer"},
+        {"op": "insert", "after": "Ports and rail carry most of the goods", "text": " by volume",
+         "author": "Bea Second"},
+        {"op": "replace", "find": "695", "with": "696", "author": "Alex Reviewer"},
+        {"op": "replace", "find": "publishes one figure", "with": "publishes a single figure", "track": False},
+        {"op": "comment", "find": "officials describe it as stable", "text": "Which officials?",
+         "author": "Bea Second"},
+    ])
+    assert done.returncode == 0, done.stderr
+    findings = review_json(capsys, project, returned)
+    saver = read_docx(returned).last_modified_by  # who made an untracked edit is not recorded: the last to save
+    placed = {(f["kind"], f["old"], f["new"]): (f"{f['file']}:{f['line']}:{f['column']}", f["author"], f["status"],
+                                                 f["tracked"]) for f in findings}
+    summary, trade = "report/sections/01-summary.md", "report/sections/02-trade.md"
+    alex = "Alex Reviewer"
+    assert placed == {
+        ("replace", "cool towards", "wary of"): (at(project, summary, "cool towards"), alex, "applies", True),
+        ("delete", " still", ""): (at(project, summary, " still"), "Alex Reviewer", "applies", True),
+        ("insert", "", " by volume"): (at(project, trade, ", and neither"), "Bea Second", "applies", True),
+        ("replace", "695", "696"): (at(project, "data/trade.yaml", "695"), "Alex Reviewer", "applies", True),
+        ("replace", "one", "a single"): (at(project, trade, "one figure"), saver, "applies", False),
+        ("comment", "officials describe it as stable", ""): (at(project, summary, "officials describe"), "Bea Second",
+                                                              "applies", True),
+    }
+    code, out, _ = run(capsys, "review", str(returned), "--project", str(project), "--apply")
+    assert code == 0 and "wrote report/sections/01-summary.md (2 changes)" in out
+    assert "wrote report/sections/02-trade.md (2 changes)" in out
+    assert main(["build", "--project", str(project), "-q"]) == 0
+    wanted = [b.new for b in read_docx(returned).blocks if b.kind == "body" and b.new]
+    rebuilt = [b.new for b in read_docx(project / DOCX).blocks if b.kind == "body" and b.new]
+    # The reviewer's text with every change accepted, but the data change, which stays a finding.
+    assert [t.replace("696", "695") for t in wanted] == rebuilt
 
 
-def test_a_document_with_millions_of_runs_is_refused_within_seconds(project: Path, capsys):
-    path = project / "runs.docx"
-    body = b"".join(b"<w:r><w:t>%x</w:t></w:r>" % (n * 2654435761 % 2**32) for n in range(600_000))
-    document = (b'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
-                b'wordprocessingml/2006/main"><w:body><w:p>' + body + b"</w:p></w:body></w:document>")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr("word/document.xml", document)
-    started = time.monotonic()
-    code, _, err = run(capsys, "review", str(path), "--project", str(project))
-    assert code == 1 and "elements; refused" in err
-    assert time.monotonic() - started < 10
+def test_libreoffice_edits_to_the_shipped_briefing_are_placed(real: Path, capsys, libreoffice):
+    """The briefing itself, edited in LibreOffice: every change is placed where it came from, none is guessed."""
+    import re
+
+    from briefkit.outputs.docx.reader import read_docx
+
+    assert main(["build", "--project", str(real), "--format", "docx", "-q"]) == 0
+    built = next((real / "build").glob("*.docx"))
+    paragraphs = [b.base for b in read_docx(built).blocks if b.kind == "body" and b.style in ("BodyText",
+                                                                                            "FirstParagraph")]
+    edits, words = [], []
+    for text in paragraphs:
+        found = [w for w in re.findall(r"\b[a-z]{6,}\b", text) if sum(p.count(w) for p in paragraphs) == 1]
+        if found and len(edits) < 8:
+            words.append(found[0])
+            edits.append({"op": "replace", "find": found[0], "with": found[0].upper(), "track": len(edits) % 4 != 3})
+    returned = real / "returned.docx"
+    done = libreoffice(built, returned, edits)
+    assert done.returncode == 0, done.stderr
+    findings = review_json(capsys, real, returned)
+    assert sorted(f["old"] for f in findings) == sorted(words)
+    for finding in findings:
+        assert finding["status"] == "applies" and finding["target"] == "section"
+        line = (real / finding["file"]).read_text(encoding="utf-8").splitlines()[finding["line"] - 1]
+        assert line[finding["column"] - 1:].startswith(finding["old"])

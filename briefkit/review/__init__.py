@@ -202,6 +202,8 @@ def block_changes(pairs: list[tuple[int | None, int]], build: list[dict[str, Any
         if mapping is not None:
             for start, end, text in word_changes(original, block.base):
                 old = original[start:end]
+                if not old.strip() and not text.strip():
+                    continue  # spacing an editor changed on saving, not an edit
                 kind = "replace" if old and text else "delete" if old else "insert"
                 out.append(_Change(index, start, end, old, text, kind, editor, "", tracked=False))
     return out

@@ -252,8 +252,8 @@ class _Walker:
                 self.add(child.text or "", state, author, date, move)
             elif local == "tab":
                 self.add("\t", state, author, date, move)
-            elif local in ("br", "cr"):
-                self.add("\n", state, author, date, move)
+            elif local == "cr" or (local == "br" and child.get(_w("type"), "textWrapping") == "textWrapping"):
+                self.add("\n", state, author, date, move)  # a page or column break is layout, not text
             elif local == "noBreakHyphen":
                 self.add("\u2011", state, author, date, move)
             elif local == "rPr":
@@ -401,15 +401,19 @@ def _comments(parts: dict[str, bytes], path: Path, anchors: dict) -> list[Commen
             end = end if end is not None and end[0] >= 0 else start
             comment.anchor = (start[0], start[1], end[0], end[1])
         comments[identifier] = comment
-    if "word/commentsExtended.xml" in parts:
+    threaded = "word/commentsExtended.xml" in parts
+    if threaded:
         extended = _parse(parts["word/commentsExtended.xml"], path, "word/commentsExtended.xml")
         for entry in extended.iter(f"{{{W15_NS}}}commentEx"):
             child, parent = entry.get(f"{{{W15_NS}}}paraId", ""), entry.get(f"{{{W15_NS}}}paraIdParent", "")
             if child in by_para and parent in by_para and by_para[child] is not by_para[parent]:
                 by_para[child].parent = by_para[parent].id
-    top = []
+    top: list[Comment] = []
     for comment in comments.values():
         parent = comments.get(comment.parent)
+        if parent is None and not threaded and comment.anchor is not None:
+            # LibreOffice writes a reply as a comment of its own on the same text, with no commentsExtended.xml.
+            parent = next((c for c in top if c.anchor == comment.anchor), None)
         if parent is not None:
             parent.replies.append(comment)
         else:
