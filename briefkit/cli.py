@@ -314,7 +314,7 @@ def _review(args: argparse.Namespace) -> int:
 
     root = args.project.resolve()
     result = review(args.returned, root, force=args.force)
-    colour = _colour(sys.stderr if args.output == "text" else sys.stdout)
+    colour = _colour(sys.stdout)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.output == "json":
@@ -375,9 +375,10 @@ def review_problem(finding, returned: Path) -> Problem:
 def _kinds(findings) -> dict[str, int]:
     out: dict[str, int] = {}
     for finding in findings:
-        kind = "data change" if finding.target == "data" and finding.kind != "comment" else \
-            "comment" if finding.kind == "comment" else "formatting change" if finding.kind == "format" else \
-            f"{finding.status} change" if finding.status in ("conflict", "uncertain") else "change"
+        kind = "comment" if finding.kind == "comment" else "formatting change" if finding.kind == "format" else \
+            "already applied" if finding.status == "applied" else \
+            f"{finding.status} change" if finding.status in ("conflict", "uncertain") else \
+            "data change" if finding.target == "data" else "change"
         out[kind] = out.get(kind, 0) + 1
     return out
 
@@ -387,7 +388,7 @@ def _review_summary(findings) -> str:
         return "review: no changes and no comments"
     applies = sum(1 for f in findings if f.status == "applies" and f.kind not in ("comment", "format")
                   and f.target != "data")
-    parts = [f"{n} {k}{'s' if n != 1 else ''}" for k, n in _kinds(findings).items()]
+    parts = [f"{n} {k}{'s' if n != 1 and not k.startswith('already') else ''}" for k, n in _kinds(findings).items()]
     return (f"review: {_count(len(findings), 'finding')} ({', '.join(parts)}); "
             f"{applies} can be written with --apply")
 

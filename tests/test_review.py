@@ -7,6 +7,7 @@ rsids, moves, comments with replies in commentsExtended.xml, and edits made with
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -389,3 +390,27 @@ def test_libreoffice_edits_to_the_shipped_briefing_are_placed(real: Path, capsys
         assert finding["status"] == "applies" and finding["target"] == "section"
         line = (real / finding["file"]).read_text(encoding="utf-8").splitlines()[finding["line"] - 1]
         assert line[finding["column"] - 1:].startswith(finding["old"])
+
+
+def test_review_after_clean_with_unchanged_sources_makes_the_build_again(project: Path, capsys):
+    returned = Returned(project / DOCX)
+    returned.replace("cool towards", "wary of")
+    path = returned.save(project.parent / "returned.docx")
+    (project / ".git").rename(project.parent / "no-git")  # not from git: from today's sources
+    assert main(["clean", "--project", str(project), "-q"]) == 0
+    findings = review_json(capsys, project, path)
+    assert [(f["new"], f["status"]) for f in findings] == [("wary of", "applies")]
+
+
+def test_build_py_review_runs_the_same_command(project: Path):
+    returned = Returned(project / DOCX)
+    returned.replace("cool towards", "wary of")
+    path = returned.save(project / "returned.docx")
+    done = subprocess.run([sys.executable, str(Path(__file__).parent.parent / "build.py"), "review", str(path),
+                           "--project", str(project)], capture_output=True, text=True, env={"NO_COLOR": "1",
+                                                                                         "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    assert "Alex Reviewer replaced 'cool towards' with 'wary of'" in done.stdout
+    missing = subprocess.run([sys.executable, str(Path(__file__).parent.parent / "build.py"), "review",
+                              str(project / "nothing.docx"), "--project", str(project)], capture_output=True, text=True)
+    assert missing.returncode == 1 and missing.stderr == f"error: {project / 'nothing.docx'}: no such file\n"
