@@ -254,7 +254,7 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
 
 def review_stamp(project: Project) -> tuple[object, tuple[dict[str, str], list[str]]]:
     """The stamp a DOCX carries (which sources made it) and those sources, for `briefkit review`."""
-    from briefkit.review.record import snapshot, stamp_for
+    from briefkit.buildrecord import snapshot, stamp_for
 
     files, binary = snapshot(project.root)
     return stamp_for(project.root, project.output_name, files), (files, binary)
@@ -522,7 +522,7 @@ def build_docx(project: Project, markdown: str, workspace: Workspace, stamp=None
 
 def keep_review_record(plan: Plan, staged: dict[str, Path]) -> None:
     """Keep what `briefkit review` needs of this build's DOCX (its sources and its text), once per build id."""
-    from briefkit.review.record import record_path, write_record
+    from briefkit.buildrecord import record_path, write_record
 
     if plan.stamp is None or "docx" not in staged or record_path(plan.project.root, plan.stamp.build).exists():
         return

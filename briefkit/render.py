@@ -516,9 +516,7 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
         "longdate": date_filter,
     }
     if tracer is not None:
-        from briefkit.review.sourcemap import TRACE_NAME
-
-        helpers[TRACE_NAME] = tracer.mark
+        helpers[tracer.name] = tracer.mark  # the call the traced sections wrap each expression in
     return helpers
 
 

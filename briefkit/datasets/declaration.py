@@ -24,6 +24,9 @@ FIELD_TYPES = ("string", "number", "integer", "boolean", "date", "year", "source
 KEY_TYPES = ("year", "string")
 SCALES = ("", "thousand", "million", "billion")
 DECLARATION_FILE = "data/datapackage.yaml"
+# The fields of a series' point besides its key (shared with datasets/series.py, which reads them).
+POINT_FIELDS = ("kind", "value", "qualifier", "low", "high", "growth", "source", "note", "alternatives",
+                "period", "series_change")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.(yaml|yml|csv)$")
 
@@ -173,7 +176,6 @@ def _resource(r: Reader, problems: list[Problem], data_dir: Path) -> Declaration
 
 
 def _key_field(r: Reader, problems: list[Problem]) -> Field | None:
-    from briefkit.datasets.series import POINT_FIELDS
 
     r.reject_unknown({"name", "type", "title"})
     name = r.text("name") or "year"

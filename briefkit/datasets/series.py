@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from briefkit.datasets.broken import Broken
-from briefkit.datasets.declaration import Declaration
+from briefkit.datasets.declaration import POINT_FIELDS, Declaration
 from briefkit.datasets.records import UnknownName, errors_in
 from briefkit.datasets.sources import cite_keys
 from briefkit.errors import Problem
@@ -21,8 +21,6 @@ from briefkit.yamlfile import Mark, Node
 POINT_KINDS = ("reported", "approximate", "estimate", "range", "projection", "gap")
 QUALIFIERS = ("over", "about", "under")
 MAX_POINTS = 1000
-POINT_FIELDS = ("kind", "value", "qualifier", "low", "high", "growth", "source", "note", "alternatives",
-                "period", "series_change")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 The stages, each a small function:
 
 1. read the returned file (briefkit.outputs.docx.reader): blocks, tracked changes, comments, the build's stamp;
-2. find the build it came from (briefkit.review.record): its record in the cache, or the build made again from
+2. find the build it came from (briefkit.buildrecord): its record in the cache, or the build made again from
    today's sources (where unchanged) or from the commit the file names;
 3. trace that build's sources (briefkit.review.sourcemap) and align its DOCX text with them (review.place);
 4. pair the returned file's paragraphs with the build's: what differs without a tracked change was edited with
@@ -22,11 +22,11 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
+from briefkit.buildrecord import PROPERTY_BUILD, PROPERTY_COMMIT, PROPERTY_PROJECT, Record
 from briefkit.errors import BriefkitError
 from briefkit.review.align import char_map, map_range, normalized, word_changes
 from briefkit.review.findings import Edit, Finding, Review
 from briefkit.review.place import Place, Placer, target_of
-from briefkit.review.record import PROPERTY_BUILD, PROPERTY_COMMIT, PROPERTY_PROJECT, Record
 
 MIN_ALIGNED = 0.5  # below this share of the build's text found again, a returned file is not reviewed
 
@@ -66,7 +66,7 @@ def review(returned: Path, root: Path, force: bool = False) -> Review:
 def find_build(returned: Path, properties: dict[str, str], project, force: bool, warnings: list[str],
                scratch: Path) -> tuple[Record, str]:
     """The record of the build a returned file came from, and how it was found."""
-    from briefkit.review.record import build_id, export_commit, read_record, snapshot
+    from briefkit.buildrecord import build_id, export_commit, read_record, snapshot
 
     build, commit, name = (properties.get(k, "") for k in (PROPERTY_BUILD, PROPERTY_COMMIT, PROPERTY_PROJECT))
     if name and name != project.output_name and not force:
@@ -101,7 +101,7 @@ def find_build(returned: Path, properties: dict[str, str], project, force: bool,
 def _rebuilt(root: Path, build: str, scratch: Path, keep_in: Path | None = None) -> Record:
     """Build the DOCX of the sources in `root` (into a scratch folder) so that its record is written."""
     from briefkit import pipeline
-    from briefkit.review.record import read_record, snapshot, stamp_for
+    from briefkit.buildrecord import read_record, snapshot, stamp_for
 
     project_root = keep_in or root
     pipeline.build(project_root, scratch / "out", formats=("docx",), parallel=False)
@@ -113,7 +113,7 @@ def _rebuilt(root: Path, build: str, scratch: Path, keep_in: Path | None = None)
 
 
 def _materialize(record: Record, folder: Path) -> Path:
-    from briefkit.review.record import materialize
+    from briefkit.buildrecord import materialize
 
     return materialize(record, folder)
 

@@ -74,6 +74,8 @@ class SectionMap:
 class Tracer:
     """Handed to the helpers while tracing: marks the text they take from a dataset, and each expression."""
 
+    name = TRACE_NAME
+
     def __init__(self, data: Any):
         self.origins: list[Origin] = []
         # Points and records by identity, and the objects a field holds (a date), for the filters, which

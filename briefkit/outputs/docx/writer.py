@@ -30,7 +30,7 @@ def make_reference_docx(target: Path) -> Path:
 def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, reference_doc: Path,
                target: Path, fonts_dir: Path | None = None, stamp=None) -> None:
     """Convert with pandoc, then finish the document step by step; the fonts (default: the templates' fonts/
-    folder) serve to measure the tables and are embedded; stamp (briefkit.review.record.Stamp): the build that
+    folder) serve to measure the tables and are embedded; stamp (briefkit.buildrecord.Stamp): the build that
     made it, in the custom properties.
     """
     from docx import Document

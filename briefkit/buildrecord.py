@@ -1,5 +1,5 @@
-"""What a build keeps so that its DOCX can be reviewed later: the id it stamps on the file, and the record
-(the sources it was made from and the text of the DOCX it wrote), in the cache under that id.
+"""What a build keeps so that its DOCX can be reviewed later (by briefkit.review): the id it stamps on the
+file, and the record (the sources it was made from and the text of the DOCX it wrote), in the cache under that id.
 
 The id is a hash of the sources the text comes from (report/ and data/), so the same sources give the same id
 whatever the engine's version; after `briefkit clean`, the record is made again from today's sources where
