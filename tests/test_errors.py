@@ -32,16 +32,16 @@ FIVE_MISTAKES = """\
 data/agreements.yaml:81:11: 'date' is not a valid date (February 2017 has no day 30); got '2017-02-30'
  81 |     date: 2017-02-30
     |           ^^^^^^^^^^
-data/trade.yaml:36:12: 'value' must be a number; got the text '695' (in quotes)
- 36 |     value: "695"
+data/trade.yaml:30:12: 'value' must be a number; got the text '695' (in quotes)
+ 30 |     value: "695"
     |            ^^^^^
     = hint: write 695 without quotes
-report/report.yaml:19:5: section file 'report/sections/05-transports.md' does not exist
- 19 |   - 05-transports.md
+report/report.yaml:23:5: section file 'report/sections/05-transports.md' does not exist
+ 23 |   - 05-transports.md
     |     ^^^^^^^^^^^^^^^^
     = hint: did you mean '05-transport.md'?
-report/sections/04-economy-energy.md:31:584: unknown name 'valeu'
- 31 | …so the year is left blank [@fact-sheet-2025]. In 2019 trade recovered to {{ valeu('trade', 2019) }}.
+report/sections/04-economy-energy.md:31:516: unknown name 'valeu'
+ 31 | …ublished for 2018, so the year is left blank. In 2019 trade recovered to {{ valeu('trade', 2019) }}.
     |                                                                              ^^^^^
     = hint: did you mean 'value'?
 report/sections/04-economy-energy.md:43:351: unknown source '@tass-2025-12-13'
@@ -73,7 +73,7 @@ def test_a_build_reports_the_same_mistakes(real: Path, capsys):
     code, _, err = run(["--project", str(real), "--format", "html"], capsys)
     assert code == 1
     assert messages(err) == [
-        "data/trade.yaml:36:12: 'value' must be a number; got the text '695' (in quotes)",
+        "data/trade.yaml:30:12: 'value' must be a number; got the text '695' (in quotes)",
         "    = hint: write 695 without quotes",
         "report/sections/04-economy-energy.md:33:33: a series has no 'piont'",
         "    = hint: did you mean 'point' or 'points'?",

@@ -109,7 +109,7 @@ def test_a_failed_build_leaves_earlier_outputs_untouched(mini: Path, fmt: str):
 def test_conflicting_figures_are_marked_in_pdf_and_docx(built_briefing: Path):
     text = " ".join("\n".join(pdf_text(built_briefing / f"{NAME}.pdf")).split())
     assert "over USD 1.6 billion\u2020\u2020" in text
-    assert "\u2020\u2020 Sources differ for 2022: about USD 1 billion according to" in text
+    assert "\u2020\u2020 Sources differ for 2022: about USD 1 billion, source:" in text  # the phrase of report.yaml
     from docx import Document
 
     document = Document(str(built_briefing / f"{NAME}.docx"))
