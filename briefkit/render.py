@@ -135,7 +135,7 @@ def check_sections(project: Project, data: Data, image_format: str = "svg",
     charts = {} if charts is None else charts
     _check_citations(project, data, problems)
     problems.extend(p for p in check_images(project) if p.severity == "error")
-    context = Context(data, Formatter(words), words)
+    context = Context(data, Formatter(words), words, trace=tracer)
     first = _helpers(project, context, numbering, image_format, charts, collecting=True, tracer=tracer)
     env.filters.update({name: first[name] for name in FILTERS})
     # First pass: learn the order of the exhibits, so that references can point forward.

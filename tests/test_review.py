@@ -414,3 +414,31 @@ def test_build_py_review_runs_the_same_command(project: Path):
     missing = subprocess.run([sys.executable, str(Path(__file__).parent.parent / "build.py"), "review",
                               str(project / "nothing.docx"), "--project", str(project)], capture_output=True, text=True)
     assert missing.returncode == 1 and missing.stderr == f"error: {project / 'nothing.docx'}: no such file\n"
+
+
+def test_a_data_note_goes_to_its_field_and_apply_data_writes_it(project: Path, capsys):
+    returned = Returned(project / DOCX)
+    returned.replace("small series", "short series", containing="A small series for the tests")
+    path = returned.save(project / "returned.docx")
+    code, out, _ = run(capsys, "review", str(path), "--project", str(project))
+    assert f"{at(project, 'data/trade.yaml', 'small series')}: Alex Reviewer replaced 'small series' with " \
+           "'short series' (trade, note)" in out
+    code, out, _ = run(capsys, "review", str(path), "--project", str(project), "--apply", "--apply-data")
+    assert "wrote data/trade.yaml (1 change)" in out
+    assert "note: A short series for the tests.\n" in (project / "data/trade.yaml").read_text()
+
+
+def test_figures_in_the_reports_language_and_csv_cells(tmp_path: Path, capsys):
+    """A French briefing with CSV data: '1,9' is the CSV's 1.9, and --apply-data writes 2.1 in its cell."""
+    from tests.conftest import copy_project
+
+    root = copy_project(Path(__file__).parent / "fixtures" / "grain", tmp_path / "grain")
+    assert main(["build", "--project", str(root), "--format", "docx", "-q"]) == 0
+    returned = Returned(next((root / "build").glob("*.docx")))
+    returned.replace("1,9", "2,1", containing="exportations ont")
+    path = returned.save(tmp_path / "returned.docx")
+    code, out, _ = run(capsys, "review", str(path), "--project", str(root))
+    assert f"{at(root, 'data/exports.csv', '1.9')}: Alex Reviewer changed 1,9 to 2,1 (exports, 2024, value)" in out
+    before = (root / "data/exports.csv").read_bytes()
+    assert run(capsys, "review", str(path), "--project", str(root), "--apply", "--apply-data")[0] == 0
+    assert (root / "data/exports.csv").read_bytes() == before.replace(b"2024,estimate,1.9,", b"2024,estimate,2.1,")

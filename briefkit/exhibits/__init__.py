@@ -35,6 +35,15 @@ class Context:
     data: Data
     fmt: Formatter
     words: object
+    # briefkit.review.sourcemap.Tracer while the source map is made: marks the text taken from a dataset's field.
+    trace: object = None
+
+    def traced(self, text: str, dataset, item, field: str) -> str:
+        """`text` (taken from `field` of a dataset's point or record, or of the dataset itself where item is
+        None), marked for the source map when one is being made."""
+        if self.trace is None or not text:
+            return text
+        return self.trace.datum(text, self.trace.field(dataset, item, field))
 
     @property
     def labels(self) -> dict[str, str]:

@@ -17,7 +17,7 @@ def data_notes(ctx: Context) -> str:
 
 
 def _series_notes(ctx: Context, series: Series) -> list[str]:
-    lines = [md_escape(series.note), ""] if series.note else []
+    lines = [ctx.traced(md_escape(series.note), series, None, "note"), ""] if series.note else []
     for point in series.points:
         kind = "" if point.is_gap else f" ({md_escape(ctx.kind(point.kind))})"
         lines.append(f"**{point.key}: {md_escape(figure_text(ctx, point))}**{kind}")
@@ -29,7 +29,7 @@ def _series_notes(ctx: Context, series: Series) -> list[str]:
         if point.series_change:
             details.append(md_escape(point.series_change))
         if point.note:
-            details.append(md_escape(point.note))
+            details.append(ctx.traced(md_escape(point.note), series, point, "note"))
         for alt in point.alternatives:
             details.append(md_escape(ctx.words("sources_differ_inline", figure=ctx.fmt.figure(alt),
                                                sources=ctx.named(alt.sources)))
@@ -54,6 +54,6 @@ def _records_notes(ctx: Context, records: Records) -> list[str]:
             head.append(str(row.values[title]))
         detail = md_escape(ctx.words("source_line", source=ctx.named(row.sources))) if row.sources else ""
         if has_note and row.values.get("note"):
-            detail += " " + md_escape(row.values["note"])
+            detail += " " + ctx.traced(md_escape(row.values["note"]), records, row, "note")
         lines += [f"**{md_escape(': '.join(head))}**", ":   " + (detail.strip() or "\u2014"), ""]
     return lines

@@ -119,10 +119,13 @@ def _materialize(record: Record, folder: Path) -> Path:
 
 
 def trace_build(record: Record, base: Path) -> Placer:
+    from briefkit.project import load_project
     from briefkit.review.sourcemap import trace_project
 
     maps, origins, _ = trace_project(base)
-    return Placer(maps, origins, record.blocks, record.files, base)
+    placer = Placer(maps, origins, record.blocks, record.files, base)
+    placer.language = load_project(base).language
+    return placer
 
 
 def pair_blocks(build: list[dict[str, Any]], returned: list) -> tuple[list[tuple[int | None, int]], float]:
@@ -273,25 +276,31 @@ def _data_edit(place: Place, old: str, new: str, placer: Placer) -> Edit | None:
     literal = text[place.field_start:place.field_end]
     bare = literal.strip("\"'")
 
-    def number(value: str) -> Decimal | None:
-        cleaned = value.strip().replace("\u00a0", "").replace("\u202f", "").replace(",", "").replace(" ", "")
+    def number(value: str, locale: str = "en") -> Decimal | None:
+        """A number as the report's language writes it (1,9 in French, 1.9 in English), or None."""
+        from babel.numbers import NumberFormatError, parse_decimal
+
+        cleaned = value.strip().replace("\u00a0", " ").replace("\u202f", " ")
+        if not cleaned or not any(c.isdigit() for c in cleaned):
+            return None
         try:
-            return Decimal(cleaned)
-        except InvalidOperation:
+            return parse_decimal(cleaned.replace(" ", "") if locale == "en" else cleaned, locale=locale, strict=False)
+        except (NumberFormatError, InvalidOperation, ValueError):
             return None
 
-    shown, wanted = number(old), number(new)
+    locale = placer.language.replace("-", "_")
+    shown, wanted = number(old, locale), number(new, locale)
     if shown is not None and wanted is not None and number(bare) == shown:
-        return Edit(place.file, place.field_start, place.field_end, _plain_number(new), literal)
-    if old and bare.count(old) == 1 and literal == bare and "\n" not in new and ": " not in new \
-            and not new.startswith(("'", '"', "-", "#", "[", "{")):
+        return Edit(place.file, place.field_start, place.field_end, format(wanted, "f"), literal)
+    plain = "\n" not in new and ": " not in new and " #" not in new
+    if old and bare.count(old) == 1 and literal == bare and plain and not new.startswith(("'", '"', "-", "#", "[",
+                                                                                            "{")):
         at = place.field_start + bare.index(old)
         return Edit(place.file, at, at + len(old), new, old)
+    if old and place.start > place.field_start and text[place.start:place.end] == old and "\n" not in old \
+            and plain and literal[:1] in (">", "|"):
+        return Edit(place.file, place.start, place.end, new, old)  # words inside a folded or literal block
     return None
-
-
-def _plain_number(shown: str) -> str:
-    return shown.strip().replace("\u00a0", "").replace("\u202f", "").replace(",", "").replace(" ", "")
 
 
 def comment_findings(document, pairs: list[tuple[int | None, int]], placer: Placer, record: Record) -> list[Finding]:

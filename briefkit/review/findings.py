@@ -51,8 +51,8 @@ class Finding:
             text = f"{who} commented on {old}"
         elif self.kind == "format":
             text = f"{who} changed the formatting of {old} (formatting is not applied)"
-        elif self.target == "data" and self.kind == "replace":
-            text = f"{who} changed {self.old.strip()} to {self.new.strip()} ({self.dataset}, {self.key}, {self.field})"
+        elif self.target == "data" and self.kind == "replace" and _numeric(self.old) and _numeric(self.new):
+            text = f"{who} changed {self.old.strip()} to {self.new.strip()}"
         elif self.kind == "replace":
             text = f"{who} replaced {old} with {new}"
         elif self.kind == "delete":
@@ -61,8 +61,8 @@ class Finding:
             text = f"{who} inserted {new}"
         else:
             text = f"{who} moved {old}"
-        if self.target == "data" and self.kind != "replace" and self.dataset:
-            text += f" ({self.dataset}, {self.key}, {self.field})"
+        if self.target == "data" and self.dataset and self.kind != "comment":
+            text += " (" + ", ".join(str(x) for x in (self.dataset, self.key, self.field) if x is not None) + ")"
         return text
 
     def record(self) -> dict[str, Any]:
@@ -82,6 +82,10 @@ class Review:
     warnings: list[str]
     placed: float  # the share of the build's text that the returned file and the sources both placed
     build: str  # where the build was found: the cache, today's sources, a commit, or aligned text only
+
+
+def _numeric(text: str) -> bool:
+    return any(c.isdigit() for c in text) and all(c.isdigit() or c in ".,\u00a0\u202f -" for c in text.strip())
 
 
 def _quoted(text: str, limit: int = 80) -> str:

@@ -78,6 +78,7 @@ class Placer:
         self._nodes: dict[str, Any] = {}
         self.notes = _note_sources(self.markdown)
         self._raw: dict[str, tuple[int, list[int]]] = {}
+        self.language = "en"  # the report's, in which its figures are written
 
     def placed_share(self) -> float:
         """How much of the body's text the alignment placed in the Markdown (0 to 1)."""
@@ -158,7 +159,7 @@ class Placer:
             origin = self.origins[datum.ref]
             if origin.rows:
                 return self._in_table(origin, block, section, expression)
-            return self._datum(origin, section, datum, start, end)
+            return self._datum(origin, section, datum, start, end, old)
         source = section.source[expression.start:expression.end]
         if old and source.count(old) == 1:  # a caption or a note given in the expression itself
             at = expression.start + source.index(old)
@@ -182,12 +183,19 @@ class Placer:
         return self._section_place(section.path, expression.start, expression.end, exact=False,
                                    reason=f"a cell of the table of '{origin.dataset}' whose field cannot be told")
 
-    def _datum(self, origin: Origin, section: SectionMap, datum, start: int, end: int) -> Place:
+    def _datum(self, origin: Origin, section: SectionMap, datum, start: int, end: int, old: str = "") -> Place:
         located = self._field(origin)
         if located is None:
             expression = section.expressions[section.at(start).ref]
             return self._section_place(section.path, expression.start, expression.end, exact=False,
                                        reason=f"from {origin.dataset}, whose field could not be found in its file")
+        text = self.files[located.file]
+        # In a text field (a note), the words themselves, where they stand once in the field's first lines.
+        window = text[located.start: located.start + len(section.markdown[datum.start:datum.end]) + 400]
+        if old and len(old) > 2 and window.count(old) == 1 and window.find(old) > 0:
+            at = located.start + window.index(old)
+            return Place(located.file, at, at + len(old), "data", origin=origin, field_start=located.field_start,
+                         field_end=located.field_end)
         return located
 
     def _field(self, origin: Origin) -> Place | None:
@@ -204,6 +212,8 @@ class Placer:
 
     def _item(self, file: str, line: int) -> Any:
         root = self._root(file)
+        if line == -1:
+            return root
         return next((n for n in _mappings(root) if n.mark.line == line), None) if root is not None else None
 
     def _root(self, file: str) -> Any:

@@ -99,6 +99,8 @@ class Tracer:
 
     def field(self, dataset: Any, item: Any, name: str) -> Origin:
         declaration = dataset.declaration
+        if item is None:  # a field of the dataset as a whole (its note)
+            return Origin(dataset.name, declaration.display, -1, None, name)
         values = getattr(item, "values", None)
         if isinstance(values, dict):  # a record (whose attributes are its fields)
             key = values.get(declaration.primary_key) if declaration.primary_key else None
