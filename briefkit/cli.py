@@ -49,6 +49,9 @@ def make_parser(prog: str | None = None) -> argparse.ArgumentParser:
     build.add_argument("--check", action="store_true", help="validate everything without rendering (as 'check')")
     build.add_argument("--watch", action="store_true", help="rebuild on every save (as 'watch')")
     build.add_argument("--port", type=int, default=8000, help="port of the --watch server (default: 8000)")
+    build.add_argument("--compare", nargs="?", const="", metavar="REV",
+                       help="also write NAME-changes.docx, .pdf and .html against an earlier edition: a git revision "
+                            "or a folder (default: previous_edition in report.yaml)")
     _strict_option(build)
 
     check = command("check", "validate everything a build reads, without rendering anything")
@@ -146,6 +149,11 @@ def main(argv: list[str] | None = None) -> int:
             return _review(args)
         result = pipeline.build(args.project, args.out, tuple(args.formats or ()), use_cache=not args.no_cache,
                                 pdf_engine=args.pdf_engine, strict=args.strict)
+        if getattr(args, "compare", None) is not None:
+            from briefkit.compare.changes import build_changes
+
+            changes = build_changes(args.project, args.compare, args.out)
+            result = replace(result, outputs={**result.outputs, **{f"{k}-changes": v for k, v in changes.items()}})
     except BriefkitError as exc:
         print(describe_error(exc, args.project.resolve() if hasattr(args, "project") else None,
                              _colour(sys.stderr), getattr(args, "strict", False)), file=sys.stderr)
@@ -161,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         print(format_finding(warning, root, colour), file=sys.stderr)
     if not args.quiet:
         for fmt, path in result.outputs.items():
-            print(f"{fmt if fmt in FORMATS else 'data':>4}  {_shown(path)}")
+            print(f"{fmt if fmt in FORMATS or fmt.endswith('-changes') else 'data':>4}  {_shown(path)}")
         fresh = ", ".join(result.rebuilt) if result.rebuilt else "nothing (all up to date)"
         print(f"built in {result.seconds:.1f} s; rebuilt: {fresh}")
     return EXIT_OK

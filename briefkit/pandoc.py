@@ -69,7 +69,8 @@ def write_metadata(meta: dict, path: Path) -> Path:
     return path
 
 
-def html_body(markdown: str, inputs: PandocInputs, meta_file: Path, footnotes: str) -> tuple[str, str]:
+def html_body(markdown: str, inputs: PandocInputs, meta_file: Path, footnotes: str,
+              filters: tuple[str, ...] = ()) -> tuple[str, str]:
     """Convert to an HTML fragment; returns (table of contents, body).
 
     footnotes='inline' keeps each note at its call (for WeasyPrint's float: footnote);
@@ -86,6 +87,7 @@ def html_body(markdown: str, inputs: PandocInputs, meta_file: Path, footnotes: s
     if footnotes == "inline":
         args.append(f"--lua-filter={inputs.templates_dir / 'filters' / 'inline-footnotes.lua'}")
         args.append(f"--lua-filter={inputs.templates_dir / 'filters' / 'drop-downloads.lua'}")
+    args += [f"--lua-filter={inputs.templates_dir / 'filters' / name}" for name in filters]
     out = _convert(markdown, "html5", args)
     toc, _, body = out.partition(BODY_MARKER)
     return toc.strip(), body.strip()

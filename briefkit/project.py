@@ -66,6 +66,8 @@ class Project:
     pdf_engine: str = PDF_ENGINES[0]
     # False where a listed section could not be read: references to its exhibits cannot be checked.
     sections_complete: bool = True
+    # The git revision (a tag such as edition-2025-12) or folder of the edition before this one (--compare).
+    previous_edition: str = ""
 
     @property
     def epoch(self) -> int:
@@ -135,7 +137,7 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
     reader = Reader(node, problems, "report.yaml")
     reader.reject_unknown(
         {"title", "subtitle", "authors", "organisation", "date", "edition", "language",
-         "classification", "paper", "keywords", "output", "sections", "pdf", "theme", "phrases"}
+         "classification", "paper", "keywords", "output", "sections", "pdf", "theme", "phrases", "previous_edition"}
     )
     output = reader.child("output")
     name, formats = "briefing", FORMATS
@@ -183,6 +185,7 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
         phrases=phrases,
         pdf_engine=engine,
         sections_complete=sections_complete,
+        previous_edition=reader.text("previous_edition", required=False) or "",
     )
     return project, problems
 

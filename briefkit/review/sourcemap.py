@@ -244,8 +244,9 @@ def source_position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def trace_project(root: Path) -> tuple[list[SectionMap], list[Origin], str]:
-    """The source map of every section of the project in `root`, the origins, and the build's Markdown."""
+def trace_project(root: Path, charts: dict | None = None) -> tuple[list[SectionMap], list[Origin], str]:
+    """The source map of every section of the project in `root`, the origins, and the build's Markdown;
+    charts: filled with the charts the sections place, by name."""
     from briefkit.datasets import read_data
     from briefkit.project import load_project
     from briefkit.render import check_sections, make_environment
@@ -259,7 +260,8 @@ def trace_project(root: Path) -> tuple[list[SectionMap], list[Origin], str]:
     marked = {name: marked_source(env, text) for name, text in sources.items()}
     traced_env = make_environment(project, rewrite=lambda name, text: marked[name][0])
     tracer = Tracer(data)
-    rendered, problems = check_sections(project, data, "svg", {}, traced_env, tracer=tracer)
+    rendered, problems = check_sections(project, data, "svg", {} if charts is None else charts, traced_env,
+                                        tracer=tracer)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         from briefkit.errors import InputError

@@ -1,0 +1,216 @@
+"""The changes documents of `briefkit build --compare REV`: <name>-changes.docx (a Word redline), .html and .pdf
+(the new edition with its changes marked, after a section "Changes in this edition")."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from briefkit.compare import EditionError, author_of_changes, earlier_edition
+from briefkit.compare.figures import DataChanges, data_changes
+from briefkit.compare.text import TextChanges, compare_sections
+from briefkit.errors import InputError
+from briefkit.exhibits import md_escape
+
+
+def build_changes(root: Path, revision: str = "", out_dir: Path | None = None) -> dict[str, Path]:
+    """Write the three changes documents beside the plain edition's outputs; their paths by format."""
+    from briefkit import pipeline
+    from briefkit.cache import CACHE_DIR, Cache
+    from briefkit.files import ensure_folder
+    from briefkit.lock import build_lock
+    from briefkit.project import load_project
+
+    project = load_project(root)
+    revision = revision or project.previous_edition
+    if not revision:
+        raise EditionError("--compare needs the earlier edition: a git revision or a folder (--compare "
+                           "edition-2025-12), or previous_edition in report/report.yaml")
+    out_dir = ensure_folder(out_dir or project.root / "build")
+    with tempfile.TemporaryDirectory(prefix="briefkit-compare-") as folder:
+        scratch = Path(folder)
+        old_root = earlier_edition(project.root, revision, scratch)
+        old_docx = _docx_of(old_root, scratch / "old", revision)
+        new_docx = _docx_of(project.root, scratch / "new", "")
+        old, new = _edition(old_root), _edition(project.root)
+        data = data_changes(old["data"], new["data"], old["context"], new["context"])
+        text = compare_sections(old["sections"], new["sections"])
+        words = project.words()
+        edition = _edition_name(old["project"], revision)
+        notes = chart_notes(old["charts"], new["charts"], data, words, edition)
+        titles = old["titles"] | new["titles"]
+        marked = changes_section(words, edition, data, text, titles) + "\n\n" + with_chart_notes(text.marked, notes)
+        author, date = author_of_changes(project.root, revision)
+        with build_lock(out_dir), pipeline.source_date_epoch(project):
+            cache = Cache(project.root / CACHE_DIR)
+            with pipeline.work_folder(out_dir) as work:
+                staged = _marked_formats(project, new["data"], marked, words, cache, work)
+                from briefkit.outputs.docx.redline import write_redline
+
+                staged["docx"] = work / "changes.docx"
+                captions = [(_caption(new["sections"], name), note) for name, (_, note) in notes.items()]
+                write_redline(old_docx, new_docx, staged["docx"], author, date or _report_date(project), captions)
+                return _publish(project, staged, out_dir)
+
+
+def _docx_of(root: Path, out: Path, revision: str) -> Path:
+    from briefkit import pipeline
+
+    try:
+        pipeline.build(root, out, formats=("docx",), parallel=False)
+    except InputError as exc:
+        if not revision:
+            raise
+        first = "\n".join(str(p) for p in exc.errors[:5])
+        raise EditionError(f"--compare {revision}: the earlier edition does not build:\n{first}") from None
+    return next(out.glob("*.docx"))
+
+
+def _edition(root: Path) -> dict:
+    """What the comparison reads of one edition: its sections' Markdown, data, phrases and charts."""
+    from briefkit.datasets import read_data
+    from briefkit.exhibits import Context
+    from briefkit.formatting import Formatter
+    from briefkit.project import load_project
+    from briefkit.review.sourcemap import trace_project
+
+    project = load_project(root)
+    data, _ = read_data(project.root / "data")
+    charts: dict = {}
+    maps, _, _ = trace_project(project.root, charts)
+    words = project.words()
+    sections = [(m.path, m.markdown.strip()) for m in maps]
+    titles = {path: _heading(text) or Path(path).stem for path, text in sections}
+    return {"project": project, "data": data, "context": Context(data, Formatter(words), words),
+            "sections": sections, "charts": charts, "titles": titles}
+
+
+def _heading(markdown: str) -> str:
+    import re
+
+    match = re.search(r"^#\s+(.*?)\s*(\{[^{}]*\})?\s*$", markdown, re.M)
+    return match.group(1).replace("\\", "") if match else ""
+
+
+def _caption(sections: list[tuple[str, str]], name: str) -> str:
+    """The caption a chart has in the DOCX ("Figure 1. …"), from its picture's Markdown."""
+    import re
+
+    for _, text in sections:
+        match = re.search(rf"!\[((?:[^\]\\]|\\.)*)\]\(charts/{re.escape(name)}\.svg\)", text)
+        if match:
+            return re.sub(r"\\(.)", r"\1", match.group(1))
+    return ""
+
+
+def _edition_name(project, revision: str) -> str:
+    return project.edition or revision
+
+
+def _report_date(project) -> str:
+    return f"{project.date.iso}T00:00:00Z" if len(project.date.iso) == 10 else ""
+
+
+def chart_notes(old: dict, new: dict, data: DataChanges, words, edition: str) -> dict[str, tuple[str, str]]:
+    """For each chart whose points changed: (its caption's chart name, the note that says what changed)."""
+    notes = {}
+    for name, spec in new.items():
+        before = old.get(name)
+        if before is not None and [s.points for s in before.series] == [s.points for s in spec.series]:
+            continue
+        titles = {s.title for s in spec.series}
+        changes = [f"{c.key}: {c.old} → {c.new}" for c in data.figures if c.dataset in titles]
+        changes += [item for dataset, item in data.added + data.removed if dataset in titles]
+        if changes:
+            notes[name] = (name, words("changes_chart", edition=edition, changes="; ".join(changes)))
+    return notes
+
+
+def with_chart_notes(markdown: str, notes: dict[str, tuple[str, str]]) -> str:
+    """A marked note right under each changed chart (after its picture)."""
+    import re
+
+    for name, (_, note) in notes.items():
+        pattern = re.compile(rf"(!\[[^\n]*\]\(charts/{re.escape(name)}\.svg\)\{{[^\n]*\}})")
+        markdown = pattern.sub(lambda m, n=note: f"{m.group(1)}\n\n[{md_escape(n)}]{{.bk-ins}}", markdown, count=1)
+    return markdown
+
+
+def changes_section(words, edition: str, data: DataChanges, text: TextChanges, titles: dict[str, str]) -> str:
+    """The section "Changes in this edition", made from the data and the text compared, never by hand."""
+    lines = [f"# {md_escape(words('changes_heading'))} {{#changes-in-this-edition .unnumbered}}", "",
+             md_escape(words("changes_compared", edition=edition)), ""]
+    if data.figures:
+        lines += [f"## {md_escape(words('changes_figures'))} {{.unnumbered}}", ""]
+        for change in data.figures:
+            same = change.old_sources == change.new_sources
+            sources = words("sources_line", sources=change.new_sources) if same else words(
+                "changes_figure_sources", old=change.old_sources or "—", new=change.new_sources or "—")
+            lines.append("- " + md_escape(words("changes_figure", dataset=change.dataset, key=change.key,
+                                                 old=change.old, new=change.new)) + ". " + md_escape(sources))
+        lines.append("")
+    if data.added or data.removed:
+        lines += [f"## {md_escape(words('changes_records'))} {{.unnumbered}}", ""]
+        lines += ["- " + md_escape(words("changes_added", dataset=d, item=i)) for d, i in data.added]
+        lines += ["- " + md_escape(words("changes_removed", dataset=d, item=i)) for d, i in data.removed]
+        lines.append("")
+    if data.sources_added or data.sources_dropped:
+        lines += [f"## {md_escape(words('changes_sources'))} {{.unnumbered}}", ""]
+        if data.sources_added:
+            lines.append("- " + md_escape(words("changes_sources_added", sources="; ".join(data.sources_added))))
+        if data.sources_dropped:
+            lines.append("- " + md_escape(words("changes_sources_dropped", sources="; ".join(data.sources_dropped))))
+        lines.append("")
+    if not data:
+        lines += [md_escape(words("changes_no_data")), ""]
+    changed = [s for s in text.sections if s.status != "unchanged"]
+    lines += [f"## {md_escape(words('changes_sections'))} {{.unnumbered}}", ""]
+    for section in changed:
+        title = titles.get(section.title, section.title)
+        if section.status == "rewritten":
+            lines.append("- " + md_escape(words("changes_section_rewritten", title=title,
+                                                 share=f"{max(1, round(section.share * 100))} %")))
+        else:
+            lines.append("- " + md_escape(words(f"changes_section_{section.status}", title=title)))
+    if not changed:
+        lines.append(md_escape(words("changes_no_text")))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _marked_formats(project, data, marked: str, words, cache, work: Path) -> dict[str, Path]:
+    """The marked web page and PDF, made as the plain ones are, from the marked Markdown."""
+    from briefkit import pandoc, pipeline
+    from briefkit.images import inline_images
+
+    plan = pipeline.plan_build(project, data, ("html", "pdf"))
+    markdown = inline_images(marked, project.root / "report")
+    meta = json.loads(plan.metadata) | {"changes-inserted": words("changes_inserted"),
+                                        "changes-deleted": words("changes_deleted")}
+    plan = replace(plan, markdown={"svg": markdown}, metadata=json.dumps(meta, ensure_ascii=False))
+    workspace = pipeline.prepare_workspace(plan, work)
+    pipeline.ensure_charts(plan, cache, work, ("html", "pdf"))
+    weasy = replace(project, pdf_engine="weasyprint")  # the change bars and marks are print.css's
+    staged = {}
+    body = pandoc.html_body(markdown, workspace.inputs, workspace.meta_file, footnotes="end",
+                            filters=("changes.lua",))
+    staged["html"] = pipeline.build_html(project, data, markdown, workspace, body)
+    staged["html"] = staged["html"].rename(work / "changes.html")
+    body = pandoc.html_body(markdown, workspace.inputs, workspace.meta_file, footnotes="inline",
+                            filters=("changes.lua",))
+    staged["pdf"] = pipeline.build_pdf(weasy, data, markdown, workspace, body)
+    staged["pdf"] = staged["pdf"].rename(work / "changes.pdf")
+    return staged
+
+
+def _publish(project, staged: dict[str, Path], out_dir: Path) -> dict[str, Path]:
+    import os
+
+    targets = {}
+    for fmt, path in staged.items():
+        target = out_dir / f"{project.output_name}-changes.{fmt}"
+        os.chmod(path, 0o644)
+        path.replace(target)
+        targets[fmt] = target
+    return targets

@@ -1,0 +1,349 @@
+"""A Word redline of two editions: the new edition's DOCX with every difference from the old one as a tracked
+change (w:ins, w:del), so that an editor steps through them in Word's Review pane. Accept all gives the new
+edition's text; reject all gives the old one's.
+
+Paragraphs are paired by their text (body, table cells and notes each on their own); a paired paragraph that
+differs is compared by word, and its runs are split so that each inserted word is its own run inside w:ins and
+each deleted word a w:delText run inside w:del. A paragraph of the old edition with no counterpart comes back as a
+deleted paragraph where it stood; a new one is marked inserted, its paragraph mark too.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+from briefkit.outputs.docx.openxml import W_NS, insert_in_order, w
+
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+class _Marks:
+    """Author, date and the next id of the tracked changes."""
+
+    def __init__(self, author: str, date: str):
+        self.author, self.date, self.next = author or "briefkit", date, 90000
+
+    def element(self, tag: str) -> Any:
+        from lxml import etree
+
+        node = etree.Element(w(tag), nsmap={"w": W_NS})
+        node.set(w("id"), str(self.next))
+        self.next += 1
+        node.set(w("author"), self.author)
+        if self.date:
+            node.set(w("date"), self.date)
+        return node
+
+
+def _units(paragraph: Any) -> list[tuple[Any, Any, int, int]]:
+    """The text-bearing children of a paragraph's runs, outside tracked deletions: (run, child, start, end)."""
+    out = []
+    offset = 0
+    for run in paragraph.iter(w("r")):
+        if any(a.tag in (w("del"), w("moveFrom")) for a in run.iterancestors()):
+            continue
+        for child in run:
+            if child.tag == w("t"):
+                length = len(child.text or "")
+            elif child.tag in (w("tab"), w("noBreakHyphen"), w("cr")) or (
+                    child.tag == w("br") and child.get(w("type"), "textWrapping") == "textWrapping"):
+                length = 1
+            else:
+                continue
+            out.append((run, child, offset, offset + length))
+            offset += length
+    return out
+
+
+def text_of(paragraph: Any) -> str:
+    parts = []
+    for _, child, _, _ in _units(paragraph):
+        parts.append(child.text or "" if child.tag == w("t") else "\t" if child.tag == w("tab") else
+                     "\u2011" if child.tag == w("noBreakHyphen") else "\n")
+    return "".join(parts)
+
+
+def _split(paragraph: Any, offset: int) -> None:
+    """Split the run that holds `offset` so that a run starts there."""
+    for run, child, start, end in _units(paragraph):
+        if start < offset < end and child.tag == w("t"):
+            cut = offset - start
+            twin = copy.deepcopy(run)
+            index = list(run).index(child)
+            for extra in list(run)[index + 1:]:
+                run.remove(extra)
+            kept = list(twin)
+            for extra in kept[:index]:
+                if extra.tag != w("rPr"):
+                    twin.remove(extra)
+            text = child.text or ""
+            child.text = text[:cut]
+            twin_t = [c for c in twin if c.tag == w("t")][0]
+            twin_t.text = text[cut:]
+            for t in (child, twin_t):
+                t.set(XML_SPACE, "preserve")
+            run.addnext(twin)
+            return
+
+
+def _runs_in(paragraph: Any, start: int, end: int) -> list[Any]:
+    runs = []
+    for run, _, a, b in _units(paragraph):
+        if a >= start and b <= end and run not in runs:
+            runs.append(run)
+    return runs
+
+
+def _deleted_run(text: str, model: Any, marks: _Marks) -> Any:
+    from lxml import etree
+
+    deletion = marks.element("del")
+    run = etree.SubElement(deletion, w("r"))
+    properties = model.find(w("rPr")) if model is not None else None
+    if properties is not None:
+        run.append(copy.deepcopy(properties))
+    node = etree.SubElement(run, w("delText"))
+    node.text = text
+    node.set(XML_SPACE, "preserve")
+    return deletion
+
+
+def _wrap(runs: list[Any], marks: _Marks) -> None:
+    """Wrap runs in w:ins, one w:ins per stretch of runs that share a parent."""
+    groups: list[list[Any]] = []
+    for run in runs:
+        if groups and groups[-1][-1].getparent() is run.getparent() and groups[-1][-1].getnext() is run:
+            groups[-1].append(run)
+        else:
+            groups.append([run])
+    for group in groups:
+        insertion = marks.element("ins")
+        group[0].addprevious(insertion)
+        for run in group:
+            insertion.append(run)
+
+
+def mark_paragraph(paragraph: Any, old: str, marks: _Marks) -> int:
+    """Turn a paragraph whose text is the new one into the redline from `old`; the number of changes."""
+    new = text_of(paragraph)
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    starts_a = [0]
+    for token in a:
+        starts_a.append(starts_a[-1] + len(token))
+    starts_b = [0]
+    for token in b:
+        starts_b.append(starts_b[-1] + len(token))
+    ops = [op for op in SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if op[0] != "equal"]
+    for _, i1, i2, j1, j2 in reversed(ops):
+        gone = old[starts_a[i1]:starts_a[i2]]
+        start, end = starts_b[j1], starts_b[j2]
+        _split(paragraph, start)
+        _split(paragraph, end)
+        runs = _runs_in(paragraph, start, end) if end > start else []
+        units = _units(paragraph)
+        model = next((u[0] for u in units if u[2] >= start), units[-1][0] if units else None)
+        if runs:
+            _wrap(runs, marks)
+        if gone:
+            deletion = _deleted_run(gone, model, marks)
+            anchor = runs[0].getparent() if runs else None
+            if anchor is not None and anchor.tag == w("ins"):
+                anchor.addprevious(deletion)
+            elif model is not None and any(u[2] >= start for u in units):
+                target = model if model.getparent().tag != w("ins") else model.getparent()
+                target.addprevious(deletion)
+            elif model is not None:
+                (model if model.getparent().tag != w("ins") else model.getparent()).addnext(deletion)
+            else:
+                paragraph.append(deletion)
+    return len(ops)
+
+
+def _mark_of(paragraph: Any, tag: str, marks: _Marks) -> None:
+    """Mark the paragraph's own mark as inserted or deleted (so accepting or rejecting joins the paragraphs)."""
+    from lxml import etree
+
+    properties = paragraph.find(w("pPr"))
+    if properties is None:
+        properties = etree.Element(w("pPr"))
+        paragraph.insert(0, properties)
+    run_properties = properties.find(w("rPr"))
+    if run_properties is None:
+        run_properties = insert_in_order(properties, etree.Element(w("rPr")))
+    run_properties.append(marks.element(tag))
+
+
+def insert_whole(paragraph: Any, marks: _Marks) -> None:
+    runs = [r for r in paragraph.iter(w("r")) if r.getparent().tag not in (w("ins"), w("del"))]
+    if runs:
+        _wrap(runs, marks)
+    _mark_of(paragraph, "ins", marks)
+    paragraph.set(_INSERTED, "1")
+
+
+_INSERTED = "{urn:briefkit}inserted"  # a mark of this module's own, taken off before the file is written
+
+
+def mark_rows(root: Any, marks: _Marks) -> int:
+    """A table row whose every paragraph is new is an inserted row (so rejecting removes the row itself)."""
+    from lxml import etree
+
+    count = 0
+    for row in root.iter(w("tr")):
+        paragraphs = [p for p in row.iter(w("p")) if text_of(p).strip()]
+        if paragraphs and all(p.get(_INSERTED) for p in paragraphs):
+            properties = row.find(w("trPr"))
+            if properties is None:
+                properties = etree.Element(w("trPr"))
+                index = 1 if row.find(w("tblPrEx")) is not None else 0
+                row.insert(index, properties)
+            properties.append(marks.element("ins"))
+            count += 1
+    for p in root.iter(w("p")):
+        p.attrib.pop(_INSERTED, None)
+    return count
+
+
+def deleted_copy(paragraph: Any, marks: _Marks) -> Any:
+    """A copy of an old paragraph as deleted text: no pictures, links, bookmarks or note references (they belong
+    to the other file)."""
+    twin = copy.deepcopy(paragraph)
+    for node in list(twin.iter(w("drawing"), w("pict"), w("object"), w("bookmarkStart"), w("bookmarkEnd"),
+                               w("footnoteReference"), w("endnoteReference"), w("commentRangeStart"),
+                               w("commentRangeEnd"), w("commentReference"), w("fldChar"), w("instrText"))):
+        node.getparent().remove(node)
+    for link in list(twin.iter(w("hyperlink"))):
+        parent = link.getparent()
+        index = parent.index(link)
+        for child in list(link):
+            parent.insert(index, child)
+            index += 1
+        parent.remove(link)
+    for t in twin.iter(w("t")):
+        t.tag = w("delText")
+    runs = [r for r in twin.iter(w("r"))]
+    groups: list[list[Any]] = []
+    for run in runs:
+        if groups and groups[-1][-1].getnext() is run:
+            groups[-1].append(run)
+        else:
+            groups.append([run])
+    for group in groups:
+        deletion = marks.element("del")
+        group[0].addprevious(deletion)
+        for run in group:
+            deletion.append(run)
+    _mark_of(twin, "del", marks)
+    return twin
+
+
+def _paragraphs(root: Any) -> list[Any]:
+    """The paragraphs to compare: the body's (not the contents, which Word remakes), or each note's."""
+    out = []
+    for p in root.iter(w("p")):
+        style = p.find(f"{w('pPr')}/{w('pStyle')}")
+        name = style.get(w("val"), "") if style is not None else ""
+        if name.upper().startswith("TOC"):
+            continue
+        out.append(p)
+    return out
+
+
+def redline_part(old_root: Any, new_root: Any, marks: _Marks) -> int:
+    """Every paragraph of new_root compared with old_root's, marked in place; the number of changes."""
+    olds, news = _paragraphs(old_root), _paragraphs(new_root)
+    a, b = [text_of(p) for p in olds], [text_of(p) for p in news]
+    count = 0
+    last_new: Any = None
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            last_new = news[j2 - 1]
+            continue
+        free = list(range(i1, i2))
+        placed_old: set[int] = set()
+        # As many paragraphs on both sides (a reworded cell, a heading): each is the other's, in order.
+        in_order = (i2 - i1) == (j2 - j1)
+        for j in range(j1, j2):
+            best, score = None, 0.0
+            if in_order:
+                best, score = i1 + (j - j1), 1.0
+            for i in ([] if in_order else free[:40]):
+                ratio = SequenceMatcher(None, _TOKEN.findall(a[i]), _TOKEN.findall(b[j]), autojunk=False).ratio()
+                if ratio > score:
+                    best, score = i, ratio
+            if best is not None and score >= 0.5:
+                for i in [k for k in free if k < best]:  # old paragraphs passed over: deleted before this one
+                    news[j].addprevious(deleted_copy(olds[i], marks))
+                    placed_old.add(i)
+                    count += 1
+                free = [k for k in free if k > best]
+                placed_old.add(best)
+                count += mark_paragraph(news[j], a[best], marks)
+            elif b[j].strip():
+                insert_whole(news[j], marks)
+                count += 1
+            last_new = news[j]
+        for i in free:
+            if i in placed_old or not a[i].strip():
+                continue
+            copy_ = deleted_copy(olds[i], marks)
+            if last_new is not None:
+                last_new.addnext(copy_)
+                last_new = copy_
+            elif news:
+                news[0].addprevious(copy_)
+            count += 1
+    return count
+
+
+def write_redline(old_docx: Path, new_docx: Path, target: Path, author: str, date: str,
+                  notes: list[tuple[str, str]] = ()) -> int:
+    """The redline of the new edition against the old, written to `target`; the number of tracked changes.
+
+    notes: (caption text, note) pairs: a tracked note under a chart whose data changed."""
+    from lxml import etree
+
+    from briefkit.outputs.docx.writer import read_parts, rewrite_zip
+
+    marks = _Marks(author, date)
+    old_parts, new_parts = read_parts(old_docx.read_bytes()), read_parts(new_docx.read_bytes())
+    replaced: dict[str, bytes] = {}
+    count = 0
+    for name in ("word/document.xml", "word/footnotes.xml"):
+        if name not in old_parts or name not in new_parts:
+            continue
+        old_root, new_root = etree.fromstring(old_parts[name]), etree.fromstring(new_parts[name])
+        count += redline_part(old_root, new_root, marks)
+        if name == "word/document.xml":
+            count += _chart_notes(new_root, notes, marks)
+        mark_rows(new_root, marks)
+        replaced[name] = etree.tostring(new_root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    target.write_bytes(rewrite_zip(new_docx.read_bytes(), {n: (lambda _, v=v: v) for n, v in replaced.items()}))
+    return count
+
+
+def _chart_notes(root: Any, notes: list[tuple[str, str]], marks: _Marks) -> int:
+    from lxml import etree
+
+    count = 0
+    for caption, note in notes:
+        for p in root.iter(w("p")):
+            if text_of(p).strip() == caption.strip():
+                added = etree.Element(w("p"))
+                properties = p.find(w("pPr"))
+                if properties is not None:
+                    added.append(copy.deepcopy(properties))
+                run = etree.SubElement(added, w("r"))
+                text = etree.SubElement(run, w("t"))
+                text.text = note
+                text.set(XML_SPACE, "preserve")
+                p.addnext(added)
+                insert_whole(added, marks)
+                count += 1
+                break
+    return count

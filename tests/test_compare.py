@@ -1,0 +1,173 @@
+"""`briefkit build --compare REV`: the changes since an earlier edition, as a Word redline, a marked PDF and web
+page, and a section that lists every figure, record and source that changed."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from briefkit.cli import main
+from tests.conftest import REVIEW_FIXTURE, git, pdf_text
+
+NAME = "review-fixture"
+
+
+def second_edition(root: Path) -> None:
+    """Reworded sentences, a new paragraph, a deleted one, a changed figure, a new record, a changed cell."""
+    summary = root / "report/sections/01-summary.md"
+    text = summary.read_text()
+    text = text.replace("have been cool towards any expansion", "have been wary of any expansion")
+    text = text.replace("\n\nThe treaty of", "\n\nA new paragraph says that the ports were surveyed in 2024 "
+                                              "[@news].\n\nThe treaty of")
+    summary.write_text(text)
+    trade = root / "report/sections/02-trade.md"
+    trade.write_text(trade.read_text().replace(
+        "Ports and rail carry most of the goods, and neither has been modernised since the treaty was signed.\n\n", ""))
+    data = root / "data/trade.yaml"
+    data.write_text(data.read_text().replace("value: 865", "value: 880"))
+    agreements = root / "data/agreements.yaml"
+    agreements.write_text(agreements.read_text().replace("status: completed", "status: expired") + (
+        "  - id: port-2024\n    date: 2024-05-03\n    title: Port modernisation agreement\n    kind: agreement\n"
+        "    subject: transport\n    scope: bilateral\n    status: signed\n    source: news\n"))
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The review fixture in git: the first edition tagged edition-1, the second committed by Ana Author, both
+    built, and the second compared with the first."""
+    root = tmp_path_factory.mktemp("compare") / "project"
+    shutil.copytree(REVIEW_FIXTURE, root)
+    (root / ".gitignore").write_text("build/\n.cache/\n")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "first edition")
+    git(root, "tag", "edition-1")
+    old = root.parent / "old"
+    shutil.copytree(root, old, ignore=shutil.ignore_patterns(".git"))
+    assert main(["build", "--project", str(old), "--format", "docx", "-q"]) == 0
+    second_edition(root)
+    subprocess.run(["git", "commit", "-qam", "second edition"], cwd=root, check=True, env={
+        "GIT_AUTHOR_NAME": "Ana Author", "GIT_AUTHOR_EMAIL": "ana@example.org", "GIT_COMMITTER_NAME": "Ana Author",
+        "GIT_COMMITTER_EMAIL": "ana@example.org", "HOME": str(root), "PATH": "/usr/bin:/bin"})
+    assert main(["build", "--project", str(root), "--compare", "edition-1", "-q"]) == 0
+    return root
+
+
+def body(path: Path, view: str) -> list[str]:
+    """The body's paragraphs as Word shows them with every change accepted (new) or rejected (base)."""
+    from briefkit.outputs.docx.reader import read_docx
+
+    texts = [getattr(b, view) for b in read_docx(path).blocks if b.kind == "body"]
+    return [t for t in texts if t.strip()]
+
+
+def test_the_three_changes_documents_are_written_beside_the_plain_edition(editions: Path):
+    build = editions / "build"
+    for fmt in ("docx", "pdf", "html"):
+        assert (build / f"{NAME}-changes.{fmt}").is_file()
+        assert (build / f"{NAME}.{fmt}").is_file() or fmt != "docx"
+
+
+def test_the_redline_accepted_is_the_new_edition_and_rejected_the_old(editions: Path):
+    redline = editions / "build" / f"{NAME}-changes.docx"
+    chart_note = "The data of this chart changed since January 2025"
+    accepted = [t for t in body(redline, "new") if not t.startswith(chart_note)]
+    assert accepted == body(editions / "build" / f"{NAME}.docx", "base")
+    assert body(redline, "base") == body(editions.parent / "old" / "build" / f"{NAME}.docx", "base")
+
+
+def test_pandoc_reads_the_redline_as_both_editions(editions: Path):
+    import pypandoc
+
+    redline = editions / "build" / f"{NAME}-changes.docx"
+    accepted = pypandoc.convert_file(str(redline), "plain", extra_args=["--track-changes=accept", "--wrap=none"])
+    rejected = pypandoc.convert_file(str(redline), "plain", extra_args=["--track-changes=reject", "--wrap=none"])
+    assert "wary of any expansion" in accepted and "cool towards" not in accepted
+    assert "cool towards any expansion" in rejected and "wary of" not in rejected
+    assert "A new paragraph says" in accepted and "A new paragraph says" not in rejected
+    assert "neither has been modernised" in rejected and "neither has been modernised" not in accepted
+    assert "Trade reached USD 880 million" in accepted and "Trade reached USD 865 million" in rejected
+
+
+def test_every_change_is_tracked_with_the_git_author(editions: Path):
+    from briefkit.outputs.docx.reader import read_docx
+
+    document = read_docx(editions / "build" / f"{NAME}-changes.docx")
+    authors = {change.author for block in document.blocks for change in block.changes}
+    assert authors == {"Ana Author"}
+    cells = [b for b in document.blocks if b.kind == "cell" and b.changes]
+    assert any(b.base == "completed" and b.new == "expired" for b in cells)
+    assert any(b.base == "" and b.new == "Port modernisation agreement" for b in cells)
+
+
+def test_the_pdf_lists_the_changed_figure_with_both_values(editions: Path):
+    text = " ".join(" ".join(pdf_text(editions / "build" / f"{NAME}-changes.pdf")).split())
+    assert "Changes in this edition" in text
+    assert "Trade, 2021: USD 865 million (reported) → USD 880 million (reported)" in text
+    assert "Added to Agreements and milestones: Port modernisation agreement." in text
+    assert "Agreements and milestones, Economic cooperation programme 2017–2019: completed → expired." in text
+
+
+def test_the_web_page_marks_insertions_and_deletions_with_their_names(editions: Path):
+    from lxml import html
+
+    page = html.fromstring((editions / "build" / f"{NAME}-changes.html").read_text(encoding="utf-8"))
+    inserted = [" ".join(e.text_content().split()) for e in page.iter("ins")]
+    deleted = [" ".join(e.text_content().split()) for e in page.iter("del")]
+    assert "inserted: wary" in inserted and "deleted: cool" in deleted
+    assert any(t.startswith("inserted: A new paragraph says") for t in inserted)
+    assert any(t.startswith("deleted: Ports and rail carry most of the goods") for t in deleted)
+    contents = " ".join(page.xpath("//nav//text()"))
+    assert "Changes in this edition" in contents
+
+
+def test_the_plain_edition_has_no_marks(editions: Path):
+    from briefkit.outputs.docx.reader import read_docx
+
+    plain = read_docx(editions / "build" / f"{NAME}.docx")
+    assert plain.changes == 0 and not any("Changes in this edition" in b.base for b in plain.blocks)
+
+
+@pytest.mark.parametrize(("revision", "message"), [
+    ("no-such-tag", "error: --compare no-such-tag: no such revision in the project's git repository (a tag such as "
+                    "edition-2025-12, HEAD~1, a commit) and no such folder"),
+])
+def test_an_unknown_revision_is_named_without_a_traceback(editions: Path, capsys, revision: str, message: str):
+    code = main(["build", "--project", str(editions), "--format", "html", "--compare", revision, "-q"])
+    _, err = capsys.readouterr()
+    assert code == 1 and err.strip() == message
+
+
+def test_a_project_outside_git_needs_a_folder(tmp_path: Path, capsys):
+    root = tmp_path / "project"
+    shutil.copytree(REVIEW_FIXTURE, root)
+    code = main(["build", "--project", str(root), "--format", "html", "--compare", "edition-1", "-q"])
+    _, err = capsys.readouterr()
+    assert code == 1 and "Traceback" not in err
+    assert err.strip() == ("error: --compare edition-1: the project is not in a git repository, and no folder "
+                           "'edition-1' exists; give a folder of the earlier edition")
+
+
+def test_an_earlier_edition_that_does_not_build_is_named(editions: Path, tmp_path: Path, capsys):
+    broken = tmp_path / "broken"
+    shutil.copytree(REVIEW_FIXTURE, broken)
+    section = broken / "report/sections/01-summary.md"
+    section.write_text(section.read_text().replace("value('trade', 2021)", "valeu('trade', 2021)"))
+    code = main(["build", "--project", str(editions), "--format", "html", "--compare", str(broken), "-q"])
+    _, err = capsys.readouterr()
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith(f"error: --compare {broken}: the earlier edition does not build:\n"
+                          "report/sections/01-summary.md:3:")
+
+
+def test_previous_edition_in_report_yaml_makes_compare_alone_work(editions: Path, tmp_path: Path):
+    root = tmp_path / "project"
+    shutil.copytree(editions, root, symlinks=True)
+    report = root / "report/report.yaml"
+    report.write_text(report.read_text() + "previous_edition: edition-1\n")
+    (root / "build" / f"{NAME}-changes.pdf").unlink()
+    assert main(["build", "--project", str(root), "--format", "html", "--compare", "-q"]) == 0
+    assert (root / "build" / f"{NAME}-changes.pdf").is_file()
