@@ -63,7 +63,23 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         root = copy_project(source, tmp_path_factory.mktemp(name) / "project")
         result = build(root, out_dir=root / "build", formats=("html",), use_cache=False)
         built[name] = result.outputs["html"]
+    built["changes"] = changes_page(tmp_path_factory.mktemp("changes") / "project")
     return built
+
+
+def changes_page(root: Path) -> Path:
+    """The web page of `build --compare`: the review fixture's second edition, marked against its first."""
+    from briefkit.compare.changes import build_changes
+    from tests.conftest import REVIEW_FIXTURE, git
+    from tests.test_compare import second_edition
+
+    shutil.copytree(REVIEW_FIXTURE, root)
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "first")
+    git(root, "tag", "edition-1")
+    second_edition(root)
+    return build_changes(root, "edition-1")["html"]
 
 
 def show(driver, url: str, width: int) -> None:
@@ -85,12 +101,12 @@ def screenshot(driver, path: Path, full_page: bool) -> None:
     path.write_bytes(base64.b64decode(data))
 
 
-@pytest.fixture(scope="module", params=[(p, w) for p in ("briefing", "mini") for w in WIDTHS])
+@pytest.fixture(scope="module", params=[(p, w) for p in ("briefing", "mini", "changes") for w in WIDTHS])
 def loaded(request, browser, pages):
     """The page open at one width; the briefing's screenshots are written to build/screenshots/."""
     name, width_name = request.param
     show(browser, pages[name].as_uri(), WIDTHS[width_name])
-    if name == "briefing":
+    if name in ("briefing", "changes"):
         screenshot(browser, SCREENSHOTS / f"{name}-{width_name}.png", full_page=width_name == "phone")
         if width_name == "phone":
             screenshot(browser, SCREENSHOTS / f"{name}-{width_name}-top.png", full_page=False)

@@ -108,7 +108,7 @@ def test_the_pdf_lists_the_changed_figure_with_both_values(editions: Path):
     assert "Changes in this edition" in text
     assert "Trade, 2021: USD 865 million (reported) → USD 880 million (reported)" in text
     assert "Added to Agreements and milestones: Port modernisation agreement." in text
-    assert "Agreements and milestones, Economic cooperation programme 2017–2019: completed → expired." in text
+    assert "Agreements and milestones, Economic cooperation programme 2017–2019, Status: completed → expired." in text
 
 
 def test_the_web_page_marks_insertions_and_deletions_with_their_names(editions: Path):

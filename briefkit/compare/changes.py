@@ -148,8 +148,11 @@ def changes_section(words, edition: str, data: DataChanges, text: TextChanges, t
             same = change.old_sources == change.new_sources
             sources = words("sources_line", sources=change.new_sources) if same else words(
                 "changes_figure_sources", old=change.old_sources or "—", new=change.new_sources or "—")
-            lines.append("- " + md_escape(words("changes_figure", dataset=change.dataset, key=change.key,
-                                                 old=change.old, new=change.new)) + ". " + md_escape(sources))
+            key = change.key if change.field == "value" else f"{change.key}, {change.field}"
+            line = words("changes_figure", dataset=change.dataset, key=key, old=change.old, new=change.new)
+            if not change.sources_field:  # a change of the sources themselves says them already
+                line = line.rstrip(".") + ". " + sources
+            lines.append("- " + md_escape(line))
         lines.append("")
     if data.added or data.removed:
         lines += [f"## {md_escape(words('changes_records'))} {{.unnumbered}}", ""]

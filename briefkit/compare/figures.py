@@ -19,6 +19,7 @@ class FigureChange:
     new: str
     old_sources: str
     new_sources: str
+    sources_field: bool = False  # the field that changed is the sources of the figure or record
 
 
 @dataclass
@@ -93,7 +94,8 @@ def _records(old: Records, new: Records, old_ctx: Context, new_ctx: Context, out
             if was != now:
                 out.figures.append(FigureChange(
                     new.title, new.name, label, declared.title or declared.name, _field_text(old_ctx, declared, was),
-                    _field_text(new_ctx, declared, now), old_ctx.named(earlier.sources), new_ctx.named(record.sources)))
+                    _field_text(new_ctx, declared, now), old_ctx.named(earlier.sources), new_ctx.named(record.sources),
+                    declared.type == "sources"))
     for identifier, record in before.items():
         if identifier not in after:
             out.removed.append((old.title, str(record.values.get(title_field) or identifier)))
