@@ -7,6 +7,7 @@
 
     python benchmarks/run.py --only watch   # only watch mode with Typst: save -> new PDF, save -> page reloaded
     python benchmarks/run.py --only review  # only `briefkit review` of the briefing's DOCX with 50 changes
+    python benchmarks/run.py --only compare # only `build --compare` against a revision with ten changes
 
 Every case runs in a fresh process, so imports count, as they do for a user. Both PDF engines are measured in
 the same run (WeasyPrint, the default, and Typst with --pdf-engine typst). Baselines are measured in the same
@@ -343,7 +344,7 @@ def main() -> None:
     parser.add_argument("--engine-before", type=Path,
                         help="an older checkout of the engine: its cold WeasyPrint PDF of this project, alternating"
                              " with this checkout's (twice --runs rounds)")
-    parser.add_argument("--only", choices=("all", "watch", "review"), default="all",
+    parser.add_argument("--only", choices=("all", "watch", "review", "compare"), default="all",
                         help="'watch': only watch mode with Typst (save -> new PDF, save -> page reloaded); "
                              "'review': only `briefkit review` of a returned DOCX with 50 changes")
     parser.add_argument("--out", type=Path)
@@ -359,6 +360,9 @@ def main() -> None:
             return
         if args.only == "review":
             print_review(review_rows(build, root, Path(tmp), max(args.runs, 5)), args)
+            return
+        if args.only == "compare":
+            print_compare(compare_rows(build, Path(tmp), args.runs), args)
             return
         prepare_baseline(root, Path(tmp) / "baseline")
         baseline_work = str(Path(tmp) / "baseline")
@@ -390,6 +394,7 @@ def main() -> None:
 
         rows.extend(watch_rows(build, root, Path(tmp) / "watch-out", max(args.runs, 5)))
         reviewed = review_rows(build, root, Path(tmp), args.runs)
+        compared = compare_rows(build, Path(tmp), args.runs)
 
         css = root / "templates" / "print.css"
         css.parent.mkdir(exist_ok=True)
@@ -443,9 +448,80 @@ def main() -> None:
 
     print_results(rows, scale_rows, imports, previous, engine_before, args)
     print_review(reviewed, args)
+    print_compare(compared, args)
 
 
 REVIEW_HEADING = "## Review of a returned DOCX"
+COMPARE_HEADING = "## A new edition against the last (build --compare)"
+
+
+def ten_changes(root: Path) -> None:
+    """Ten places of the briefing changed: a word in each of ten paragraphs of the sections."""
+    changed = 0
+    for section in sorted((root / "report" / "sections").glob("*.md")):
+        lines = section.read_text(encoding="utf-8").split("\n")
+        for number, line in enumerate(lines):
+            words = re.findall(r"\b[a-z]{7,}\b", line)
+            if changed < 10 and len(words) > 5 and "{{" not in line and not line.startswith("#"):
+                lines[number] = line.replace(words[2], words[2] + "s", 1)
+                changed += 1
+                break
+        section.write_text("\n".join(lines), encoding="utf-8")
+
+
+def compare_rows(build: list[str], tmp: Path, runs: int) -> list[tuple[str, dict, dict]]:
+    """build --compare against the edition before ten changes, and a plain build of the same formats, each from
+    the same cache (the earlier edition's, restored before every run), alternating."""
+    root = copy_project(tmp / "editions")
+    git = ["git", "-c", "user.name=Bench", "-c", "user.email=bench@example.org"]
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    subprocess.run(git + ["add", "report", "data"], cwd=root, check=True)
+    subprocess.run(git + ["commit", "-qm", "first edition"], cwd=root, check=True)
+    subprocess.run(["git", "tag", "edition-1"], cwd=root, check=True)
+    out = tmp / "editions-out"
+    subprocess.run(build + ["--project", str(root), "--out", str(out), "-q"], check=True)
+    saved = tmp / "editions-cache"
+    shutil.copytree(root / ".cache", saved)
+    ten_changes(root)
+    subprocess.run(git + ["commit", "-qam", "ten changes"], cwd=root, check=True)
+
+    def restore() -> None:
+        shutil.rmtree(root / ".cache")
+        shutil.copytree(saved, root / ".cache")
+
+    plain = build + ["--project", str(root), "--out", str(out), "-q"]
+    samples: dict[str, list[dict]] = {"plain": [], "compare": []}
+    for _ in range(runs):
+        for name, command in (("plain", plain), ("compare", plain + ["--compare", "edition-1"])):
+            samples[name].append(measure(command, 1, before=restore))
+    median = {name: {"seconds": statistics.median(s["seconds"] for s in values),
+                     "peak_mib": max(s["peak_mib"] for s in values)} for name, values in samples.items()}
+    return [("build --compare edition-1, all formats (ten paragraphs changed)", median["compare"], median["plain"])]
+
+
+def print_compare(rows, args) -> None:
+    lines = [COMPARE_HEADING, "",
+             f"The shipped briefing in git: a first edition tagged, then a word changed in ten paragraphs. Median of "
+             f"{args.runs} runs alternating with a plain build of the same formats, each from the first edition's "
+             f"cache; run on {time.strftime('%Y-%m-%d')}.",
+             "", "| case | briefkit | plain build, same formats | ratio | peak memory |", "|---|---:|---:|---:|---:|"]
+    for name, result, base in rows:
+        lines.append(f"| {name} | {result['seconds']:.2f} s | {base['seconds']:.2f} s |"
+                     f" {result['seconds'] / base['seconds']:.2f} | {result['peak_mib']:.0f} MiB |")
+    _put_section(args, COMPARE_HEADING, "\n".join(lines) + "\n")
+
+
+def _put_section(args, heading: str, section: str) -> None:
+    print(section)
+    if args.out:
+        text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        if heading in text:
+            before, _, after = text.partition(heading)
+            rest = after.split("\n## ", 1)
+            text = before + section + ("\n## " + rest[1] if len(rest) > 1 else "")
+        else:
+            text = text.rstrip("\n") + "\n\n" + section
+        args.out.write_text(text, encoding="utf-8")
 
 
 def print_review(rows, args) -> None:
@@ -459,17 +535,7 @@ def print_review(rows, args) -> None:
     for name, result, base in rows:
         lines.append(f"| {name} | {result['seconds']:.2f} s | {base['seconds']:.2f} s |"
                      f" {result['seconds'] / base['seconds']:.1f} | {result['peak_mib']:.0f} MiB |")
-    section = "\n".join(lines) + "\n"
-    print(section)
-    if args.out:
-        text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        if REVIEW_HEADING in text:
-            before, _, after = text.partition(REVIEW_HEADING)
-            rest = after.split("\n## ", 1)
-            text = before + section + ("\n## " + rest[1] if len(rest) > 1 else "")
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-        args.out.write_text(text, encoding="utf-8")
+    _put_section(args, REVIEW_HEADING, "\n".join(lines) + "\n")
 
 
 def row_named(rows, name: str) -> dict:

@@ -77,8 +77,14 @@ def build_id(files: dict[str, str]) -> str:
     return digest.hexdigest()[:20]
 
 
+COMMIT_MARK = ".briefkit-commit"  # in a project exported from a commit (not a checkout): that commit
+
+
 def git_commit(root: Path) -> str:
     """The commit of a clean git checkout of the project folder; '' elsewhere (no git, changes not committed)."""
+    mark = root / COMMIT_MARK
+    if mark.is_file():
+        return mark.read_text(encoding="utf-8").strip()
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
         if head.returncode != 0:
@@ -158,4 +164,7 @@ def export_commit(root: Path, commit: str, folder: Path) -> Path | None:
         return None
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(folder, filter="data")
-    return folder / prefix if prefix else folder
+    project = folder / prefix if prefix else folder
+    if project.is_dir():
+        (project / COMMIT_MARK).write_text(commit, encoding="utf-8")
+    return project

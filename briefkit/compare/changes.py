@@ -32,6 +32,7 @@ def build_changes(root: Path, revision: str = "", out_dir: Path | None = None) -
     with tempfile.TemporaryDirectory(prefix="briefkit-compare-") as folder:
         scratch = Path(folder)
         old_root = earlier_edition(project.root, revision, scratch)
+        share_cache(project.root, old_root)
         old_docx = _docx_of(old_root, scratch / "old", revision)
         new_docx = _docx_of(project.root, scratch / "new", "")
         old, new = _edition(old_root), _edition(project.root)
@@ -53,6 +54,16 @@ def build_changes(root: Path, revision: str = "", out_dir: Path | None = None) -
                 captions = [(_caption(new["sections"], name), note) for name, (_, note) in notes.items()]
                 write_redline(old_docx, new_docx, staged["docx"], author, date or _report_date(project), captions)
                 return _publish(project, staged, out_dir)
+
+
+def share_cache(root: Path, earlier: Path) -> None:
+    """The earlier edition is built with the project's own cache: its entries are keyed by what they were made
+    from, so what this checkout built of that edition before is not made again."""
+    from briefkit.cache import CACHE_DIR
+
+    (root / CACHE_DIR).mkdir(exist_ok=True)
+    if not (earlier / CACHE_DIR).exists():
+        (earlier / CACHE_DIR).symlink_to((root / CACHE_DIR).resolve(), target_is_directory=True)
 
 
 def _docx_of(root: Path, out: Path, revision: str) -> Path:
@@ -195,16 +206,17 @@ def _marked_formats(project, data, marked: str, words, cache, work: Path) -> dic
     workspace = pipeline.prepare_workspace(plan, work)
     pipeline.ensure_charts(plan, cache, work, ("html", "pdf"))
     weasy = replace(project, pdf_engine="weasyprint")  # the change bars and marks are print.css's
-    staged = {}
-    body = pandoc.html_body(markdown, workspace.inputs, workspace.meta_file, footnotes="end",
-                            filters=("changes.lua",))
-    staged["html"] = pipeline.build_html(project, data, markdown, workspace, body)
-    staged["html"] = staged["html"].rename(work / "changes.html")
-    body = pandoc.html_body(markdown, workspace.inputs, workspace.meta_file, footnotes="inline",
-                            filters=("changes.lua",))
-    staged["pdf"] = pipeline.build_pdf(weasy, data, markdown, workspace, body)
-    staged["pdf"] = staged["pdf"].rename(work / "changes.pdf")
-    return staged
+    from concurrent.futures import ThreadPoolExecutor
+
+    # pandoc's two conversions side by side (it runs outside Python), then the page and the PDF in two processes.
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        converting = {fmt: threads.submit(pandoc.html_body, markdown, workspace.inputs, workspace.meta_file,
+                                          footnotes, ("changes.lua",))
+                      for fmt, footnotes in (("html", "end"), ("pdf", "inline"))}
+        pipeline.preload_engines(weasy, ("pdf",))
+        bodies = {fmt: future.result() for fmt, future in converting.items()}
+    made = pipeline.make_formats(replace(plan, project=weasy), workspace, ("html", "pdf"), True, bodies)
+    return {fmt: path.rename(work / f"changes.{fmt}") for fmt, path in made.items()}
 
 
 def _publish(project, staged: dict[str, Path], out_dir: Path) -> dict[str, Path]:
