@@ -74,16 +74,21 @@ def html_body(markdown: str, inputs: PandocInputs, meta_file: Path, footnotes: s
     """Convert to an HTML fragment; returns (table of contents, body).
 
     footnotes='inline' keeps each note at its call (for WeasyPrint's float: footnote);
-    footnotes='end' collects them at the end (for the web page).
+    footnotes='end' collects them at the end (for the web page). The web page's sections are also one level below
+    its title, its only h1 (h2, with their subsections h3), as the PDF's outline has them; the print HTML keeps
+    pandoc's levels, which its CSS and the PDF's tags follow.
     """
+    web = footnotes == "end"
     args = _common_args(inputs, meta_file) + [
         "--section-divs",
         "--toc",
-        "--toc-depth=2",
+        "--toc-depth=3" if web else "--toc-depth=2",
         "--standalone",
         f"--template={inputs.templates_dir / 'pandoc-body.html'}",
         "--wrap=none",
     ]
+    if web:
+        args.append("--shift-heading-level-by=1")
     if footnotes == "inline":
         args.append(f"--lua-filter={inputs.templates_dir / 'filters' / 'inline-footnotes.lua'}")
         args.append(f"--lua-filter={inputs.templates_dir / 'filters' / 'drop-downloads.lua'}")

@@ -122,6 +122,13 @@ def test_qpdf_finds_no_structural_error(built_briefing: Path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="pdfinfo is not installed (Debian poppler-utils)")
+def test_pdfinfo_reports_no_syntax_error(built_briefing: Path):
+    result = subprocess.run(["pdfinfo", str(built_briefing / f"{NAME}.pdf")], capture_output=True, text=True)
+    assert result.returncode == 0 and "Tagged:          yes" in result.stdout
+    assert "Error" not in result.stderr, result.stderr
+
+
 @pytest.mark.skipif(shutil.which("pdffonts") is None, reason="pdffonts is not installed (Debian poppler-utils)")
 def test_pdffonts_lists_every_font_as_embedded(built_briefing: Path):
     lines = subprocess.run(["pdffonts", str(built_briefing / f"{NAME}.pdf")], capture_output=True,

@@ -184,6 +184,29 @@ def test_tagged_with_language_title_and_chart_alt_text(typst_pdf: Path):
     assert any(alt.startswith("Line chart of Russia\u2013Turkmenistan trade") for alt in alts)
 
 
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf is not installed (Debian package qpdf)")
+def test_qpdf_finds_no_structural_error(typst_pdf: Path):
+    result = subprocess.run(["qpdf", "--check", str(typst_pdf)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No syntax or stream encoding errors found" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="pdfinfo is not installed (Debian poppler-utils)")
+def test_pdfinfo_reports_no_syntax_error(typst_pdf: Path):
+    """poppler 22.12 took Typst's valid `/MarkInfo << /Suspects false >>` for a syntax error; the key is left out."""
+    result = subprocess.run(["pdfinfo", str(typst_pdf)], capture_output=True, text=True)
+    assert result.returncode == 0 and "Tagged:          yes" in result.stdout
+    assert "Error" not in result.stderr, result.stderr
+
+
+def test_marked_as_tagged_without_default_entries(typst_pdf: Path):
+    import pikepdf
+
+    with pikepdf.open(typst_pdf) as pdf:
+        assert dict(pdf.Root.MarkInfo.items()) == {"/Marked": True}
+        assert pdf.Root.StructTreeRoot.get("/K") is not None
+
+
 def test_metadata_comes_from_report_yaml(typst_pdf: Path):
     from pypdf import PdfReader
 

@@ -174,7 +174,9 @@ def draw_chart(spec: ChartSpec, out_dir: Path, fonts: list[Path],
         paths = {kind: out_dir / f"{spec.name}.{kind}" for kind in kinds}
         # The source line is text under the caption in every format, so the image does not repeat it.
         if "svg" in paths:
-            fig.savefig(paths["svg"], format="svg", metadata={"Date": None, "Creator": None})
+            # No RDF <metadata> block: its rdf:, cc: and dc: elements are invalid in HTML's inline SVG, and its
+            # date would make each drawing differ.
+            fig.savefig(paths["svg"], format="svg", metadata=dict.fromkeys(("Date", "Creator", "Format", "Type")))
         if "png" in paths:
             fig.savefig(paths["png"], format="png", dpi=PNG_DPI, metadata={"Software": None})
     return paths

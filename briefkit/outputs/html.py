@@ -277,7 +277,7 @@ def place_notes(body: str, toc: str, words: dict[str, str]) -> tuple[str, str]:
                      f' <a class="note-back" href="#fnref{number}" aria-label="{back} ({number})">\u2191</a>'
                      f'{"</p>" if text.endswith("</p>") else ""}</li>')
     notes = (f'<section id="footnotes" class="footnotes" role="doc-endnotes" aria-labelledby="notes-heading">\n'
-             f'<h1 id="notes-heading">{notes_word}</h1>\n<ol>\n' + "\n".join(items) + "\n</ol>\n</section>")
+             f'<h2 id="notes-heading">{notes_word}</h2>\n<ol>\n' + "\n".join(items) + "\n</ol>\n</section>")
     body = body[:section.start()] + notes + body[section.end():]
 
     def call(match: re.Match) -> str:

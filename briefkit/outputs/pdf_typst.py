@@ -297,6 +297,24 @@ def compact(pdf: bytes) -> bytes:
 
     out = io.BytesIO()
     with pikepdf.open(io.BytesIO(pdf)) as document:
+        drop_default_mark_info(document)
         document.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True,
                       recompress_flate=True, deterministic_id=True, linearize=False)
     return out.getvalue()
+
+
+def drop_default_mark_info(document) -> None:
+    """Leave out the catalogue's /MarkInfo entries that only repeat their default, false.
+
+    Typst writes `/Suspects false`: valid PDF (ISO 32000-1, table 321) and what PDF/UA-1 asks for where the key
+    is present, but poppler 22.12 (Debian 12's) reports every false one as "Syntax Error: Suspects object is wrong
+    type (boolean)" in pdfinfo and the viewers built on it. Without the key the meaning is the same.
+    """
+    import pikepdf
+
+    mark_info = document.Root.get("/MarkInfo")
+    if not isinstance(mark_info, pikepdf.Dictionary):
+        return
+    for key in ("/Suspects", "/UserProperties"):
+        if key in mark_info and mark_info[key] is False:
+            del mark_info[key]
