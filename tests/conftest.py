@@ -69,15 +69,20 @@ def git(root: Path, *args: str) -> str:
                           ).stdout
 
 
-@pytest.fixture(scope="session")
-def review_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The review fixture (prose, a figure, tables, notes) in a git repository of its own, committed and built."""
-    root = tmp_path_factory.mktemp("review") / "project"
-    shutil.copytree(REVIEW_FIXTURE, root)
+def committed_copy(source: Path, root: Path, message: str = "edition") -> Path:
+    """A copy of a project in a git repository of its own, its sources committed (build/ and .cache/ ignored)."""
+    shutil.copytree(source, root)
     (root / ".gitignore").write_text("build/\n.cache/\n")
     git(root, "init", "-q")
     git(root, "add", ".")
-    git(root, "commit", "-qm", "edition")
+    git(root, "commit", "-qm", message)
+    return root
+
+
+@pytest.fixture(scope="session")
+def review_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The review fixture (prose, a figure, tables, notes) in a git repository of its own, committed and built."""
+    root = committed_copy(REVIEW_FIXTURE, tmp_path_factory.mktemp("review") / "project")
     assert main(["build", "--project", str(root), "-q"]) == 0
     return root
 

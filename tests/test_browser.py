@@ -70,13 +70,10 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def changes_page(root: Path) -> Path:
     """The web page of `build --compare`: the review fixture's second edition, marked against its first."""
     from briefkit.compare.changes import build_changes
-    from tests.conftest import REVIEW_FIXTURE, git
+    from tests.conftest import REVIEW_FIXTURE, committed_copy, git
     from tests.test_compare import second_edition
 
-    shutil.copytree(REVIEW_FIXTURE, root)
-    git(root, "init", "-q")
-    git(root, "add", ".")
-    git(root, "commit", "-qm", "first")
+    committed_copy(REVIEW_FIXTURE, root, "first")
     git(root, "tag", "edition-1")
     second_edition(root)
     return build_changes(root, "edition-1")["html"]

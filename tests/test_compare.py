@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from briefkit.cli import main
-from tests.conftest import REVIEW_FIXTURE, git, pdf_text
+from tests.conftest import REVIEW_FIXTURE, committed_copy, git, pdf_text
 
 NAME = "review-fixture"
 
@@ -38,12 +38,7 @@ def second_edition(root: Path) -> None:
 def editions(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The review fixture in git: the first edition tagged edition-1, the second committed by Ana Author, both
     built, and the second compared with the first."""
-    root = tmp_path_factory.mktemp("compare") / "project"
-    shutil.copytree(REVIEW_FIXTURE, root)
-    (root / ".gitignore").write_text("build/\n.cache/\n")
-    git(root, "init", "-q")
-    git(root, "add", ".")
-    git(root, "commit", "-qm", "first edition")
+    root = committed_copy(REVIEW_FIXTURE, tmp_path_factory.mktemp("compare") / "project", "first edition")
     git(root, "tag", "edition-1")
     old = root.parent / "old"
     shutil.copytree(root, old, ignore=shutil.ignore_patterns(".git"))

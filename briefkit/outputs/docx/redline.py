@@ -113,8 +113,8 @@ def _deleted_run(text: str, model: Any, marks: _Marks) -> Any:
     return deletion
 
 
-def _wrap(runs: list[Any], marks: _Marks) -> None:
-    """Wrap runs in w:ins, one w:ins per stretch of runs that share a parent."""
+def _wrap(runs: list[Any], marks: _Marks, tag: str = "ins") -> None:
+    """Wrap runs in w:ins (or w:del), one per stretch of runs that follow each other under one parent."""
     groups: list[list[Any]] = []
     for run in runs:
         if groups and groups[-1][-1].getparent() is run.getparent() and groups[-1][-1].getnext() is run:
@@ -122,10 +122,10 @@ def _wrap(runs: list[Any], marks: _Marks) -> None:
         else:
             groups.append([run])
     for group in groups:
-        insertion = marks.element("ins")
-        group[0].addprevious(insertion)
+        mark = marks.element(tag)
+        group[0].addprevious(mark)
         for run in group:
-            insertion.append(run)
+            mark.append(run)
 
 
 def mark_paragraph(paragraph: Any, old: str, marks: _Marks) -> int:
@@ -226,18 +226,7 @@ def deleted_copy(paragraph: Any, marks: _Marks) -> Any:
         parent.remove(link)
     for t in twin.iter(w("t")):
         t.tag = w("delText")
-    runs = [r for r in twin.iter(w("r"))]
-    groups: list[list[Any]] = []
-    for run in runs:
-        if groups and groups[-1][-1].getnext() is run:
-            groups[-1].append(run)
-        else:
-            groups.append([run])
-    for group in groups:
-        deletion = marks.element("del")
-        group[0].addprevious(deletion)
-        for run in group:
-            deletion.append(run)
+    _wrap(list(twin.iter(w("r"))), marks, "del")
     _mark_of(twin, "del", marks)
     return twin
 
