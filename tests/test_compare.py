@@ -22,10 +22,13 @@ def second_edition(root: Path) -> None:
     text = text.replace("have been cool towards any expansion", "have been wary of any expansion")
     text = text.replace("\n\nThe treaty of", "\n\nA new paragraph says that the ports were surveyed in 2024 "
                                               "[@news].\n\nThe treaty of")
-    summary.write_text(text)
+    # A paragraph moved from the summary to the trade section.
+    moved = text[text.index("The treaty of"):].split("\n\n")[0]
+    summary.write_text(text.replace("\n\n" + moved, ""))
     trade = root / "report/sections/02-trade.md"
     trade.write_text(trade.read_text().replace(
-        "Ports and rail carry most of the goods, and neither has been modernised since the treaty was signed.\n\n", ""))
+        "Ports and rail carry most of the goods, and neither has been modernised since the treaty was signed.\n\n", "")
+        .replace("## Agreements", moved + "\n\n## Agreements"))
     data = root / "data/trade.yaml"
     data.write_text(data.read_text().replace("value: 865", "value: 880"))
     agreements = root / "data/agreements.yaml"
@@ -169,3 +172,25 @@ def test_previous_edition_in_report_yaml_makes_compare_alone_work(editions: Path
     (root / "build" / f"{NAME}-changes.pdf").unlink()
     assert main(["build", "--project", str(root), "--format", "html", "--compare", "-q"]) == 0
     assert (root / "build" / f"{NAME}-changes.pdf").is_file()
+
+
+def test_a_moved_paragraph_is_one_move_in_word_and_on_the_page(editions: Path):
+    import zipfile
+
+    from lxml import etree, html
+
+    from briefkit.outputs.docx.reader import read_docx
+
+    redline = editions / "build" / f"{NAME}-changes.docx"
+    with zipfile.ZipFile(redline) as package:
+        document = etree.fromstring(package.read("word/document.xml"))
+    ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+    starts = document.xpath("//w:moveFromRangeStart/@w:name", namespaces=ns)
+    assert starts and starts == document.xpath("//w:moveToRangeStart/@w:name", namespaces=ns)
+    moved = [c for b in read_docx(redline).blocks for c in b.changes if c.kind == "move"]
+    assert {c.move.split(":")[0] for c in moved} == {"from", "to"}
+    assert all("officials describe it as stable" in (c.old or c.new) for c in moved)
+    page = html.fromstring((editions / "build" / f"{NAME}-changes.html").read_text(encoding="utf-8"))
+    labels = [" ".join(e.text_content().split())[:40] for e in page.xpath("//*[contains(@class, 'bk-moved')]")]
+    assert len(labels) == 2 and labels[0].startswith("moved from here: The treaty of 23 April")
+    assert labels[1].startswith("moved here: The treaty of 23 April")

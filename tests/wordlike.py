@@ -173,17 +173,30 @@ class Returned:
         runs = self.isolate(source, text)
         moved = [copy.deepcopy(r) for r in runs]
         wrapper = self._wrap(runs, "moveFrom", author)
-        wrapper.set(q("name"), name)
+        self._range(wrapper, "moveFrom", name, author)
         target = self.paragraph(before)
         anchor = self.isolate(target, before)[0]
         to = etree.Element(q("moveTo"))
         to.set(q("id"), self._id())
         to.set(q("author"), author)
         to.set(q("date"), DATE)
-        to.set(q("name"), name)
         for run in moved:
             to.append(run)
         anchor.addprevious(to)
+        self._range(to, "moveTo", name, author)
+
+    def _range(self, wrapper, side: str, name: str, author: str):
+        """Word names a move on the range around it: w:moveFromRangeStart w:name=... and its End."""
+        start = etree.Element(q(f"{side}RangeStart"))
+        identifier = self._id()
+        start.set(q("id"), identifier)
+        start.set(q("name"), name)
+        start.set(q("author"), author)
+        start.set(q("date"), DATE)
+        end = etree.Element(q(f"{side}RangeEnd"))
+        end.set(q("id"), identifier)
+        wrapper.addprevious(start)
+        wrapper.addnext(end)
 
     def bold(self, text: str, author: str = "Alex Reviewer"):
         for run in self.isolate(self.paragraph(text), text):

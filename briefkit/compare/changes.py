@@ -201,7 +201,9 @@ def _marked_formats(project, data, marked: str, words, cache, work: Path) -> dic
     plan = pipeline.plan_build(project, data, ("html", "pdf"))
     markdown = inline_images(marked, project.root / "report")
     meta = json.loads(plan.metadata) | {"changes-inserted": words("changes_inserted"),
-                                        "changes-deleted": words("changes_deleted")}
+                                        "changes-deleted": words("changes_deleted"),
+                                        "changes-moved-from": words("changes_moved_from"),
+                                        "changes-moved-to": words("changes_moved_to")}
     plan = replace(plan, markdown={"svg": markdown}, metadata=json.dumps(meta, ensure_ascii=False))
     workspace = pipeline.prepare_workspace(plan, work)
     pipeline.ensure_charts(plan, cache, work, ("html", "pdf"))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 INS, DEL, CHANGED = "bk-ins", "bk-del", "bk-changed"
+MOVED_FROM, MOVED_TO = "bk-moved-from", "bk-moved-to"
 _ATOM = re.compile(r"\^\[(?:[^\[\]]|\[[^\[\]]*\])*\]|!?\[(?:[^\[\]]|\[[^\[\]]*\])*\](?:\([^()]*\)|\{[^{}]*\})?"
                    r"|`[^`]*`|\*\*[^*]+\*\*|\*[^*\s][^*]*\*|\\.|\w+|\s+|.", re.S)
 _HEADING = re.compile(r"^(#{1,6}\s+)(.*?)(\s*\{[^{}]*\})?$", re.S)
@@ -111,7 +112,21 @@ def mark_blocks(old: list[str], new: list[str]) -> tuple[str, int]:
                 text, count = mark_block(olds[i], news[j])
                 out.append(text)
                 changed += count
-    return "\n\n".join(out), changed
+    return "\n\n".join(_moves(out)), changed
+
+
+def _moves(blocks_out: list[str]) -> list[str]:
+    """A block deleted in one place and inserted as it was in another is moved: marked as such at both ends."""
+    deleted = {b[len(f"::: {{.{DEL}}}\n"):-4]: k for k, b in enumerate(blocks_out) if b.startswith(f"::: {{.{DEL}}}\n")}
+    for k, block in enumerate(blocks_out):
+        prefix = f"::: {{.{INS}}}\n"
+        if block.startswith(prefix) and len(_words(block)) >= 4:
+            inner = block[len(prefix):-4]
+            source = deleted.pop(_LABEL.sub("", inner), None)
+            if source is not None:
+                blocks_out[k] = f"::: {{.{MOVED_TO}}}\n{inner}\n:::"
+                blocks_out[source] = blocks_out[source].replace(f"{{.{DEL}}}", f"{{.{MOVED_FROM}}}", 1)
+    return blocks_out
 
 
 def _pair(olds: list[str], news: list[str]) -> list[tuple[int | None, int]]:

@@ -207,6 +207,7 @@ class _Walker:
         self.anchors = anchors
         self.block_index = block_index
         self.base_length = 0
+        self.moves: dict[str, str] = {}  # the name of the move range open on each side (moveFrom, moveTo)
 
     def add(self, text: str, state: str, author: str, date: str, move: str) -> None:
         if not text:
@@ -229,9 +230,12 @@ class _Walker:
                     if fallback:
                         self.walk(fallback[0], state, author, date, move)
                 continue
-            if local in ("ins", "del", "moveFrom", "moveTo"):
+            if local in ("moveFromRangeStart", "moveToRangeStart"):
+                self.moves[local[:-10]] = child.get(_w("name"), "")  # Word names a move on its range
+            elif local in ("ins", "del", "moveFrom", "moveTo"):
                 kind = "ins" if local in ("ins", "moveTo") else "del"
-                name = child.get(_w("name"), "") or (child.get(_w("id"), "") if local.startswith("move") else "")
+                name = child.get(_w("name"), "") or self.moves.get(local, "") or \
+                    (child.get(_w("id"), "") if local.startswith("move") else "")
                 self.walk(child, kind, child.get(_w("author"), ""), child.get(_w("date"), ""),
                           ("to:" if local == "moveTo" else "from:") + name if local.startswith("move") else "")
             elif local == "r":

@@ -249,6 +249,8 @@ def redline_part(old_root: Any, new_root: Any, marks: _Marks) -> int:
     a, b = [text_of(p) for p in olds], [text_of(p) for p in news]
     count = 0
     last_new: Any = None
+    inserted: list[Any] = []
+    deleted: list[Any] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
             last_new = news[j2 - 1]
@@ -259,15 +261,18 @@ def redline_part(old_root: Any, new_root: Any, marks: _Marks) -> int:
         in_order = (i2 - i1) == (j2 - j1)
         for j in range(j1, j2):
             best, score = None, 0.0
-            if in_order:
-                best, score = i1 + (j - j1), 1.0
-            for i in ([] if in_order else free[:40]):
-                ratio = SequenceMatcher(None, _TOKEN.findall(a[i]), _TOKEN.findall(b[j]), autojunk=False).ratio()
+            if in_order:  # a table cell in its place is itself however much it changed; text when it is alike
+                i = i1 + (j - j1)
+                if _in_cell(olds[i]) and _in_cell(news[j]) or _alike(a[i], b[j]) >= 0.5:
+                    best, score = i, 1.0
+            for i in ([] if best is not None else free[:40]):
+                ratio = _alike(a[i], b[j])
                 if ratio > score:
                     best, score = i, ratio
             if best is not None and score >= 0.5:
                 for i in [k for k in free if k < best]:  # old paragraphs passed over: deleted before this one
-                    news[j].addprevious(deleted_copy(olds[i], marks))
+                    deleted.append(deleted_copy(olds[i], marks))
+                    news[j].addprevious(deleted[-1])
                     placed_old.add(i)
                     count += 1
                 free = [k for k in free if k > best]
@@ -275,19 +280,65 @@ def redline_part(old_root: Any, new_root: Any, marks: _Marks) -> int:
                 count += mark_paragraph(news[j], a[best], marks)
             elif b[j].strip():
                 insert_whole(news[j], marks)
+                inserted.append(news[j])
                 count += 1
             last_new = news[j]
         for i in free:
             if i in placed_old or not a[i].strip():
                 continue
             copy_ = deleted_copy(olds[i], marks)
+            deleted.append(copy_)
             if last_new is not None:
                 last_new.addnext(copy_)
                 last_new = copy_
             elif news:
                 news[0].addprevious(copy_)
             count += 1
+    count -= moves(deleted, inserted, marks)
     return count
+
+
+def _alike(old: str, new: str) -> float:
+    """How alike two paragraphs read, word for word (spaces and punctuation aside)."""
+    return SequenceMatcher(None, re.findall(r"\w+", old), re.findall(r"\w+", new), autojunk=False).ratio()
+
+
+def _in_cell(paragraph: Any) -> bool:
+    return any(a.tag == w("tc") for a in paragraph.iterancestors())
+
+
+def moves(deleted: list[Any], inserted: list[Any], marks: _Marks) -> int:
+    """A paragraph deleted in one place and inserted whole in another is a move: Word's moveFrom and moveTo,
+    named on their ranges, so the Review pane shows it as one change; the number of moves."""
+    texts = {}
+    for paragraph in inserted:
+        texts.setdefault(" ".join(text_of(paragraph).split()), paragraph)
+    found = 0
+    for paragraph in deleted:
+        old = " ".join("".join(t.text or "" for t in paragraph.iter(w("delText"))).split())
+        target = texts.pop(old, None) if len(old) >= 20 else None
+        if target is None:
+            continue
+        found += 1
+        name = f"move{marks.next}"
+        _as_move(paragraph, "del", "moveFrom", name, marks)
+        _as_move(target, "ins", "moveTo", name, marks)
+    return found
+
+
+def _as_move(paragraph: Any, tag: str, move: str, name: str, marks: _Marks) -> None:
+    for node in list(paragraph.iter(w(tag))):
+        node.tag = w(move)
+    start = marks.element(f"{move}RangeStart")
+    start.set(w("name"), name)
+    end = marks.element(f"{move}RangeEnd")
+    for attribute in ("author", "date"):
+        end.attrib.pop(w(attribute), None)
+    end.set(w("id"), start.get(w("id")))
+    properties = paragraph.find(w("pPr"))
+    index = 1 if properties is not None else 0
+    paragraph.insert(index, start)
+    paragraph.append(end)
 
 
 def write_redline(old_docx: Path, new_docx: Path, target: Path, author: str, date: str,
