@@ -307,7 +307,7 @@ def _KNOWN_TYPES() -> dict:
 
 
 HELPER_NAMES = ("data", "sources", "value", "table", "chart", "cite", "ref", "data_notes", "bibliography", "figure",
-                "percent", "longdate")
+                "percent", "longdate", "changes_since")
 _CALL = re.compile(r"^(?:[\w.<>]+\.)?(\w+)\(\) (.*)$")
 _UNEXPECTED = re.compile(r"got an unexpected keyword argument '(\w+)'")
 _MISSING = re.compile(r"missing \d+ required (?:positional|keyword-only) arguments?: (.*)")
@@ -501,6 +501,14 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
     def bibliography() -> str:
         return "::: {#refs}\n:::"
 
+    def changes_since(revision: str) -> str:
+        """What changed in the data since an earlier edition (a git revision or a folder)."""
+        if collecting:
+            return ""  # the first pass only numbers the exhibits
+        from briefkit.compare.summary import changes_since as summary
+
+        return summary(project.root, str(revision), data, ctx)
+
     helpers = {
         "data": data.datasets,
         "sources": data.sources,
@@ -511,6 +519,7 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
         "ref": ref,
         "data_notes": notes,
         "bibliography": bibliography,
+        "changes_since": changes_since,
         "figure": figure_filter,
         "percent": percent_filter,
         "longdate": date_filter,

@@ -194,3 +194,19 @@ def test_a_moved_paragraph_is_one_move_in_word_and_on_the_page(editions: Path):
     labels = [" ".join(e.text_content().split())[:40] for e in page.xpath("//*[contains(@class, 'bk-moved')]")]
     assert len(labels) == 2 and labels[0].startswith("moved from here: The treaty of 23 April")
     assert labels[1].startswith("moved here: The treaty of 23 April")
+
+
+def test_changes_since_prints_the_data_changes_in_the_plain_edition(editions: Path, tmp_path: Path, capsys):
+    root = tmp_path / "project"
+    shutil.copytree(editions, root, symlinks=True)
+    notes = root / "report/sections/04-notes.md"
+    since = "\n## Since the last edition {.unnumbered}\n\n{{ changes_since('edition-1') }}\n"
+    notes.write_text(notes.read_text() + since)
+    assert main(["build", "--project", str(root), "--format", "docx", "-q"]) == 0
+    text = " ".join(body(root / "build" / f"{NAME}.docx", "base"))
+    assert "Trade, 2021: USD 865 million (reported) → USD 880 million (reported)." in text
+    assert "Added to Agreements and milestones: Port modernisation agreement." in text
+    notes.write_text(notes.read_text().replace("edition-1", "edition-0"))
+    assert main(["check", "--project", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert "report/sections/04-notes.md:7:" in err and "changes_since: edition-0: no such revision" in err

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from briefkit.compare import EditionError, author_of_changes, earlier_edition
 from briefkit.compare.figures import DataChanges, data_changes
-from briefkit.compare.text import TextChanges, compare_sections
+from briefkit.compare.summary import changes_section
+from briefkit.compare.text import compare_sections
 from briefkit.errors import InputError
 from briefkit.exhibits import md_escape
 
@@ -147,50 +148,6 @@ def with_chart_notes(markdown: str, notes: dict[str, tuple[str, str]]) -> str:
         pattern = re.compile(rf"(!\[[^\n]*\]\(charts/{re.escape(name)}\.svg\)\{{[^\n]*\}})")
         markdown = pattern.sub(lambda m, n=note: f"{m.group(1)}\n\n[{md_escape(n)}]{{.bk-ins}}", markdown, count=1)
     return markdown
-
-
-def changes_section(words, edition: str, data: DataChanges, text: TextChanges, titles: dict[str, str]) -> str:
-    """The section "Changes in this edition", made from the data and the text compared, never by hand."""
-    lines = [f"# {md_escape(words('changes_heading'))} {{#changes-in-this-edition .unnumbered}}", "",
-             md_escape(words("changes_compared", edition=edition)), ""]
-    if data.figures:
-        lines += [f"## {md_escape(words('changes_figures'))} {{.unnumbered}}", ""]
-        for change in data.figures:
-            same = change.old_sources == change.new_sources
-            sources = words("sources_line", sources=change.new_sources) if same else words(
-                "changes_figure_sources", old=change.old_sources or "—", new=change.new_sources or "—")
-            key = change.key if change.field == "value" else f"{change.key}, {change.field}"
-            line = words("changes_figure", dataset=change.dataset, key=key, old=change.old, new=change.new)
-            if not change.sources_field:  # a change of the sources themselves says them already
-                line = line.rstrip(".") + ". " + sources
-            lines.append("- " + md_escape(line))
-        lines.append("")
-    if data.added or data.removed:
-        lines += [f"## {md_escape(words('changes_records'))} {{.unnumbered}}", ""]
-        lines += ["- " + md_escape(words("changes_added", dataset=d, item=i)) for d, i in data.added]
-        lines += ["- " + md_escape(words("changes_removed", dataset=d, item=i)) for d, i in data.removed]
-        lines.append("")
-    if data.sources_added or data.sources_dropped:
-        lines += [f"## {md_escape(words('changes_sources'))} {{.unnumbered}}", ""]
-        if data.sources_added:
-            lines.append("- " + md_escape(words("changes_sources_added", sources="; ".join(data.sources_added))))
-        if data.sources_dropped:
-            lines.append("- " + md_escape(words("changes_sources_dropped", sources="; ".join(data.sources_dropped))))
-        lines.append("")
-    if not data:
-        lines += [md_escape(words("changes_no_data")), ""]
-    changed = [s for s in text.sections if s.status != "unchanged"]
-    lines += [f"## {md_escape(words('changes_sections'))} {{.unnumbered}}", ""]
-    for section in changed:
-        title = titles.get(section.title, section.title)
-        if section.status == "rewritten":
-            lines.append("- " + md_escape(words("changes_section_rewritten", title=title,
-                                                 share=f"{max(1, round(section.share * 100))} %")))
-        else:
-            lines.append("- " + md_escape(words(f"changes_section_{section.status}", title=title)))
-    if not changed:
-        lines.append(md_escape(words("changes_no_text")))
-    return "\n".join(lines).rstrip() + "\n"
 
 
 def _marked_formats(project, data, marked: str, words, cache, work: Path) -> dict[str, Path]:
