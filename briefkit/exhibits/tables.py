@@ -14,7 +14,8 @@ def records_table(ctx: Context, records: Records, caption: Caption, columns: Seq
                   widths: Sequence[int] | None = None, layout: list | None = None) -> str:
     """A records table; layout, where given, receives the record of each row and the field of each column."""
     declaration = records.declaration
-    specs = [_column(declaration, c) for c in (columns or _default_columns(records))]
+    chosen = list(columns or _default_columns(records))
+    specs = [_column(declaration, c) for c in chosen]
     rows = [row for row in records.rows if _matches(row, where or {}, declaration)]
     if sort:
         field = sort.lstrip("-")
@@ -27,8 +28,7 @@ def records_table(ctx: Context, records: Records, caption: Caption, columns: Seq
     header = [md_escape(title) for title, _ in specs]
     body = [[md_escape(cell(ctx, row)) for _, cell in specs] for row in rows]
     if layout is not None:
-        layout += [rows, [spec.get("field", "") if isinstance(spec, Mapping) else spec
-                    for spec in (columns or _default_columns(records))]]
+        layout += [rows, [spec.get("field", "") if isinstance(spec, Mapping) else spec for spec in chosen]]
     used = sorted({s for row in rows for s in row.sources}, key=lambda s: ctx.labels.get(s, s))
     line = (md_escape(ctx.words("sources_line", sources=ctx.named(used))) + " " + ctx.words("full_references")
             if used else "")

@@ -251,7 +251,8 @@ def _finding(kind: str, author: str, date: str, old: str, new: str, place: Place
         finding.edits = [Edit(place.file, place.start, place.end, new, old)] if kind not in ("comment", "format") \
             else []
         if origin is not None and kind not in ("comment", "format"):
-            finding.edits = [_data_edit(place, old, new, placer)] if _data_edit(place, old, new, placer) else []
+            edit = _data_edit(place, old, new, placer)
+            finding.edits = [edit] if edit else []
             if not finding.edits:
                 finding.status = "uncertain"
                 finding.note = "the value is shown formatted (a date, a scaled figure); change it in its file by hand"

@@ -23,7 +23,7 @@ class Origin:
     """Where a helper's text came from: a field of a dataset's item, or a whole table of a dataset."""
 
     dataset: str
-    file: str  # data/trade.yaml
+    file: str  # data/NAME.yaml, the dataset's file
     item_line: int  # the line where the point or record starts (0: the dataset as a whole)
     key: Any = None
     field: str = ""
