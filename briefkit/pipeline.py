@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -445,9 +446,14 @@ def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], par
     from concurrent.futures import Future, ProcessPoolExecutor
     from multiprocessing import get_context
 
+    # Typst's compiler keeps threads of its own once it has run in this process (a build of one format runs
+    # here): a child forked afterwards would wait for them forever. Its PDF is then made here, beside the others.
+    here = ("pdf",) if "pdf" in order and plan.project.pdf_engine == "typst" and "typst" in sys.modules else ()
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-        futures: dict[str, Future] = {fmt: pool.submit(jobs[fmt][0], *jobs[fmt][1]) for fmt in order}
-        return {fmt: future.result() for fmt, future in futures.items()}
+        futures: dict[str, Future] = {fmt: pool.submit(jobs[fmt][0], *jobs[fmt][1]) for fmt in order
+                                      if fmt not in here}
+        made = {fmt: jobs[fmt][0](*jobs[fmt][1]) for fmt in here}
+        return made | {fmt: future.result() for fmt, future in futures.items()}
 
 
 def png_markdown(svg_markdown: str, charts: dict) -> str:

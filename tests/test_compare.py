@@ -210,3 +210,23 @@ def test_changes_since_prints_the_data_changes_in_the_plain_edition(editions: Pa
     assert main(["check", "--project", str(root)]) == 1
     err = capsys.readouterr().err
     assert "report/sections/04-notes.md:7:" in err and "changes_since: edition-0: no such revision" in err
+
+
+def test_the_typst_engine_marks_the_changes_pdf_too(editions: Path, tmp_path: Path):
+    import re
+
+    from pypdf import PdfReader
+
+    root = tmp_path / "project"
+    shutil.copytree(editions, root, symlinks=True)
+    report = root / "report/report.yaml"
+    report.write_text(report.read_text() + "pdf:\n  engine: typst\n")
+    (root / "build" / f"{NAME}-changes.pdf").unlink()
+    assert main(["build", "--project", str(root), "--format", "pdf", "--compare", "edition-1", "-q"]) == 0
+    changes = root / "build" / f"{NAME}-changes.pdf"
+    assert PdfReader(str(changes)).metadata.get("/Creator", "").startswith("Typst")
+    text = " ".join(" ".join(pdf_text(changes)).split())
+    text = re.sub(r"(\w)[\u2010-] (\w)", r"\1\2", text)
+    assert "Trade, 2021: USD 865 million (reported) → USD 880 million (reported)" in text
+    # Both the deleted and the inserted word are on the page (struck through and underlined).
+    assert "cool" in text and "wary" in text and "A new paragraph says" in text

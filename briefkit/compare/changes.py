@@ -152,7 +152,7 @@ def with_chart_notes(markdown: str, notes: dict[str, tuple[str, str]]) -> str:
 
 def _marked_formats(project, data, marked: str, words, cache, work: Path) -> dict[str, Path]:
     """The marked web page and PDF, made as the plain ones are, from the marked Markdown."""
-    from briefkit import pandoc, pipeline
+    from briefkit import pipeline
     from briefkit.images import inline_images
 
     plan = pipeline.plan_build(project, data, ("html", "pdf"))
@@ -164,18 +164,29 @@ def _marked_formats(project, data, marked: str, words, cache, work: Path) -> dic
     plan = replace(plan, markdown={"svg": markdown}, metadata=json.dumps(meta, ensure_ascii=False))
     workspace = pipeline.prepare_workspace(plan, work)
     pipeline.ensure_charts(plan, cache, work, ("html", "pdf"))
-    weasy = replace(project, pdf_engine="weasyprint")  # the change bars and marks are print.css's
     from concurrent.futures import ThreadPoolExecutor
 
     # pandoc's two conversions side by side (it runs outside Python), then the page and the PDF in two processes.
     with ThreadPoolExecutor(max_workers=2) as threads:
-        converting = {fmt: threads.submit(pandoc.html_body, markdown, workspace.inputs, workspace.meta_file,
-                                          footnotes, ("changes.lua",))
-                      for fmt, footnotes in (("html", "end"), ("pdf", "inline"))}
-        pipeline.preload_engines(weasy, ("pdf",))
+        converting = {fmt: threads.submit(_marked_body, plan, workspace, markdown, fmt) for fmt in ("html", "pdf")}
+        pipeline.preload_engines(project, ("pdf",))
         bodies = {fmt: future.result() for fmt, future in converting.items()}
-    made = pipeline.make_formats(replace(plan, project=weasy), workspace, ("html", "pdf"), True, bodies)
+    made = pipeline.make_formats(plan, workspace, ("html", "pdf"), True, bodies)
     return {fmt: path.rename(work / f"changes.{fmt}") for fmt, path in made.items()}
+
+
+def _marked_body(plan, workspace, markdown: str, fmt: str):
+    """pandoc's part of a marked format, with changes.lua: the web page's or the WeasyPrint PDF's HTML body (the
+    marks are <ins> and <del>, styled by screen.css and print.css), or the Typst PDF's markup (calls of
+    briefing.typ's bk-change)."""
+    from briefkit import pandoc
+
+    if fmt == "pdf" and plan.project.pdf_engine == "typst":
+        from briefkit.outputs.pdf_typst import typst_markup
+
+        return typst_markup(markdown, workspace.inputs, workspace.meta_file, workspace.root, ("changes.lua",))
+    footnotes = "end" if fmt == "html" else "inline"
+    return pandoc.html_body(markdown, workspace.inputs, workspace.meta_file, footnotes, ("changes.lua",))
 
 
 def _publish(project, staged: dict[str, Path], out_dir: Path) -> dict[str, Path]:

@@ -33,7 +33,7 @@ _PACKAGE = re.compile(r'(?:import|include)\s*\(?\s*"(@[^"]*)"')
 _MEDIA_TYPES = {".yaml": "application/yaml", ".yml": "application/yaml", ".csv": "text/csv",
                 ".json": "application/json"}
 # The body's first line imports the template's block functions; Typst's line numbers count it.
-_BODY_PREAMBLE = f'#import "{TEMPLATE}": bk-section, bk-div\n'
+_BODY_PREAMBLE = f'#import "{TEMPLATE}": bk-section, bk-div, bk-change, bk-change-block\n'
 
 
 @dataclass(frozen=True)
@@ -126,15 +126,17 @@ def prepare(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_f
     return TypstJob(root=work, main=main, fonts=fonts, standards=standards, timestamp=timestamp)
 
 
-def typst_markup(markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, work: Path) -> str:
-    """The sections as Typst markup, their images written into `work` (what prepare() writes, made ahead)."""
-    return typst_body(image_files(markdown, work / "images"), inputs, meta_file)
+def typst_markup(markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, work: Path,
+                 filters: tuple[str, ...] = ()) -> str:
+    """The sections as Typst markup, their images written into `work` (what prepare() writes, made ahead);
+    filters: more Lua filters of the templates' filters/ folder, run before the template's own."""
+    return typst_body(image_files(markdown, work / "images"), inputs, meta_file, filters)
 
 
-def typst_body(markdown: str, inputs: pandoc.PandocInputs, meta_file: Path) -> str:
+def typst_body(markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, extra: tuple[str, ...] = ()) -> str:
     """The sections as Typst markup: citations become footnotes, divs and sections calls of the template."""
     filters = inputs.templates_dir / "filters"
-    args = pandoc._common_args(inputs, meta_file) + [
+    args = pandoc._common_args(inputs, meta_file) + [f"--lua-filter={filters / name}" for name in extra] + [
         f"--lua-filter={filters / 'drop-downloads.lua'}",
         f"--lua-filter={filters / 'typst-blocks.lua'}",
         "--wrap=preserve",
