@@ -40,7 +40,7 @@ report/report.yaml:23:5: section file 'report/sections/05-transports.md' does no
  23 |   - 05-transports.md
     |     ^^^^^^^^^^^^^^^^
     = hint: did you mean '05-transport.md'?
-report/sections/04-economy-energy.md:31:516: unknown name 'valeu'
+report/sections/04-economy-energy.md:31:497: unknown name 'valeu'
  31 | …ublished for 2018, so the year is left blank. In 2019 trade recovered to {{ valeu('trade', 2019) }}.
     |                                                                              ^^^^^
     = hint: did you mean 'value'?
