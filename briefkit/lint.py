@@ -47,26 +47,28 @@ def literal_figures(project: Project, data: Data) -> list[Problem]:
                     at = start + match.start()
                     row = next(i for i in range(len(starts) - 1, -1, -1) if starts[i] <= at)
                     number, column = first + row, at - starts[row] + 1
-                    figure = match.group().strip()
+                    figure = " ".join(match.group().split())  # a figure wrapped over two lines reads as one
+                    line_end = prose.find("\n", at)
+                    width = min(len(match.group().strip()), (len(prose) if line_end < 0 else line_end) - at)
                     found = _dataset_value(figure, known)
                     if found is not None:
                         name, expression = found
                         problems.append(Problem(
                             section.display, number, column, f"figure '{figure}' typed by hand; it is in the "
                             f"dataset '{name}'", "warning",
-                            f"write {{{{ {expression} }}}} so that it stays in step with the data", len(figure)))
+                            f"write {{{{ {expression} }}}} so that it stays in step with the data", width))
                     elif cited or any(c > at for c in citations):
                         continue
                     elif citations:
                         problems.append(Problem(
                             section.display, number, column, f"figure '{figure}' comes after the last citation of "
                             "its paragraph", "warning",
-                            "add [@source-id] after it: a citation covers only the figures before it", len(figure)))
+                            "add [@source-id] after it: a citation covers only the figures before it", width))
                     else:
                         problems.append(Problem(
                             section.display, number, column, f"figure '{figure}' has no citation in its paragraph",
                             "warning", "add [@source-id] after it, in its sentence or at the paragraph's end",
-                            len(figure)))
+                            width))
     return problems
 
 
@@ -77,7 +79,8 @@ def _paragraphs(text: str) -> list[tuple[int, str]]:
     """A section's prose (Jinja expressions blanked out) in paragraphs, each with the number of its first line.
     A blank line ends a paragraph; a heading and a table row are each one of their own, and each item of a list
     begins one (as in pandoc, a list needs a blank line before it to interrupt a paragraph)."""
-    prose = _JINJA.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+    lines = text.splitlines()  # numbered as everywhere else, whatever the line ends
+    prose = _JINJA.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), "\n".join(lines))
     out: list[tuple[int, list[str]]] = []
     state = None  # None (no open paragraph), "text" or "item"
     for number, line in enumerate(prose.split("\n"), 1):
@@ -92,7 +95,7 @@ def _paragraphs(text: str) -> list[tuple[int, str]]:
         out[-1][1].append(line)
         if stripped.startswith(("#", "|")):
             state = None
-    return [(number, "\n".join(lines)) for number, lines in out]
+    return [(number, "\n".join(block)) for number, block in out]
 
 
 def _figures(sentence: str) -> list[re.Match]:
