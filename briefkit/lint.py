@@ -28,34 +28,74 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
 
 
 def literal_figures(project: Project, data: Data) -> list[Problem]:
-    """Amounts and percentages typed in a section: each needs a citation in the same sentence, and a figure
-    that a dataset holds must come from the dataset, not from the keyboard."""
+    """Amounts and percentages typed in a section: each needs a citation in its sentence or later in its paragraph
+    (one note may cover a paragraph's figures before it), and a figure that a dataset holds must come from the
+    dataset, not from the keyboard."""
     known = _dataset_values(data)
     problems = []
     for section in project.sections:
         text = _section_text(section)
-        for number, line in enumerate(text.splitlines(), 1):
-            prose = _JINJA.sub(lambda m: " " * len(m.group()), line)
+        for first, prose in _paragraphs(text):
+            starts = [0] + [m.end() for m in re.finditer("\n", prose)]
+            citations = [m.start() for m in _CITATION_GROUP.finditer(prose)]
             offset = 0
             for sentence in _SENTENCE_END.split(prose):
                 start = prose.index(sentence, offset)
                 offset = start + len(sentence)
                 cited = bool(_CITATION_GROUP.search(sentence))
                 for match in _figures(sentence):
-                    column = start + match.start() + 1
-                    figure = match.group().strip()
+                    at = start + match.start()
+                    row = next(i for i in range(len(starts) - 1, -1, -1) if starts[i] <= at)
+                    number, column = first + row, at - starts[row] + 1
+                    figure = " ".join(match.group().split())  # a figure wrapped over two lines reads as one
+                    line_end = prose.find("\n", at)
+                    width = min(len(match.group().strip()), (len(prose) if line_end < 0 else line_end) - at)
                     found = _dataset_value(figure, known)
                     if found is not None:
                         name, expression = found
                         problems.append(Problem(
                             section.display, number, column, f"figure '{figure}' typed by hand; it is in the "
                             f"dataset '{name}'", "warning",
-                            f"write {{{{ {expression} }}}} so that it stays in step with the data", len(figure)))
-                    elif not cited:
+                            f"write {{{{ {expression} }}}} so that it stays in step with the data", width))
+                    elif cited or any(c > at for c in citations):
+                        continue
+                    elif citations:
                         problems.append(Problem(
-                            section.display, number, column, f"figure '{figure}' has no citation in its sentence",
-                            "warning", "add [@source-id]", len(figure)))
+                            section.display, number, column, f"figure '{figure}' comes after the last citation of "
+                            "its paragraph", "warning",
+                            "add [@source-id] after it: a citation covers only the figures before it", width))
+                    else:
+                        problems.append(Problem(
+                            section.display, number, column, f"figure '{figure}' has no citation in its paragraph",
+                            "warning", "add [@source-id] after it, in its sentence or at the paragraph's end",
+                            width))
     return problems
+
+
+_LIST_ITEM = re.compile(r"\s*(?:[-*+]|\d+[.)])\s")
+
+
+def _paragraphs(text: str) -> list[tuple[int, str]]:
+    """A section's prose (Jinja expressions blanked out) in paragraphs, each with the number of its first line.
+    A blank line ends a paragraph; a heading and a table row are each one of their own, and each item of a list
+    begins one (as in pandoc, a list needs a blank line before it to interrupt a paragraph)."""
+    lines = text.splitlines()  # numbered as everywhere else, whatever the line ends
+    prose = _JINJA.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), "\n".join(lines))
+    out: list[tuple[int, list[str]]] = []
+    state = None  # None (no open paragraph), "text" or "item"
+    for number, line in enumerate(prose.split("\n"), 1):
+        stripped = line.lstrip()
+        item = bool(_LIST_ITEM.match(line))
+        if not stripped:
+            state = None
+            continue
+        if state is None or stripped.startswith(("#", "|")) or (item and state == "item"):
+            out.append((number, []))
+            state = "item" if item else "text"
+        out[-1][1].append(line)
+        if stripped.startswith(("#", "|")):
+            state = None
+    return [(number, "\n".join(block)) for number, block in out]
 
 
 def _figures(sentence: str) -> list[re.Match]:

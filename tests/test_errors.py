@@ -40,7 +40,7 @@ report/report.yaml:23:5: section file 'report/sections/05-transports.md' does no
  23 |   - 05-transports.md
     |     ^^^^^^^^^^^^^^^^
     = hint: did you mean '05-transport.md'?
-report/sections/04-economy-energy.md:31:516: unknown name 'valeu'
+report/sections/04-economy-energy.md:31:497: unknown name 'valeu'
  31 | …ublished for 2018, so the year is left blank. In 2019 trade recovered to {{ valeu('trade', 2019) }}.
     |                                                                              ^^^^^
     = hint: did you mean 'value'?
@@ -169,7 +169,8 @@ def test_json_lines_for_editors_and_ci(mini: Path, capsys):
          "source_line": "- Trade reached {{ valeu('trade', 2021) }} in 2021 (USD 1.2 billion), after "
                         "{{ data.trade.point(2020) | figure }} in 2020."},
         {"file": SUMMARY, "line": 3, "column": 53, "severity": "warning",
-         "message": "figure 'USD 1.2 billion' has no citation in its sentence", "hint": "add [@source-id]",
+         "message": "figure 'USD 1.2 billion' has no citation in its paragraph",
+         "hint": "add [@source-id] after it, in its sentence or at the paragraph's end",
          "source_line": "- Trade reached {{ valeu('trade', 2021) }} in 2021 (USD 1.2 billion), after "
                         "{{ data.trade.point(2020) | figure }} in 2020."},
     ]
@@ -177,8 +178,8 @@ def test_json_lines_for_editors_and_ci(mini: Path, capsys):
 
 def test_a_warning_is_a_warning_in_check_and_build_and_an_error_with_strict(mini: Path, capsys, tmp_path: Path):
     edit(mini, SUMMARY, "in 2021,", "in 2021 (USD 1.2 billion),")
-    warning = [f"{SUMMARY}:3:53: warning: figure 'USD 1.2 billion' has no citation in its sentence",
-               "   = hint: add [@source-id]"]
+    warning = [f"{SUMMARY}:3:53: warning: figure 'USD 1.2 billion' has no citation in its paragraph",
+               "   = hint: add [@source-id] after it, in its sentence or at the paragraph's end"]
     code, out, err = run(["--project", str(mini), "--check"], capsys)
     assert (code, messages(err), out) == (0, warning, "check: no errors, 1 warning\n")
     code, _, err = run(["--project", str(mini), "--format", "html", "--out", str(tmp_path / "out"), "-q"], capsys)

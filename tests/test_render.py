@@ -141,12 +141,41 @@ def check_messages(root, capsys) -> tuple[int, list[str]]:
 
 
 def test_check_catches_a_literal_amount_without_citation(mini, capsys):
-    write_section(mini, "# Summary\n\nTrade was worth $1.6 billion in 2022. Growth was 12 per cent [@news].\n")
+    write_section(mini, "# Summary\n\nTrade was worth $1.6 billion in 2022.\n\nGrowth was 12 per cent [@news].\n")
     code, lines = check_messages(mini, capsys)
     # A warning, in a check as in a build: the author may go on (--strict makes it an error).
-    assert code == 0
-    assert lines[:2] == ["report/sections/01-summary.md:3:17: warning: figure '$1.6 billion' has no citation in its "
-                         "sentence", "   = hint: add [@source-id]"]
+    # The next paragraph's citation does not cover it.
+    assert (code, lines) == (0, [
+        "report/sections/01-summary.md:3:17: warning: figure '$1.6 billion' has no citation in its paragraph",
+        "   = hint: add [@source-id] after it, in its sentence or at the paragraph's end"])
+
+
+def test_a_paragraphs_one_note_covers_the_figures_before_it(mini, capsys):
+    write_section(mini, "# Summary\n\nTrade was worth $1.6 billion in 2022. Exports rose 12 per cent,\n"
+                        "imports 4% [@news]. Officials spoke of growth.\n\n"
+                        "- Trade was worth $1.5 billion in 2021. Prices rose 3% [@news].\n")
+    code, lines = check_messages(mini, capsys)
+    assert (code, lines) == (0, [])
+
+
+def test_a_figure_after_the_paragraphs_last_citation_is_still_caught(mini, capsys):
+    write_section(mini, "# Summary\n\nExports rose 12 per cent [@news]. Then trade\nreached $1.6 billion.\n\n"
+                        "- Trade was worth $1.5 billion in 2021.\n- Prices rose 3% [@news].\n\n"
+                        "Imports rose 4% [@news]. Trade with the region reached USD 3.2\nbillion.\n")
+    code, lines = check_messages(mini, capsys)
+    # Line and column are those of the figure, on the paragraph's second line; a list item is a paragraph of its own;
+    # a figure wrapped over two lines is one figure.
+    assert (code, lines) == (0, [
+        "report/sections/01-summary.md:4:9: warning: figure '$1.6 billion' comes after the last citation of its "
+        "paragraph", "   = hint: add [@source-id] after it: a citation covers only the figures before it",
+        "report/sections/01-summary.md:6:19: warning: figure '$1.5 billion' has no citation in its paragraph",
+        "   = hint: add [@source-id] after it, in its sentence or at the paragraph's end",
+        "report/sections/01-summary.md:9:56: warning: figure 'USD 3.2 billion' comes after the last citation of its "
+        "paragraph", "   = hint: add [@source-id] after it: a citation covers only the figures before it"])
+    from briefkit.cli import main
+
+    assert main(["check", "--project", str(mini), "--strict"]) == 1
+    assert messages(capsys.readouterr().err)[-1] == "check: 3 problems to fix"
 
 
 def test_check_catches_a_dataset_figure_typed_by_hand_even_with_a_citation(mini, capsys):
