@@ -62,7 +62,7 @@ def _run(command: str, cwd: Path) -> tuple[int, str]:
     """One `briefkit` command as the reader runs it; what the screen shows (progress lines aside) and the exit code."""
     args = shlex.split(command, comments=True)
     assert args[0] == "briefkit", command
-    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", "COLUMNS": "100"}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
     done = subprocess.run([sys.executable, "-m", "briefkit", *args[1:]], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=300)
     assert "Traceback" not in done.stderr, done.stderr
