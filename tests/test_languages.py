@@ -1,4 +1,4 @@
-"""A briefing in German and in Russian, as a reader gets it: citation dates and chart axes in the report's language.
+"""Briefings in German, Russian and French, as a reader gets them: citation dates and chart axes in their language.
 
 The test projects tests/fixtures/lang-de and lang-ru (besides the French one in fixtures/grain) each have a series by
 year and a category series, a records table, a bar chart and a line chart, and sources dated to the day and to the
@@ -127,3 +127,17 @@ def test_chart_axes_use_the_locale_s_decimal_sign(built):
     for pdf in (root / "build" / f"{name}.pdf", root / "typst" / f"{name}.pdf"):
         text = _pdf(pdf)
         assert "17,5" in text and "20,0" in text and "17.5" not in text and "20.0" not in text
+
+
+def test_citation_dates_in_french(tmp_path: Path):
+    """The French test project, its main source dated to the day: "12 août 2018" in the notes and the list."""
+    root = tmp_path / "grain"
+    shutil.copytree(FIXTURES / "grain", root)
+    sources = root / "data" / "sources.yaml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace("date: 2025-02", "date: 2018-08-12"),
+                       encoding="utf-8")
+    assert main(["build", "--project", str(root), "-q", "--format", "html"]) == 0
+    text = _html(root / "build" / "cereales.html")
+    assert "« Bilan des exportations de céréales », 12 août 2018" in text  # a note
+    assert "« Bilan des exportations de céréales ». 12 août 2018." in text  # the list of sources
+    assert "12 August 2018" not in text and "Août" not in text
