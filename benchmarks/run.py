@@ -297,7 +297,7 @@ def prepare_baseline(root: Path, work: Path) -> None:
     work.mkdir(parents=True, exist_ok=True)
     (work / "svg.md").write_text(assemble_markdown(project, data, "svg", periods))
     (work / "png.md").write_text(assemble_markdown(project, data, "png", periods))
-    (work / "sources.json").write_text(csl_json(data.sources))
+    (work / "sources.json").write_text(csl_json(data.sources, project.language))
     (work / "metadata.json").write_text(json.dumps(pandoc.metadata(project, sorted(data.source_ids()))))
     inputs = pandoc.PandocInputs(work / "sources.json", templates / "briefkit-note.csl", work, templates)
     toc, body = pandoc.html_body((work / "svg.md").read_text(), inputs, work / "metadata.json", "inline")

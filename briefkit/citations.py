@@ -1,4 +1,10 @@
-"""Sources as CSL JSON, so that pandoc's citeproc renders citations in every format alike."""
+"""Sources as CSL JSON, so that pandoc's citeproc renders citations in every format alike.
+
+Each date goes to citeproc both as its parts, which the source list sorts by, and as the text it prints, written
+by the engine's own date formatting (Babel, as in the body): citeproc's bundled locales put the month in the wrong
+form for some languages (Russian "12 август 2018" for "12 августа 2018 г.") and their day and month order in
+others, while a citation should read as the text around it does.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +18,15 @@ from briefkit.schema import PartialDate
 CITATION_KEY = re.compile(r"(?<![\w.@])@([a-z0-9][a-z0-9-]*)")
 
 
-def _date_parts(date: PartialDate) -> dict:
+def _date(date: PartialDate, language: str) -> dict:
+    from briefkit.locale import format_date
+
     parts = [date.year] + ([date.month] if date.month else []) + ([date.day] if date.day else [])
-    return {"date-parts": [parts]}
+    return {"date-parts": [parts], "literal": format_date(date, language)}
 
 
-def to_csl(source: Source) -> dict:
+def to_csl(source: Source, language: str) -> dict:
+    """One source as a CSL JSON item; its dates written in `language` (a tag such as de-DE)."""
     item: dict = {"id": source.id, "type": "report"}
     if source.title:
         item["title"] = source.title
@@ -30,16 +39,16 @@ def to_csl(source: Source) -> dict:
     if source.author:
         item["author"] = [{"literal": source.author}]
     if source.date:
-        item["issued"] = _date_parts(source.date)
+        item["issued"] = _date(source.date, language)
     if source.url:
         item["URL"] = source.url
     if source.accessed:
-        item["accessed"] = _date_parts(source.accessed)
+        item["accessed"] = _date(source.accessed, language)
     if source.note:
         item["note"] = source.note
     return item
 
 
-def csl_json(sources: dict[str, Source]) -> str:
-    """The bibliography file handed to pandoc, in a stable order."""
-    return json.dumps([to_csl(sources[k]) for k in sorted(sources)], ensure_ascii=False, indent=1)
+def csl_json(sources: dict[str, Source], language: str) -> str:
+    """The bibliography file handed to pandoc, in a stable order, its dates in the report's language."""
+    return json.dumps([to_csl(sources[k], language) for k in sorted(sources)], ensure_ascii=False, indent=1)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
@@ -271,6 +271,29 @@ def format_number(value: float, lang: str | Phrases, max_places: int = 1) -> str
     space), de-CH "1'374.5"; negative numbers take the minus sign U+2212.
     """
     return _number_text(_round(value, max_places), _phrases(lang).locale)
+
+
+def format_ticks(values: Sequence[float], lang: str | Phrases, max_places: int = 6) -> list[str]:
+    """Numbers of an axis, all with the same decimals: the fewest that show every one of them exactly.
+
+    de [0, 2.5, 17.5, 20] -> ["0,0", "2,5", "17,5", "20,0"]; en-GB [0, 5000, 10000] -> ["0", "5,000", "10,000"];
+    the locale's grouping and decimal signs and the minus sign U+2212, as format_number has them.
+    """
+    import copy
+
+    locale = _phrases(lang).locale
+    numbers = [Decimal(repr(float(v))) for v in values]
+    places = next((n for n in range(max_places + 1)
+                   if all(abs(x - round(x, n)) <= abs(x) * Decimal("1e-9") for x in numbers)), max_places)
+    pattern = copy.copy(locale.decimal_formats[None])
+    pattern.frac_prec = (places, places)
+    out = []
+    for number in numbers:
+        rounded = round(number, places)
+        out.append(pattern.apply(abs(rounded), locale) if rounded != 0 else pattern.apply(Decimal(0), locale))
+        if rounded < 0:
+            out[-1] = MINUS + out[-1]
+    return out
 
 
 def _percent_affixes(locale: Locale) -> tuple[str, str]:

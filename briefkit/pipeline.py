@@ -224,7 +224,7 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
         markdown["svg"] = svg
     if "docx" in formats:
         markdown["png"] = png_markdown(svg, specs)
-    bibliography = csl_json(data.sources)
+    bibliography = csl_json(data.sources, project.language)
     meta = json.dumps(pandoc.metadata(project, sorted(data.source_ids())), ensure_ascii=False, sort_keys=True)
     code, versions = code_fingerprint(), engine_versions()
     chart_fonts = _chart_fonts(templates, project.theme.heading_font)

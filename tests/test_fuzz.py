@@ -242,7 +242,7 @@ def test_pandoc_on_arbitrary_markdown(project: Path, text: str):
     work = project / "work"
     work.mkdir(exist_ok=True)
     bibliography = work / "sources.json"
-    bibliography.write_text(csl_json(data.sources), encoding="utf-8")
+    bibliography.write_text(csl_json(data.sources, "en-GB"), encoding="utf-8")
     from briefkit.templates import DEFAULT_TEMPLATES
 
     inputs = pandoc.PandocInputs(bibliography, DEFAULT_TEMPLATES / "briefkit-note.csl", work, DEFAULT_TEMPLATES)

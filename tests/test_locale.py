@@ -21,6 +21,7 @@ from briefkit.locale import (
     format_number,
     format_percent,
     format_range,
+    format_ticks,
     month_name,
     promote,
 )
@@ -230,6 +231,22 @@ def test_format_number_places_and_signs() -> None:
     assert format_number(3500, "en-GB") == "3,500"
     with pytest.raises(TypeError):
         format_number(True, "en-GB")
+
+
+@pytest.mark.parametrize(
+    ("lang", "values", "expected"),
+    [("de", [0, 2.5, 17.5, 20], ["0,0", "2,5", "17,5", "20,0"]),
+     ("ru", [0, 2.5, 17.5, 20], ["0,0", "2,5", "17,5", "20,0"]),
+     ("en-GB", [0, 2.5, 17.5, 20], ["0.0", "2.5", "17.5", "20.0"]),
+     ("en-GB", [0, 5000, 10000], ["0", "5,000", "10,000"]),
+     ("de", [0, 5000, 12500], ["0", "5.000", "12.500"]),
+     ("ru", [0, 12500.5], ["0,0", f"12{NBSP}500,5"]),
+     ("fr", [-0.25, 0, 0.1 + 0.2], [f"{MINUS}0,25", "0,00", "0,30"]),
+     ("de", [], [])],
+)
+def test_axis_ticks_share_their_decimals_and_take_the_locale_s_signs(lang: str, values: list[float],
+                                                                     expected: list[str]) -> None:
+    assert format_ticks(values, lang) == expected
 
 
 @given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), st.integers(min_value=0, max_value=3))

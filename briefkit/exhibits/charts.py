@@ -13,7 +13,7 @@ from pathlib import Path
 
 from briefkit.datasets import Point, Series
 from briefkit.exhibits import Context
-from briefkit.locale import Unit, format_number
+from briefkit.locale import Unit, format_number, format_ticks
 
 PNG_DPI = 200
 GREY = "#8a8f98"
@@ -163,6 +163,7 @@ def draw_chart(spec: ChartSpec, out_dir: Path, fonts: list[Path],
         tops = [v / spec.divisor for s in spec.series for p in s.points
                 for v in (p.top, *(a.value for a in p.alternatives)) if v is not None]
         ax.set_ylim(0, (max(tops) if tops else 1) * 1.22)
+        ax.yaxis.set_major_formatter(_tick_formatter(spec.language))
         ax.set_ylabel(spec.axis)
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
@@ -180,6 +181,20 @@ def draw_chart(spec: ChartSpec, out_dir: Path, fonts: list[Path],
         if "png" in paths:
             fig.savefig(paths["png"], format="png", dpi=PNG_DPI, metadata={"Software": None})
     return paths
+
+
+def _tick_formatter(language: str):
+    """The value axis's numbers in the report's language ("17,5" in de and ru), with the decimals they need."""
+    from matplotlib.ticker import Formatter
+
+    class LocaleFormatter(Formatter):
+        def format_ticks(self, values) -> list[str]:
+            return format_ticks(list(values), language)
+
+        def __call__(self, x, pos=None) -> str:  # one number alone: the cursor's read-out
+            return format_ticks([x], language)[0]
+
+    return LocaleFormatter()
 
 
 def _keys(spec: ChartSpec) -> list:
