@@ -211,7 +211,7 @@ def source_date_epoch(project: Project) -> Iterator[None]:
 
 def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
     """Render the sections and compute each product's key; cheap, so a no-op build stops here."""
-    from briefkit.templates import template_files
+    from briefkit.templates import PRINT_ADDITIONS, SCREEN_ADDITIONS, template_files
 
     templates = template_files(project.templates_dir)
     markdown: dict[str, str] = {}
@@ -236,14 +236,16 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
     keys = {}
     if "html" in formats:
         keys["html"] = fingerprint("html", *common, markdown["svg"], *csv_files(data).values(),
-                                   *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "screen.css", "fonts/"))
+                                   *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "screen.css",
+                                             SCREEN_ADDITIONS, "fonts/"))
     if "pdf" in formats and project.pdf_engine == "typst":
         keys["pdf"] = fingerprint("pdf-typst", *common, markdown["svg"], _attachments(project, data),
                                   *_read_by(templates, "briefing.typ", "fonts/"), package_version("typst"),
                                   package_version("pikepdf"))
     elif "pdf" in formats:
         keys["pdf"] = fingerprint("pdf", *common, markdown["svg"], _attachments(project, data),
-                                  *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "print.css", "fonts/"))
+                                  *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "print.css",
+                                            PRINT_ADDITIONS, "fonts/"))
     stamp, snapshot = None, ({}, [])
     if "docx" in formats:
         stamp, snapshot = review_stamp(project)
