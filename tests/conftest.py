@@ -12,7 +12,7 @@ import pytest
 from briefkit.cli import main
 
 # No LibreOffice layout for the DOCX's contents (seconds a build) but in the tests of it, tests/test_docx_layout.py.
-os.environ.setdefault("BRIEFKIT_DOCX_LAYOUT", "none")
+os.environ["BRIEFKIT_DOCX_LAYOUT"] = "none"
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mini"
