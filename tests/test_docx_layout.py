@@ -160,3 +160,18 @@ def test_a_layout_that_is_no_program_is_a_mistake_in_report_yaml(tmp_path: Path)
     assert (f"report/report.yaml:{line}:11: 'layout' must be auto, none or the path of a program that "
             "converts a DOCX to PDF (LibreOffice's soffice); '/nowhere/soffice' is no program here") in done.stderr
     assert not (root / "build").exists() or not list((root / "build").glob("*.docx"))
+
+
+def test_a_layout_program_that_fails_leaves_the_contents_to_word_and_says_why(tmp_path: Path):
+    root = copy_project(FIXTURE, tmp_path / "mini")
+    program = tmp_path / "broken-layout"
+    program.write_text("#!/bin/sh\necho 'Error: source file could not be loaded' >&2\nexit 1\n")
+    program.chmod(0o755)
+    done = cli(root, "--format", "docx", layout=str(program))
+    assert done.returncode == 0, done.stderr
+    said = [line.strip() for line in done.stderr.splitlines() if "lay the file out" in line]
+    assert said == ["docx: broken-layout could not lay the file out (exit code 1: Error: source file could not be "
+                    "loaded): Word numbers the contents when it updates the fields on opening"]
+    docx = root / "build" / "mini.docx"
+    assert not part(docx, "word/document.xml").xpath("//w:sdt//w:instrText[contains(., 'PAGEREF')]", namespaces=W)
+    assert part(docx, "word/settings.xml").xpath("w:updateFields/@w:val", namespaces=W) == ["true"]

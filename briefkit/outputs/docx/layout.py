@@ -131,19 +131,37 @@ def lay_out(content: bytes, layout: Layout) -> dict[str, Any]:
         command = [str(layout.program), "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
                    f"-env:UserInstallation={(work / 'profile').as_uri()}", "--convert-to", PDF_FILTER,
                    "--outdir", str(work), str(source)]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, cwd=work,
-                                  start_new_session=True)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise LayoutError(str(error)) from None
+        returncode, said = run(command, work)
         printed = work / "briefing.pdf"
         if not printed.is_file():
-            said = (done.stderr or done.stdout).strip().splitlines()
-            raise LayoutError(f"exit code {done.returncode}{': ' + said[-1] if said else ''}")
-        with pikepdf.open(printed) as pdf:
-            labels = {page.obj.objgen: page.label for page in pdf.pages}
-            producer = str(pdf.docinfo.get("/Producer", layout.program.name))
-            return {"producer": producer, "pages": destinations(pdf, labels)}
+            lines = said.strip().splitlines()
+            raise LayoutError(f"exit code {returncode}{': ' + lines[-1] if lines else ''}")
+        try:
+            with pikepdf.open(printed) as pdf:
+                labels = {page.obj.objgen: page.label for page in pdf.pages}
+                producer = str(pdf.docinfo.get("/Producer", layout.program.name))
+                return {"producer": producer, "pages": destinations(pdf, labels)}
+        except pikepdf.PdfError as error:
+            raise LayoutError(f"its PDF cannot be read: {error}") from None
+
+
+def run(command: list[str], work: Path) -> tuple[int, str]:
+    """Run the layout program in a session of its own (soffice is a script that starts oosplash, which starts
+    soffice.bin): on a timeout the whole group is ended, none of it left running. (exit code, what it said)."""
+    import signal
+
+    try:
+        process = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   start_new_session=True)
+    except OSError as error:
+        raise LayoutError(str(error)) from None
+    try:
+        said, _ = process.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise LayoutError(f"no PDF after {TIMEOUT} s") from None
+    return process.returncode, said or ""
 
 
 def destinations(pdf: Any, labels: dict[tuple[int, int], str]) -> dict[str, str]:
