@@ -26,9 +26,9 @@ soffice = pytest.mark.skipif(shutil.which("soffice") is None,
                              reason="LibreOffice is not installed (Debian: apt-get install libreoffice-writer-nogui)")
 
 
-def cli(root: Path, *flags: str, layout: str | None = None) -> subprocess.CompletedProcess:
+def cli(root: Path, *flags: str, layout: str | None = None, path: str | None = None) -> subprocess.CompletedProcess:
     """briefkit build as a user runs it (its progress lines come from the format workers too)."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+    env = dict(os.environ, PYTHONPATH=str(REPO), **({"PATH": path} if path is not None else {}))
     env.pop("BRIEFKIT_DOCX_LAYOUT", None)
     if layout is not None:
         env["BRIEFKIT_DOCX_LAYOUT"] = layout
@@ -120,14 +120,20 @@ def test_the_layout_is_kept_by_the_docx_content_in_the_cache(numbered):
     assert docx.read_bytes() == before
 
 
-def test_without_a_layout_program_the_build_says_so_once_and_word_numbers_the_contents(tmp_path: Path):
+@pytest.mark.parametrize("where", ["nowhere on PATH", "none asked for"])
+def test_without_a_layout_program_the_build_says_so_once_and_word_numbers_the_contents(tmp_path: Path, where):
     root = copy_project(FIXTURE, tmp_path / "mini")
-    done = cli(root, "--format", "docx", layout="none")
+    if where == "nowhere on PATH":  # the build needs nothing from PATH: pandoc and Typst come with their packages
+        (tmp_path / "bin").mkdir()
+        done = cli(root, "--format", "docx", path=str(tmp_path / "bin"))
+        why = "LibreOffice's soffice is not on PATH, and report.yaml names no program under docx: layout:"
+    else:
+        done = cli(root, "--format", "docx", layout="none")
+        why = "BRIEFKIT_DOCX_LAYOUT=none"
     assert done.returncode == 0, done.stderr
     said = [line.strip() for line in done.stderr.splitlines() if "page numbers" in line]
-    assert said == ["docx: no layout program for the contents' page numbers (LibreOffice's soffice is not on PATH, "
-                    "and report.yaml names none under docx: layout:): Word numbers them when it updates the fields "
-                    "on opening"]
+    assert said == [f"docx: no layout for the contents' page numbers ({why}): Word numbers them when it updates "
+                    "the fields on opening"]
     docx = root / "build" / "mini.docx"
     assert not part(docx, "word/document.xml").xpath("//w:sdt//w:instrText[contains(., 'PAGEREF')]", namespaces=W)
     assert part(docx, "word/settings.xml").xpath("w:updateFields/@w:val", namespaces=W) == ["true"]

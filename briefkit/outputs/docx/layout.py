@@ -28,8 +28,7 @@ ENVIRONMENT = "BRIEFKIT_DOCX_LAYOUT"  # "none", "auto" or a program: overrides r
 PROGRAMS = ("soffice", "libreoffice")
 TIMEOUT = 300  # seconds; a first start makes LibreOffice's profile (1-3 s), a briefing prints in a few seconds
 PDF_FILTER = 'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
-NO_LAYOUT = ("docx: no layout program for the contents' page numbers (LibreOffice's soffice is not on PATH, and "
-             "report.yaml names none under docx: layout:): Word numbers them when it updates the fields on opening")
+LEFT_TO_WORD = "Word numbers them when it updates the fields on opening"
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,16 @@ def find_layout(setting: str = "auto") -> Layout | None:
     return Layout(program.resolve()) if program.is_file() and os.access(program, os.X_OK) else None
 
 
+def why_none(setting: str = "auto") -> str:
+    """Why find_layout found no layout program, in the build's words."""
+    chosen = os.environ.get(ENVIRONMENT) or setting
+    if chosen == "none":
+        return f"{ENVIRONMENT}=none" if os.environ.get(ENVIRONMENT) else "docx: layout: none in report.yaml"
+    if chosen == "auto":
+        return "LibreOffice's soffice is not on PATH, and report.yaml names no program under docx: layout:"
+    return f"{ENVIRONMENT}={chosen} is no program"
+
+
 def layout_key(setting: str = "auto") -> str:
     """The part of the DOCX's key that the layout decides: the program, or "none"."""
     layout = find_layout(setting)
@@ -78,7 +87,7 @@ def number_contents(docx: Path, setting: str, cache: Cache | None = None) -> int
         return 0
     layout = find_layout(setting)
     if layout is None:
-        PROGRESS.info(NO_LAYOUT)
+        PROGRESS.info("docx: no layout for the contents' page numbers (%s): %s", why_none(setting), LEFT_TO_WORD)
         return 0
     key = fingerprint(STAGE, content, layout.identity)
     entry = cache.lookup(STAGE, key) if cache else None
@@ -89,8 +98,8 @@ def number_contents(docx: Path, setting: str, cache: Cache | None = None) -> int
         try:
             found = lay_out(content, layout)
         except LayoutError as error:
-            PROGRESS.info("docx: %s could not lay the file out (%s): Word numbers the contents when it updates "
-                          "the fields on opening", layout.program.name, error)
+            PROGRESS.info("docx: %s could not lay the file out (%s): %s", layout.program.name, error,
+                          LEFT_TO_WORD.replace("them", "the contents"))
             return 0
         how = str(layout.program)
         if cache:
@@ -101,8 +110,7 @@ def number_contents(docx: Path, setting: str, cache: Cache | None = None) -> int
     pages = {anchor: found["pages"][destination_name(anchor)] for anchor in anchors
              if destination_name(anchor) in found["pages"]}
     if not pages:
-        PROGRESS.info("docx: %s's layout has no page for any contents entry: Word numbers them when it updates "
-                      "the fields on opening", found["producer"])
+        PROGRESS.info("docx: %s's layout has no page for any contents entry: %s", found["producer"], LEFT_TO_WORD)
         return 0
     complete = len(pages) == len(anchors)
     docx.write_bytes(rewrite_zip(content, {
