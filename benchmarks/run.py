@@ -392,6 +392,16 @@ def main() -> None:
             edited = measure(build + project + flags, args.runs, before=edit_section)
             rows.append((f"One section edited (HTML, PDF, DOCX; chart from cache), {name} PDF", edited, bases[engine]))
 
+        if shutil.which("soffice"):  # the DOCX's contents numbered from LibreOffice's layout, and without it
+            docx_only = build + project + ["--no-cache", "--format", "docx"]
+            rows.append(("Cold build, DOCX only (no cache), contents numbered by LibreOffice's layout",
+                         measure(docx_only, args.runs), None))
+            os.environ["BRIEFKIT_DOCX_LAYOUT"] = "none"
+            try:
+                rows.append(("Cold build, DOCX only (no cache), no layout (BRIEFKIT_DOCX_LAYOUT=none)",
+                             measure(docx_only, args.runs), None))
+            finally:
+                del os.environ["BRIEFKIT_DOCX_LAYOUT"]
         rows.extend(watch_rows(build, root, Path(tmp) / "watch-out", max(args.runs, 5)))
         reviewed = review_rows(build, root, Path(tmp), args.runs)
         compared = compare_rows(build, Path(tmp), args.runs)

@@ -133,7 +133,7 @@ def _build(root: Path, out_dir: Path | None, formats: tuple[str, ...], use_cache
                 drawn, bodies = prepare_formats(plan, cache, workspace, missing, parallel)
                 if drawn:
                     rebuilt.append("chart")
-                made = make_formats(plan, workspace, missing, parallel, bodies)
+                made = make_formats(plan, workspace, missing, parallel, bodies, cache)
                 for fmt, path in made.items():
                     cache.store(fmt, plan.keys[fmt], {f"briefing.{fmt}": path})
                 staged.update(made)
@@ -212,7 +212,7 @@ def source_date_epoch(project: Project) -> Iterator[None]:
 
 def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
     """Render the sections and compute each product's key; cheap, so a no-op build stops here."""
-    from briefkit.templates import template_files
+    from briefkit.templates import PRINT_ADDITIONS, SCREEN_ADDITIONS, template_files
 
     templates = template_files(project.templates_dir)
     markdown: dict[str, str] = {}
@@ -237,19 +237,26 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
     keys = {}
     if "html" in formats:
         keys["html"] = fingerprint("html", *common, markdown["svg"], *csv_files(data).values(),
-                                   *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "screen.css", "fonts/"))
+                                   *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "screen.css",
+                                             SCREEN_ADDITIONS, "fonts/"))
     if "pdf" in formats and project.pdf_engine == "typst":
         keys["pdf"] = fingerprint("pdf-typst", *common, markdown["svg"], _attachments(project, data),
                                   *_read_by(templates, "briefing.typ", "fonts/"), package_version("typst"),
                                   package_version("pikepdf"))
     elif "pdf" in formats:
         keys["pdf"] = fingerprint("pdf", *common, markdown["svg"], _attachments(project, data),
-                                  *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "print.css", "fonts/"))
+                                  *_read_by(templates, "pandoc-body.html", "briefing.html.j2", "print.css",
+                                            PRINT_ADDITIONS, "fonts/"))
     stamp, snapshot = None, ({}, [])
     if "docx" in formats:
         stamp, snapshot = review_stamp(project)
         # The DOCX embeds the fonts and measures its table columns with them.
-        keys["docx"] = fingerprint("docx", *common, markdown["png"], *_read_by(templates, "fonts/"), repr(stamp))
+        # And its contents' page numbers come from the layout program there is (briefkit/outputs/docx/layout.py).
+        from briefkit.outputs.docx.layout import layout_key
+
+        layout = layout_key(project.docx_layout) if project.theme.contents else "none"
+        keys["docx"] = fingerprint("docx", *common, markdown["png"], *_read_by(templates, "fonts/"), repr(stamp),
+                                   layout)
     return Plan(project, data, formats, markdown, charts, templates, keys, bibliography, meta, stamp, snapshot)
 
 
@@ -427,16 +434,17 @@ def draw_chart(spec, folder: Path, fonts: list[Path], kinds: tuple[str, ...] = (
 
 
 def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], parallel: bool,
-                 bodies: dict[str, tuple[str, str]] | None = None) -> dict[str, Path]:
+                 bodies: dict[str, tuple[str, str]] | None = None, cache: Cache | None = None) -> dict[str, Path]:
     """Convert and typeset each format, in separate processes when there is more than one to make.
 
     bodies: pandoc's HTML bodies already made (prepare_formats), by format; the others are converted here.
+    cache: where the DOCX's layout (the contents' page numbers) is kept by the DOCX's content.
     """
     bodies = bodies or {}
     jobs: dict[str, tuple[Callable[..., Path], tuple]] = {
         "html": (build_html, (plan.project, plan.data, plan.markdown.get("svg"), workspace, bodies.get("html"))),
         "pdf": (build_pdf, (plan.project, plan.data, plan.markdown.get("svg"), workspace, bodies.get("pdf"))),
-        "docx": (build_docx, (plan.project, plan.markdown.get("png"), workspace, plan.stamp)),
+        "docx": (build_docx, (plan.project, plan.markdown.get("png"), workspace, plan.stamp, cache)),
     }
     # The PDF takes longest: start it first.
     order = sorted(formats, key=lambda f: f != "pdf")
@@ -513,8 +521,11 @@ def build_pdf_typst(project: Project, data: Data, markdown: str, workspace: Work
                      _attachments(project, data), timestamp, warm=workspace.warm, body=converted)
 
 
-def build_docx(project: Project, markdown: str, workspace: Workspace, stamp=None) -> Path:
-    """The DOCX, stamped with the build that made it (for `briefkit review`)."""
+def build_docx(project: Project, markdown: str, workspace: Workspace, stamp=None, cache: Cache | None = None) -> Path:
+    """The DOCX, stamped with the build that made it (for `briefkit review`), its contents numbered from a layout
+    of the finished file where a layout program is available (in the DOCX's own process, beside the other formats).
+    """
+    from briefkit.outputs.docx.layout import number_contents
     from briefkit.outputs.docx.writer import make_reference_docx, write_docx
 
     PROGRESS.info("docx: converting with pandoc")
@@ -523,6 +534,8 @@ def build_docx(project: Project, markdown: str, workspace: Workspace, stamp=None
     reference = make_reference_docx(workspace.root / "reference.docx")
     target = workspace.root / "briefing.docx"
     write_docx(project, markdown, workspace.inputs, workspace.meta_file, reference, target, stamp=stamp)
+    if project.theme.contents:
+        number_contents(target, project.docx_layout, cache)
     return target
 
 

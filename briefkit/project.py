@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,9 @@ class Project:
     sections_complete: bool = True
     # The git revision (a tag such as edition-2025-12) or folder of the edition before this one (--compare).
     previous_edition: str = ""
+    # What lays the DOCX out for its contents' page numbers: "auto" (LibreOffice's soffice on PATH), "none" or a
+    # program's path.
+    docx_layout: str = "auto"
 
     @property
     def epoch(self) -> int:
@@ -137,7 +141,8 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
     reader = Reader(node, problems, "report.yaml")
     reader.reject_unknown(
         {"title", "subtitle", "authors", "organisation", "date", "edition", "language",
-         "classification", "paper", "keywords", "output", "sections", "pdf", "theme", "phrases", "previous_edition"}
+         "classification", "paper", "keywords", "output", "sections", "pdf", "theme", "phrases", "previous_edition",
+         "docx"}
     )
     output = reader.child("output")
     name, formats = "briefing", FORMATS
@@ -157,6 +162,7 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
         pdf.reject_unknown({"attach_data", "engine"})
         attach = pdf.boolean("attach_data", False)
         engine = pdf.text("engine", required=False, choices=PDF_ENGINES) or engine
+    layout = _docx_layout(reader.child("docx"), root, problems)
     before = len(problems)
     sections = tuple(_sections(reader, root, problems))
     sections_complete = len(problems) == before
@@ -186,8 +192,27 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
         pdf_engine=engine,
         sections_complete=sections_complete,
         previous_edition=reader.text("previous_edition", required=False) or "",
+        docx_layout=layout,
     )
     return project, problems
+
+
+def _docx_layout(docx: Reader | None, root: Path, problems: list[Problem]) -> str:
+    """docx: layout: "auto", "none" or the path of a program that lays a DOCX out (LibreOffice's soffice),
+    relative to the project's root or absolute."""
+    if docx is None:
+        return "auto"
+    docx.reject_unknown({"layout"})
+    layout = docx.text("layout", required=False) or "auto"
+    if layout in ("auto", "none"):
+        return layout
+    program = (root / Path(layout).expanduser()).resolve()
+    if not program.is_file() or not os.access(program, os.X_OK):
+        problems.append(docx.mark("layout").problem(
+            f"'layout' must be auto, none or the path of a program that converts a DOCX to PDF (LibreOffice's "
+            f"soffice); '{layout}' is no program here"))
+        return "none"
+    return str(program)
 
 
 def _formats(output: Reader, problems: list[Problem]) -> tuple[str, ...]:

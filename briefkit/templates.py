@@ -10,6 +10,10 @@ from pathlib import Path
 DEFAULTS = Path(__file__).resolve().parent / "defaults"
 DEFAULT_TEMPLATES = DEFAULTS / "templates"
 SCAFFOLD = DEFAULTS / "scaffold"
+# A project's stylesheet additions: read after the engine's print.css and screen.css (and the theme), so that a
+# house style adds its own rules without a copy of the defaults. The engine ships none.
+PRINT_ADDITIONS = "print-additions.css"
+SCREEN_ADDITIONS = "screen-additions.css"
 
 
 def template_files(project_templates: Path) -> dict[str, Path]:
@@ -31,3 +35,9 @@ def materialize(files: dict[str, Path], target: Path) -> Path:
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, destination)
     return target
+
+
+def additions(templates: Path, name: str) -> Path | None:
+    """A project's stylesheet additions in the merged templates folder (PRINT_ADDITIONS, SCREEN_ADDITIONS), if any."""
+    path = templates / name
+    return path if path.is_file() else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -9,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from briefkit.cli import main
+
+# No LibreOffice layout for the DOCX's contents (seconds a build) but in the tests of it, tests/test_docx_layout.py.
+os.environ["BRIEFKIT_DOCX_LAYOUT"] = "none"
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mini"

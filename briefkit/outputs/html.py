@@ -384,7 +384,11 @@ def web_page(project: Project, toc: str, body: str, resource_dir: Path, template
              downloads: dict[str, str], words: dict[str, str] | None = None) -> str:
     """The self-contained page: the chart inline, the CSV files as data: links, the fonts subset and embedded."""
     words = web_words(project) | (words or {})
+    from briefkit.templates import SCREEN_ADDITIONS, additions
+
     css = (templates_dir / "screen.css").read_text(encoding="utf-8") + "\n" + theme_css(project)
+    if house := additions(templates_dir, SCREEN_ADDITIONS):
+        css += "\n" + house.read_text(encoding="utf-8")
     hrefs = {name: "data:text/csv;charset=utf-8;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
              for name, text in downloads.items()}
 

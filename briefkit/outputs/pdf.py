@@ -85,6 +85,7 @@ def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: li
     from weasyprint.text.fonts import FontConfiguration
 
     from briefkit.outputs.pdf_speed import speed_up_weasyprint
+    from briefkit.templates import PRINT_ADDITIONS, additions
 
     speed_up_weasyprint()
     fetcher = make_url_fetcher(allowed_dirs)
@@ -94,6 +95,8 @@ def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: li
         CSS(filename=str(templates / "print.css"), url_fetcher=fetcher, font_config=fonts),
         CSS(string=page_words_css(project), font_config=fonts),
     ]
+    if house := additions(templates, PRINT_ADDITIONS):  # the project's own rules, after everything the engine sets
+        stylesheets.append(CSS(filename=str(house), url_fetcher=fetcher, font_config=fonts))
     document = HTML(string=page_html, base_url=str(base_dir) + "/", url_fetcher=fetcher)
     options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
     if attachments:

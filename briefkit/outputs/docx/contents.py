@@ -25,11 +25,10 @@ TOC_INSTRUCTION = 'TOC \\o "1-2" \\h \\z \\u'
 def prefill_toc(body: Any, bookmarks: Bookmarks, title_text: str = TOC_TITLE) -> int:
     """Fill pandoc's empty TOC field with one linked entry per heading; returns the number of entries.
 
-    Each entry links to a bookmark on its heading, as Word's own entries do. Page numbers are left out: where
-    Word will break the pages is known only to Word (LibreOffice, the one layout a build could run, breaks them
-    elsewhere), and a wrong number is worse than none. Word, told by the settings to update fields on opening,
-    rebuilds the table with its numbers; in LibreOffice, Tools > Update > Update All does the same. (PAGEREF
-    fields in the entries would not help: LibreOffice shows a contents field's cached text as it is.)
+    Each entry links to a bookmark on its heading, as Word's own entries do. The page numbers come later, from a
+    layout of the finished file (briefkit/outputs/docx/layout.py: LibreOffice's, where it is installed), as a
+    PAGEREF field in each entry; without one, Word, told by the settings to update fields on opening, rebuilds
+    the table with its numbers (in LibreOffice, Tools > Update > Update All does the same).
     """
     found = xpath(body, "./w:sdt[w:sdtPr/w:docPartObj/w:docPartGallery/@w:val='Table of Contents']")
     if not found:

@@ -261,8 +261,8 @@ def word_settings(settings: Any) -> None:
         settings.remove(unwanted)
     insert_in_order(settings, el("embedTrueTypeFonts"))
     insert_in_order(settings, el("autoHyphenation", {"val": "true"}))
-    # Word updates the fields on opening (asking first): the contents get their page numbers, which only Word's
-    # own layout can give.
+    # Word updates the fields on opening (asking first): the contents get their page numbers. Where a layout of the
+    # finished file gave them (briefkit/outputs/docx/layout.py), this is taken out again: nothing is left to update.
     insert_in_order(settings, el("updateFields", {"val": "true"}))
     if settings.find(w("compat")) is None:
         insert_in_order(settings, el("compat", None, el("compatSetting", {

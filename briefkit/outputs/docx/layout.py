@@ -1,0 +1,251 @@
+"""The contents' page numbers from a real layout of the very DOCX.
+
+LibreOffice, run headless with a profile of its own, prints the finished file to PDF with a named destination for
+every bookmark; each contents entry links to its heading's bookmark, so the page of that destination is the
+entry's page number. It is written into the entry as Word writes its own (a tab and a PAGEREF field to the
+bookmark, its cached result the number), and Word is no longer told to update the fields on opening: the
+contents are complete in every reader, Word asks nothing, and an update in Word (F9) puts Word's own numbers in.
+Where no layout program is available, the build says so and the contents stay as they were, for Word to number.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from briefkit.cache import Cache, fingerprint
+
+PROGRESS = logging.getLogger("briefkit.progress")
+STAGE = "docx-layout"
+ENVIRONMENT = "BRIEFKIT_DOCX_LAYOUT"  # "none", "auto" or a program: overrides report.yaml (tests, benchmarks)
+PROGRAMS = ("soffice", "libreoffice")
+TIMEOUT = 300  # seconds; a first start makes LibreOffice's profile (1-3 s), a briefing prints in a few seconds
+PDF_FILTER = 'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
+LEFT_TO_WORD = "Word numbers them when it updates the fields on opening"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A program that lays a DOCX out (LibreOffice's soffice), found on PATH or named in report.yaml."""
+
+    program: Path
+
+    @property
+    def identity(self) -> str:
+        """What keys a layout: the program's path, size and date (a new LibreOffice may break pages elsewhere)."""
+        stat = self.program.stat()
+        return f"{self.program}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def find_layout(setting: str = "auto") -> Layout | None:
+    """The layout program: BRIEFKIT_DOCX_LAYOUT, else report.yaml's docx: layout: ("auto": soffice on PATH; "none";
+    or a program's path); None where there is none.
+    """
+    setting = os.environ.get(ENVIRONMENT) or setting
+    if setting == "none":
+        return None
+    if setting == "auto":
+        found = next((path for name in PROGRAMS if (path := shutil.which(name))), None)
+        return Layout(Path(found).resolve()) if found else None
+    program = Path(setting).expanduser()
+    return Layout(program.resolve()) if program.is_file() and os.access(program, os.X_OK) else None
+
+
+def why_none(setting: str = "auto") -> str:
+    """Why find_layout found no layout program, in the build's words."""
+    chosen = os.environ.get(ENVIRONMENT) or setting
+    if chosen == "none":
+        return f"{ENVIRONMENT}=none" if os.environ.get(ENVIRONMENT) else "docx: layout: none in report.yaml"
+    if chosen == "auto":
+        return "LibreOffice's soffice is not on PATH, and report.yaml names no program under docx: layout:"
+    return f"{ENVIRONMENT}={chosen} is no program"
+
+
+def layout_key(setting: str = "auto") -> str:
+    """The part of the DOCX's key that the layout decides: the program, or "none"."""
+    layout = find_layout(setting)
+    return layout.identity if layout else "none"
+
+
+def number_contents(docx: Path, setting: str, cache: Cache | None = None) -> int:
+    """Write the page numbers of a layout into the contents of the DOCX at `docx` (in place); returns how many
+    entries got one. The build output says which layout gave them, or that there was none.
+    """
+    from briefkit.outputs.docx.writer import read_parts, rewrite_zip
+
+    content = docx.read_bytes()
+    parts = read_parts(content)
+    anchors = contents_anchors(parts["word/document.xml"])
+    if not anchors:
+        return 0
+    layout = find_layout(setting)
+    if layout is None:
+        PROGRESS.info("docx: no layout for the contents' page numbers (%s): %s", why_none(setting), LEFT_TO_WORD)
+        return 0
+    key = fingerprint(STAGE, content, layout.identity)
+    entry = cache.lookup(STAGE, key) if cache else None
+    if entry is not None:
+        found = json.loads((entry / "pages.json").read_text(encoding="utf-8"))
+        how = "cached"
+    else:
+        try:
+            found = lay_out(content, layout)
+        except LayoutError as error:
+            PROGRESS.info("docx: %s could not lay the file out (%s): %s", layout.program.name, error,
+                          LEFT_TO_WORD.replace("them", "the contents"))
+            return 0
+        how = str(layout.program)
+        if cache:
+            with tempfile.TemporaryDirectory() as folder:
+                record = Path(folder) / "pages.json"
+                record.write_text(json.dumps(found, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+                cache.store(STAGE, key, {"pages.json": record})
+    pages = {anchor: found["pages"][destination_name(anchor)] for anchor in anchors
+             if destination_name(anchor) in found["pages"]}
+    if not pages:
+        PROGRESS.info("docx: %s's layout has no page for any contents entry: %s", found["producer"], LEFT_TO_WORD)
+        return 0
+    complete = len(pages) == len(anchors)
+    docx.write_bytes(rewrite_zip(content, {
+        "word/document.xml": lambda xml: page_numbers(xml, pages),
+        **({"word/settings.xml": no_update_on_opening} if complete else {}),
+    }))
+    PROGRESS.info("docx: the contents' page numbers (%d of %d entries) from %s's layout of the file (%s)",
+                  len(pages), len(anchors), found["producer"], how)
+    return len(pages)
+
+
+class LayoutError(Exception):
+    """The layout program failed: the build goes on without page numbers."""
+
+
+def lay_out(content: bytes, layout: Layout) -> dict[str, Any]:
+    """The page label of every named destination (by its name in the PDF) of the DOCX laid out and printed to PDF
+    by LibreOffice, and the name of the program that did it ("LibreOffice 7.4").
+    """
+    import pikepdf
+
+    with tempfile.TemporaryDirectory(prefix="briefkit-layout-") as folder:
+        work = Path(folder)
+        source = work / "briefing.docx"
+        source.write_bytes(content)
+        command = [str(layout.program), "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
+                   f"-env:UserInstallation={(work / 'profile').as_uri()}", "--convert-to", PDF_FILTER,
+                   "--outdir", str(work), str(source)]
+        returncode, said = run(command, work)
+        printed = work / "briefing.pdf"
+        if not printed.is_file():
+            lines = said.strip().splitlines()
+            raise LayoutError(f"exit code {returncode}{': ' + lines[-1] if lines else ''}")
+        try:
+            with pikepdf.open(printed) as pdf:
+                labels = {page.obj.objgen: page.label for page in pdf.pages}
+                producer = str(pdf.docinfo.get("/Producer", layout.program.name))
+                return {"producer": producer, "pages": destinations(pdf, labels)}
+        except pikepdf.PdfError as error:
+            raise LayoutError(f"its PDF cannot be read: {error}") from None
+
+
+def run(command: list[str], work: Path) -> tuple[int, str]:
+    """Run the layout program in a session of its own (soffice is a script that starts oosplash, which starts
+    soffice.bin): on a timeout the whole group is ended, none of it left running. (exit code, what it said)."""
+    import signal
+
+    try:
+        process = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   start_new_session=True)
+    except OSError as error:
+        raise LayoutError(str(error)) from None
+    try:
+        said, _ = process.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise LayoutError(f"no PDF after {TIMEOUT} s") from None
+    return process.returncode, said or ""
+
+
+def destinations(pdf: Any, labels: dict[tuple[int, int], str]) -> dict[str, str]:
+    """The page label of each named destination, from the catalogue's /Dests (PDF 1.1, as LibreOffice writes
+    them) or its /Names name tree.
+    """
+    import pikepdf
+
+    named: dict[str, Any] = {}
+    if "/Dests" in pdf.Root:
+        named.update((str(name).lstrip("/"), target) for name, target in pdf.Root.Dests.items())
+    if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
+        named.update(pikepdf.NameTree(pdf.Root.Names.Dests).items())
+    found = {}
+    for name, target in named.items():
+        if isinstance(target, pikepdf.Dictionary):
+            target = target.get("/D")
+        if isinstance(target, pikepdf.Array) and len(target) and target[0].objgen in labels:
+            found[name] = labels[target[0].objgen]
+    return found
+
+
+def destination_name(bookmark: str) -> str:
+    """A bookmark's name as LibreOffice names its destination in a PDF: letters, digits and '-' as they are,
+    every other character as the hexadecimal of its UTF-16 unit (a high byte only when not zero)."""
+    out = []
+    for char in bookmark:
+        if char.isascii() and (char.isalnum() or char == "-"):
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append((f"{code >> 8:02X}" if code >> 8 else "") + f"{code & 0xFF:02X}")
+    return "".join(out)
+
+
+def contents_anchors(document: bytes) -> list[str]:
+    """The bookmarks the contents entries link to, in order."""
+    from lxml import etree
+
+    from briefkit.outputs.docx.openxml import w, xpath
+
+    root = etree.fromstring(document)
+    return [link.get(w("anchor")) for link in xpath(root, CONTENTS_LINKS)]
+
+
+CONTENTS_LINKS = ("//w:sdt[w:sdtPr/w:docPartObj/w:docPartGallery/@w:val='Table of Contents']"
+                  "/w:sdtContent/w:p/w:hyperlink[@w:anchor]")
+
+
+def page_numbers(document: bytes, pages: dict[str, str]) -> bytes:
+    """The contents entries with their page numbers, as Word writes them: a tab (to the style's right tab, with
+    its leader) and a PAGEREF field to the entry's bookmark, whose cached result is the page."""
+    from lxml import etree
+
+    from briefkit.outputs.docx.openxml import el, field_runs, text_run, w, xpath
+    from briefkit.outputs.docx.styles import MUTED
+
+    root = etree.fromstring(document)
+    for link in xpath(root, CONTENTS_LINKS):
+        page = pages.get(link.get(w("anchor")))
+        if page is None:
+            continue
+        # As in the PDF: the number in regular weight and the muted colour.
+        plain = el("rPr", None, el("b", {"val": 0}), el("bCs", {"val": 0}), el("color", {"val": MUTED}))
+        link.extend([text_run("\t", plain), *field_runs(f"PAGEREF {link.get(w('anchor'))} \\h", page, plain)])
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def no_update_on_opening(settings: bytes) -> bytes:
+    """Word's settings without the update of the fields on opening (and its prompt on every open): the contents
+    already carry their numbers, the captions and cross-references their text."""
+    from lxml import etree
+
+    from briefkit.outputs.docx.openxml import w
+
+    root = etree.fromstring(settings)
+    for update in root.findall(w("updateFields")):
+        root.remove(update)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)

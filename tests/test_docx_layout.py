@@ -1,0 +1,183 @@
+"""The DOCX's contents carry the page numbers of a real layout of that very file (LibreOffice headless), so that
+every reader shows a complete contents page; without a layout program the build says so and Word numbers them.
+
+The other tests build with BRIEFKIT_DOCX_LAYOUT=none (tests/conftest.py): a layout costs LibreOffice's seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from tests.conftest import FIXTURE, REPO, copy_project
+
+W = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+NAME = "turkmenistan-russia-briefing"
+CONTENTS_LINE = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s+)?(?P<title>\S.*?)\s*\.{3,}\s*(?P<page>\d+)\s*$")
+soffice = pytest.mark.skipif(shutil.which("soffice") is None,
+                             reason="LibreOffice is not installed (Debian: apt-get install libreoffice-writer-nogui)")
+
+
+def cli(root: Path, *flags: str, layout: str | None = None, path: str | None = None) -> subprocess.CompletedProcess:
+    """briefkit build as a user runs it (its progress lines come from the format workers too)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), **({"PATH": path} if path is not None else {}))
+    env.pop("BRIEFKIT_DOCX_LAYOUT", None)
+    if layout is not None:
+        env["BRIEFKIT_DOCX_LAYOUT"] = layout
+    return subprocess.run([sys.executable, "-m", "briefkit", "build", "--project", str(root), *flags],
+                          capture_output=True, text=True, env=env, timeout=600)
+
+
+def part(docx: Path, name: str):
+    with zipfile.ZipFile(docx) as package:
+        return etree.fromstring(package.read(name))
+
+
+def libreoffice_pages(docx: Path, folder: Path) -> list[str]:
+    """The text of each page of LibreOffice's own PDF of the DOCX (pdftotext, page by page, in layout order)."""
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{folder}/profile", "--convert-to", "pdf",
+                    "--outdir", str(folder), str(docx)], check=True, capture_output=True, timeout=300)
+    pdf = folder / f"{docx.stem}.pdf"
+    count = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                                                            check=True).stdout).group(1))
+    return [subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout for n in range(1, count + 1)]
+
+
+@pytest.fixture(scope="module")
+def numbered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
+    """The shipped briefing's DOCX built with LibreOffice found on PATH (report.yaml names no layout)."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed (Debian: apt-get install libreoffice-writer-nogui)")
+    root = copy_project(REPO, tmp_path_factory.mktemp("layout") / "project")
+    done = cli(root, "--format", "docx")
+    assert done.returncode == 0, done.stderr
+    return root, done
+
+
+@soffice
+def test_libreoffice_shows_each_contents_entry_with_the_page_its_heading_is_on(numbered, tmp_path: Path):
+    root, _ = numbered
+    pages = libreoffice_pages(root / "build" / f"{NAME}.docx", tmp_path)
+    contents = next(n for n, page in enumerate(pages) if re.search(r"^\s*Contents\s*$", page, re.MULTILINE))
+    entries = [m for line in pages[contents].splitlines() if (m := CONTENTS_LINE.match(line))]
+    assert len(entries) >= 30, pages[contents]
+
+    def heading_page(title: str) -> int | None:
+        """The first page after the contents with a line that is the heading (its number, then its title)."""
+        line = re.compile(rf"^\s*(?:\d+(?:\.\d+)?\s+)?{re.escape(title)}\s*$", re.MULTILINE)
+        return next((n + 1 for n, page in enumerate(pages) if n > contents and line.search(page)), None)
+
+    found = {m["title"]: (int(m["page"]), heading_page(m["title"])) for m in entries}
+    agreeing = [title for title, (listed, actual) in found.items() if listed == actual]
+    assert len(agreeing) >= 5 and "Key judgements" in agreeing and "Sources" in agreeing, found
+    assert not [title for title, (listed, actual) in found.items() if actual is not None and listed != actual], found
+
+
+@soffice
+def test_the_build_names_the_layout_and_word_is_not_asked_to_update_fields(numbered):
+    root, done = numbered
+    said = [line.strip() for line in done.stderr.splitlines() if "page numbers" in line]
+    assert said == [f"docx: the contents' page numbers (44 of 44 entries) from LibreOffice "
+                    f"{LIBREOFFICE_VERSION()}'s layout of the file ({Path(shutil.which('soffice')).resolve()})"], said
+    docx = root / "build" / f"{NAME}.docx"
+    document = part(docx, "word/document.xml")
+    links = document.xpath("//w:sdt//w:hyperlink[@w:anchor]", namespaces=W)
+    bookmarks = set(document.xpath("//w:bookmarkStart/@w:name", namespaces=W))
+    for link in links:
+        anchor = link.get(f"{{{W['w']}}}anchor")
+        instruction = "".join(link.xpath(".//w:instrText/text()", namespaces=W)).split()
+        assert instruction == ["PAGEREF", anchor, "\\h"] and anchor in bookmarks
+        assert re.fullmatch(r"\d+", "".join(link.xpath(".//w:fldChar[@w:fldCharType='separate']/../following-sibling"
+                                                       "::w:r[w:t][1]/w:t/text()", namespaces=W)))
+    assert len(links) == 44
+    # No prompt on opening: the contents, captions and cross-references all carry their text already.
+    assert not part(docx, "word/settings.xml").xpath("w:updateFields", namespaces=W)
+
+
+def LIBREOFFICE_VERSION() -> str:  # noqa: N802 - read once a test needs it: "7.4" of "LibreOffice 7.4.7.2 ..."
+    said = subprocess.run(["soffice", "--version"], capture_output=True, text=True, timeout=120).stdout
+    return ".".join(said.split()[1].split(".")[:2])
+
+
+@soffice
+def test_the_layout_is_kept_by_the_docx_content_in_the_cache(numbered):
+    root, first = numbered
+    docx = root / "build" / f"{NAME}.docx"
+    before = docx.read_bytes()
+    shutil.rmtree(root / ".cache" / "docx")  # the DOCX itself is made again, its layout comes from the cache
+    done = cli(root, "--format", "docx")
+    assert done.returncode == 0, done.stderr
+    assert "from LibreOffice" in done.stderr and "'s layout of the file (cached)" in done.stderr
+    assert docx.read_bytes() == before
+
+
+@pytest.mark.parametrize("where", ["nowhere on PATH", "none asked for"])
+def test_without_a_layout_program_the_build_says_so_once_and_word_numbers_the_contents(tmp_path: Path, where):
+    root = copy_project(FIXTURE, tmp_path / "mini")
+    if where == "nowhere on PATH":  # the build needs nothing from PATH: pandoc and Typst come with their packages
+        (tmp_path / "bin").mkdir()
+        done = cli(root, "--format", "docx", path=str(tmp_path / "bin"))
+        why = "LibreOffice's soffice is not on PATH, and report.yaml names no program under docx: layout:"
+    else:
+        done = cli(root, "--format", "docx", layout="none")
+        why = "BRIEFKIT_DOCX_LAYOUT=none"
+    assert done.returncode == 0, done.stderr
+    said = [line.strip() for line in done.stderr.splitlines() if "page numbers" in line]
+    assert said == [f"docx: no layout for the contents' page numbers ({why}): Word numbers them when it updates "
+                    "the fields on opening"]
+    docx = root / "build" / "mini.docx"
+    assert not part(docx, "word/document.xml").xpath("//w:sdt//w:instrText[contains(., 'PAGEREF')]", namespaces=W)
+    assert part(docx, "word/settings.xml").xpath("w:updateFields/@w:val", namespaces=W) == ["true"]
+
+
+@soffice
+def test_a_layout_program_named_in_report_yaml_is_the_one_run(tmp_path: Path):
+    root = copy_project(FIXTURE, tmp_path / "mini")
+    program = root / "tools" / "layout"
+    program.parent.mkdir()
+    program.write_text(f'#!/bin/sh\necho run >> "{root}/tools/calls"\nexec "{shutil.which("soffice")}" "$@"\n')
+    program.chmod(0o755)
+    report = root / "report" / "report.yaml"
+    report.write_text(report.read_text() + "docx:\n  layout: tools/layout\n")
+    done = cli(root, "--format", "docx")
+    assert done.returncode == 0, done.stderr
+    assert (root / "tools" / "calls").read_text() == "run\n"
+    assert f"'s layout of the file ({program})" in done.stderr
+    document = part(root / "build" / "mini.docx", "word/document.xml")
+    assert document.xpath("//w:sdt//w:instrText[contains(., 'PAGEREF')]", namespaces=W)
+
+
+def test_a_layout_that_is_no_program_is_a_mistake_in_report_yaml(tmp_path: Path):
+    root = copy_project(FIXTURE, tmp_path / "mini")
+    report = root / "report" / "report.yaml"
+    report.write_text(report.read_text() + "docx:\n  layout: /nowhere/soffice\n")
+    line = report.read_text().splitlines().index("  layout: /nowhere/soffice") + 1
+    done = cli(root, "--format", "docx", layout="none")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert (f"report/report.yaml:{line}:11: 'layout' must be auto, none or the path of a program that "
+            "converts a DOCX to PDF (LibreOffice's soffice); '/nowhere/soffice' is no program here") in done.stderr
+    assert not (root / "build").exists() or not list((root / "build").glob("*.docx"))
+
+
+def test_a_layout_program_that_fails_leaves_the_contents_to_word_and_says_why(tmp_path: Path):
+    root = copy_project(FIXTURE, tmp_path / "mini")
+    program = tmp_path / "broken-layout"
+    program.write_text("#!/bin/sh\necho 'Error: source file could not be loaded' >&2\nexit 1\n")
+    program.chmod(0o755)
+    done = cli(root, "--format", "docx", layout=str(program))
+    assert done.returncode == 0, done.stderr
+    said = [line.strip() for line in done.stderr.splitlines() if "lay the file out" in line]
+    assert said == ["docx: broken-layout could not lay the file out (exit code 1: Error: source file could not be "
+                    "loaded): Word numbers the contents when it updates the fields on opening"]
+    docx = root / "build" / "mini.docx"
+    assert not part(docx, "word/document.xml").xpath("//w:sdt//w:instrText[contains(., 'PAGEREF')]", namespaces=W)
+    assert part(docx, "word/settings.xml").xpath("w:updateFields/@w:val", namespaces=W) == ["true"]
