@@ -196,7 +196,8 @@ def _interrupt_on_sigterm() -> None:
 
 def _check(args: argparse.Namespace, pipeline) -> int:
     root = args.project.resolve()
-    findings = _sorted(pipeline.check(args.project), args.strict)
+    notes: list[str] = []
+    findings = _sorted(pipeline.check(args.project, notes), args.strict)
     errors = sum(p.severity == "error" for p in findings)
     if args.output == "json":
         for finding in findings:
@@ -211,6 +212,8 @@ def _check(args: argparse.Namespace, pipeline) -> int:
         print(f"check: {_count(errors, 'problem')} to fix{also}", file=sys.stderr)
         return EXIT_USER
     if not args.quiet:
+        for note in notes:
+            print(f"note: {note}")
         print(f"check: no errors{also}")
     return EXIT_OK
 

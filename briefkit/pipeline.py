@@ -154,16 +154,25 @@ def load_inputs(root: Path) -> tuple[Project | None, Data | None, list[Problem]]
     return project, data, problems + data_problems
 
 
-def section_problems(project: Project, data: Data) -> list[Problem]:
-    return check_sections(project, data)[1]
+def section_problems(project: Project, data: Data, charts: dict | None = None) -> list[Problem]:
+    return check_sections(project, data, charts=charts)[1]
 
 
-def check(root: Path) -> list[Problem]:
-    """Validate everything a build reads, rendering the sections but nothing else; every finding, all at once."""
+def check(root: Path, notes: list[str] | None = None) -> list[Problem]:
+    """Validate everything a build reads, rendering the sections but nothing else; every finding, all at once.
+
+    `notes`, where given, receives what the author may want to know and is no mistake: a chart drawn in another
+    scale than its values are declared in.
+    """
     project, data, findings = load_inputs(root)
     if project is None:
         return findings
-    return findings + section_problems(project, data) + lint_findings(project, data)
+    charts: dict = {}
+    found = findings + section_problems(project, data, charts) + lint_findings(project, data)
+    if notes is not None:
+        notes += [f"chart {name.replace('-', ':', 1)}: '{spec.title}' is declared in {spec.declared} and drawn on "
+                  f"an axis in {spec.axis}" for name, spec in charts.items() if spec.declared]
+    return found
 
 
 def lint_findings(project: Project, data: Data) -> list[Problem]:
