@@ -431,8 +431,11 @@ def _template_line(exc: BaseException, path: Path) -> int | None:
 
 
 def _check_citations(project: Project, data: Data, problems: list[Problem]) -> None:
-    if not data.sources_complete:
-        return  # data/sources.yaml could not be read: its mistake is reported, the citations cannot be checked
+    # Where data/sources.yaml could not be read, its mistake is reported, and the citations are checked against
+    # the ids its lines still show; with none readable, they cannot be checked.
+    known, listing = data.known_source_ids()
+    if not known and not data.sources_complete:
+        return
     for section in project.sections:
         try:
             text = read_text(section.path, section.display)
@@ -440,10 +443,11 @@ def _check_citations(project: Project, data: Data, problems: list[Problem]) -> N
             continue  # reported once, when the section is rendered
         for number, line in enumerate(text.splitlines(), 1):
             for match in CITATION_KEY.finditer(line):
-                if match.group(1) not in data.sources:
+                if match.group(1) not in known:
                     problems.append(Problem(
                         section.display, number, match.start() + 1, f"unknown source '@{match.group(1)}'",
-                        hint=did_you_mean(match.group(1), data.sources, "it is not in data/sources.yaml", "@"),
+                        hint=did_you_mean(match.group(1), sorted(known) if not data.sources_complete else data.sources,
+                                          listing, "@"),
                         width=len(match.group())))
 
 

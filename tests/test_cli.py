@@ -32,7 +32,7 @@ def test_broken_yaml_gives_exit_one_with_file_and_line(mini, capsys):
     (mini / "data" / "trade.yaml").write_text("years:\n  - year: 2019\n    kind: [reported\n")
     code, _, err = run(["--project", str(mini)], capsys)
     assert code == 1
-    assert err.splitlines()[0].startswith("data/trade.yaml:4:1: invalid YAML:")
+    assert err.splitlines()[0] == "data/trade.yaml:3:11: a '[' opened here is never closed"
     assert "Traceback" not in err
     assert not (mini / "build").exists() or not any((mini / "build").iterdir())
 

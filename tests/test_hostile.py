@@ -78,7 +78,7 @@ def _edit(relative: str, old: str, new: str):
 CASES = {
     "malformed YAML in report.yaml": (
         _edit("report/report.yaml", "title: Mini briefing", "title: [Mini briefing"),
-        ["report/report.yaml:2:9: invalid YAML: expected ',' or ']', but got ':'"],
+        ["report/report.yaml:1:8: a '[' opened here is never closed", "   = hint: close it with ']' on the same line"],
     ),
     "two YAML documents in one file": (
         _edit("data/trade.yaml", "points:\n", "---\npoints:\n"),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from briefkit.cli import main
-from tests.conftest import copy_project
+from tests.conftest import copy_project, messages
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SUMMARY = "report/sections/01-zusammenfassung.md"
@@ -68,3 +68,61 @@ def test_a_misspelt_test_tag_or_keyword_is_told_as_a_misspelt_helper_is(german, 
     write_summary(german, body)
     code, err = check(german, capsys)
     assert (code, err.splitlines()) == (1, [*expected, "check: 1 problem to fix"])
+
+
+SOURCES = "data/sources.yaml"
+GOOD_SOURCES = ("sources:\n  - id: factbook\n    title: The World Factbook\n"
+                "    publisher: Central Intelligence Agency\n    date: 2018-08-12\n")
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("    publisher:", "     publisher:",
+     ["data/sources.yaml:4:6: this line is indented more than 'title' above it; the keys of one mapping line up",
+      "   = hint: indent it by 4 spaces, as 'title' on line 3"]),
+    ("    publisher:", "   publisher:",
+     ["data/sources.yaml:4:4: this line's indentation does not line up with the lines above",
+      "   = hint: indent it by 4 spaces, as 'title' on line 3"]),
+    ("title: The World", "title The World",
+     ["data/sources.yaml:3:5: a colon is missing after the key", "   = hint: write 'title: The World Factbook'"]),
+    ("    publisher:", "\tpublisher:",
+     ["data/sources.yaml:4:1: a tab character: YAML indents and separates with spaces only",
+      "   = hint: replace the tab with spaces"]),
+    ("title: The World Factbook", "title: Factbook: The World",
+     ["data/sources.yaml:3:20: a value holding ': ' must be quoted",
+      "   = hint: write title: \"Factbook: The World\""]),
+    ("title: The World Factbook", 'title: "The World Factbook',
+     ["data/sources.yaml:3:12: a quote opened here is never closed",
+      "   = hint: close it on the same line with the same quote"]),
+], ids=["indented-more", "indented-less", "missing-colon", "tab", "colon-in-value", "open-quote"])
+def test_a_yaml_mistake_is_told_in_the_authors_words_at_its_line(german, capsys, old, new, expected):
+    text = (german / SOURCES).read_text(encoding="utf-8")
+    assert text == GOOD_SOURCES and old in text
+    (german / SOURCES).write_text(text.replace(old, new, 1), encoding="utf-8")
+    code, err = check(german, capsys)
+    assert (code, messages(err)) == (1, [*expected, "check: 1 problem to fix"])
+
+
+def test_a_broken_declaration_adds_no_warning_that_its_files_are_not_declared(german, capsys):
+    (german / "data" / "datapackage.yaml").write_text(
+        "resources:\n  - name: area\n    path: area.csv\n   kind: series\n", encoding="utf-8")
+    code, err = check(german, capsys)
+    assert code == 1
+    assert "not declared" not in err
+    assert err.splitlines()[0] == "data/datapackage.yaml:4:4: this line's indentation does not line up with the " \
+                                  "lines above"
+    assert err.splitlines()[-1] == "check: 1 problem to fix"
+
+
+def test_a_broken_sources_file_does_not_hide_an_unknown_source_in_a_section(german, capsys):
+    (german / SOURCES).write_text(GOOD_SOURCES.replace("title: The", "title The"), encoding="utf-8")
+    summary = german / SUMMARY
+    summary.write_text(summary.read_text(encoding="utf-8").replace("misst {{", "misst [@factbok] {{"),
+                       encoding="utf-8")
+    code, err = check(german, capsys)
+    assert code == 1
+    assert messages(err) == [
+        "data/sources.yaml:3:5: a colon is missing after the key",
+        "   = hint: write 'title: The World Factbook'",
+        f"{SUMMARY}:3:131: unknown source '@factbok'",
+        "   = hint: did you mean '@factbook'?",
+        "check: 2 problems to fix"]
