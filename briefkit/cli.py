@@ -95,11 +95,7 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 def parse(argv: list[str]) -> argparse.Namespace:
     """Arguments with 'build' as the command where none is named, as `python build.py --check` has it."""
     parser = make_parser()
-    if argv in (["-h"], ["--help"]):
-        # The tool's commands, then the options of the default command, which most users want.
-        print(parser.format_help())
-        argv = ["build", "--help"]
-    if not argv or argv[0] not in COMMANDS:
+    if not argv or (argv[0] not in COMMANDS and argv not in (["-h"], ["--help"])):
         argv = ["build", *argv]
     args = parser.parse_args(argv)
     if args.command == "build" and args.check:
@@ -156,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             result = replace(result, outputs={**result.outputs, **{f"{k}-changes": v for k, v in changes.items()}})
     except BriefkitError as exc:
         print(describe_error(exc, args.project.resolve() if hasattr(args, "project") else None,
-                             _colour(sys.stderr), getattr(args, "strict", False)), file=sys.stderr)
+                             _colour(sys.stderr), getattr(args, "strict", False), args.quiet), file=sys.stderr)
         return EXIT_USER
     except OSError as exc:  # a full disk, a folder that vanished: the machine's, not the briefing's
         print(f"error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", file=sys.stderr)
@@ -165,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted; earlier outputs are unchanged", file=sys.stderr)
         return 130
     root, colour = args.project.resolve(), _colour(sys.stderr)
-    for warning in result.warnings:
+    for warning in [] if args.quiet else result.warnings:  # -q: errors only
         print(format_finding(warning, root, colour), file=sys.stderr)
     if not args.quiet:
         for fmt, path in result.outputs.items():
@@ -205,11 +201,12 @@ def _check(args: argparse.Namespace, pipeline) -> int:
         return EXIT_USER if errors else EXIT_OK
     colour = _colour(sys.stderr)
     for finding in findings:
-        print(format_finding(finding, root, colour), file=sys.stderr)
+        if finding.severity == "error" or not args.quiet:  # -q: errors only
+            print(format_finding(finding, root, colour), file=sys.stderr)
     warnings = len(findings) - errors
     also = f", {_count(warnings, 'warning')}" if warnings else ""
     if errors:
-        print(f"check: {_count(errors, 'problem')} to fix{also}", file=sys.stderr)
+        print(f"check: {_count(errors, 'problem')} to fix{also if not args.quiet else ''}", file=sys.stderr)
         return EXIT_USER
     if not args.quiet:
         for note in notes:
@@ -229,12 +226,13 @@ def _count(number: int, what: str) -> str:
     return f"{number} {what}{'s' if number != 1 else ''}"
 
 
-def describe_error(exc: BriefkitError, root: Path | None = None, colour: bool = False, strict: bool = False) -> str:
-    """What the user reads: every finding with its place in the source, then a summary."""
+def describe_error(exc: BriefkitError, root: Path | None = None, colour: bool = False, strict: bool = False,
+                   quiet: bool = False) -> str:
+    """What the user reads: every finding with its place in the source (the errors only, if quiet), then a summary."""
     if isinstance(exc, InputError):
         findings = _sorted(exc.problems, strict)
         count = sum(p.severity == "error" for p in findings)
-        lines = [format_finding(p, root, colour) for p in findings]
+        lines = [format_finding(p, root, colour) for p in findings if p.severity == "error" or not quiet]
         return "\n".join(lines + [f"build stopped: {_count(count, 'problem')} to fix"])
     return f"error: {exc}"
 

@@ -451,6 +451,22 @@ def _check_citations(project: Project, data: Data, problems: list[Problem]) -> N
                         width=len(match.group())))
 
 
+def chart_marks_note(words, style: str, by_year: bool, ranges) -> str:
+    """What the marks of a chart mean, for the marks it draws: open circles and diamonds on a line, dotted open
+    bars, shaded slots of gaps; empty where it draws only firm figures."""
+    kinds = {p.kind for ps in ranges for p in ps}
+    notes = []
+    if style == "bar":
+        both = {"estimate", "projection"} <= kinds
+        notes += ["chart_note_bar_both"] if both else [f"chart_note_bar_{k}" for k in ("estimate", "projection")
+                                                       if k in kinds]
+    else:
+        notes += [f"chart_note_line_{k}" for k in ("estimate", "projection") if k in kinds]
+    if "gap" in kinds:
+        notes.append("chart_note_gap_years" if by_year else "chart_note_gap_categories")
+    return " ".join(words(key) for key in notes)
+
+
 def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format: str,
              charts: dict[str, ChartSpec], collecting: bool, tracer=None) -> dict:
     data, fmt = ctx.data, ctx.fmt
@@ -551,10 +567,9 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
         sources = sorted({s for ps in ranges for p in ps for s in p.all_sources()},
                          key=lambda s: ctx.labels.get(s, s))
         changes = [f"{p.key}: {p.series_change}" for ps in ranges for p in ps if p.series_change]
-        # The note on open markers and shaded slots, only where the chart has them.
-        marked = any(p.kind in ("estimate", "projection", "gap") for ps in ranges for p in ps)
         line = " ".join(x for x in (
-            words("sources_line", sources=ctx.named(sources)), words("chart_notes") if marked else "",
+            words("sources_line", sources=ctx.named(sources)), chart_marks_note(words, style, chosen[0].by_year,
+                                                                                  ranges),
             " ".join(changes), note) if x)
         return chart_figure(f"charts/{name}.{image_format}", caption_, describe_chart(ctx, spec, chosen), line,
                             ctx.words, [s.name for s in chosen])

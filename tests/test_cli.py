@@ -18,8 +18,13 @@ def run(argv: list[str], capsys) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_help_exits_zero(capsys):
+def test_help_exits_zero_and_prints_the_top_level_help_only(capsys):
     code, out, _ = run(["--help"], capsys)
+    assert code == 0 and out.startswith("usage: ") and out.count("usage: ") == 1
+    assert "COMMAND --help' for the options of each command" in out
+    assert all(f"    {command} " in out for command in ("new", "build", "check", "watch", "review", "clean"))
+    assert "--format" not in out and "--pdf-engine" not in out
+    code, out, _ = run(["build", "--help"], capsys)
     assert code == 0 and "--format" in out and "--out" in out
 
 

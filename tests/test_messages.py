@@ -126,3 +126,62 @@ def test_a_broken_sources_file_does_not_hide_an_unknown_source_in_a_section(germ
         f"{SUMMARY}:3:131: unknown source '@factbok'",
         "   = hint: did you mean '@factbook'?",
         "check: 2 problems to fix"]
+
+
+def test_a_date_written_day_first_gets_the_iso_date_it_means(german, capsys):
+    sources = german / SOURCES
+    sources.write_text(GOOD_SOURCES.replace("2018-08-12", "12.08.2018"), encoding="utf-8")
+    code, err = check(german, capsys)
+    assert (code, messages(err)) == (1, [
+        "data/sources.yaml:5:11: 'date' is not a valid date (expected a date as YYYY, YYYY-MM or YYYY-MM-DD); "
+        "got '12.08.2018'", "   = hint: write 2018-08-12", "check: 1 problem to fix"])
+    sources.write_text(GOOD_SOURCES.replace("2018-08-12", "31.02.2018"), encoding="utf-8")
+    code, err = check(german, capsys)
+    assert "hint" not in err  # no day 31 in February: nothing to guess
+
+
+def test_quiet_prints_errors_only(german, capsys):
+    summary = german / SUMMARY
+    summary.write_text(summary.read_text(encoding="utf-8") + "\nDas sind 12 % der Fläche.\n", encoding="utf-8")
+    assert main(["check", "--project", str(german)]) == 0
+    assert "warning: figure '12 %' has no citation in its sentence" in capsys.readouterr().err
+    for command in (["check"], ["build", "--format", "html"]):
+        assert main([*command, "--project", str(german), "-q"]) == 0
+        assert capsys.readouterr() == ("", "")
+    (german / SOURCES).write_text(GOOD_SOURCES.replace("title: The", "title The"), encoding="utf-8")
+    for command in (["check"], ["build", "--format", "html"]):
+        assert main([*command, "--project", str(german), "-q"]) == 1
+        out, err = capsys.readouterr()
+        assert out == "" and "warning" not in err
+        assert messages(err)[0] == "data/sources.yaml:3:5: a colon is missing after the key"
+
+
+@pytest.mark.parametrize(("style", "kinds", "note"), [
+    ("bar", ("estimate",), "Gepunktete offene Balken sind Schätzungen."),
+    ("bar", ("estimate", "projection"), "Gepunktete offene Balken sind Schätzungen oder Prognosen."),
+    ("bar", ("gap",), "Für grau hinterlegte Felder ist keine Zahl veröffentlicht."),
+    ("line", ("estimate", "projection"), "Offene Kreise sind Schätzungen. Offene Rauten sind Prognosen."),
+    ("bar", (), ""),
+])
+def test_a_chart_note_names_the_marks_the_chart_draws(german, capsys, style, kinds, note):
+    rows = {"estimate": "Kasachstan,estimate,2724.9,about,factbook,",
+            "projection": "Turkmenistan,projection,491.2,,factbook,",
+            "gap": "Aserbaidschan,gap,,,,Keine Zahl."}
+    area = german / "data" / "area.csv"
+    text = area.read_text(encoding="utf-8")
+    for kind in kinds:
+        key = rows[kind].split(",")[0]
+        text = "\n".join(rows[kind] if line.startswith(key + ",") else line for line in text.splitlines()) + "\n"
+    area.write_text(text, encoding="utf-8")
+    figures = german / "report" / "sections" / "02-flaechen.md"
+    figures.write_text(figures.read_text(encoding="utf-8").replace("style='bar'", f"style='{style}'"),
+                       encoding="utf-8")
+    (german / SUMMARY).write_text("# Zusammenfassung {#z .unnumbered}\n\nSiehe {{ ref('fig:area') }}.\n",
+                                  encoding="utf-8")
+    assert main(["build", "--project", str(german), "--format", "html", "-q"]) == 0
+    from lxml import html
+
+    page = html.parse(str(german / "build" / "flaechen.html"))
+    [source] = page.xpath("//figure[@id='fig:area']/following-sibling::div[@class='exhibit-source'][1]")
+    assert " ".join(source.text_content().split()) == " ".join(
+        f"Quellen: Central Intelligence Agency 2018. {note} Daten herunterladen (area.csv)".split())
