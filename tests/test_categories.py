@@ -133,3 +133,26 @@ def test_a_new_project_speaks_its_language(tmp_path, language):
     english = {"Summary", "The figures", "Data notes", "Example series", "Your name", "A short briefing"}
     text = page.xpath("string(//main)")
     assert not [word for word in english if word in text]
+
+
+def test_the_contents_list_the_data_notes_but_not_each_dataset_in_them(built):
+    language, root = built
+    _, name, *_ = CASES[language]
+    notes, dataset = {"de": ("Anmerkungen zu den Daten", "Fläche"), "ru": ("Примечания к данным", "Площадь")}[language]
+    for pdf in (root / "build" / f"{name}.pdf", root / "typst" / f"{name}.pdf"):
+        contents = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(pdf), "-"], capture_output=True,
+                                  text=True, check=True).stdout
+        entries = [re.sub(r"[\s.]*\d+$", "", line).strip() for line in contents.splitlines()
+                   if re.search(r"\.\s?\.\s*\d+$", line)]
+        assert notes in entries and dataset not in entries and len(entries) == 4, (pdf, entries)
+    page = html.parse(str(root / "build" / f"{name}.html"))
+    listed = [a.text_content() for a in page.xpath("//nav[@id='toc']//a")]
+    assert notes in listed and dataset not in listed
+    # Still a heading on the page.
+    assert page.xpath("//section[@id='data-notes-area']/*[1][self::h2 or self::h3]/text()") == [dataset]
+    with zipfile.ZipFile(root / "build" / f"{name}.docx") as package:
+        document = etree.fromstring(package.read("word/document.xml"))
+    styles = {p.find(f"{W}pPr/{W}pStyle").get(f"{W}val"): "".join(p.itertext())
+              for p in document.iter(f"{W}p") if p.find(f"{W}pPr/{W}pStyle") is not None}
+    toc = [text for style, text in styles.items() if style.startswith("TOC")]
+    assert styles.get("UnlistedHeading") == dataset and dataset not in " ".join(toc)
