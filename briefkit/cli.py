@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +19,7 @@ EXIT_OK, EXIT_USER, EXIT_USAGE = 0, 1, 2
 
 
 COMMANDS = ("new", "build", "check", "watch", "clean", "review")
+_ENDED_BY_SIGNAL = threading.Event()  # set by a watch that Ctrl-C or SIGTERM stopped
 
 
 def make_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -116,6 +118,12 @@ def run() -> None:
     import gc
 
     code = main()
+    if _ENDED_BY_SIGNAL.is_set():
+        # A watch stopped by Ctrl-C or SIGTERM ends at once: the interpreter's own teardown of everything the
+        # builds loaded would take another second or two, with nothing left to write.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     gc.freeze()
     sys.exit(code)
 
@@ -419,7 +427,7 @@ def _watch(args: argparse.Namespace, pipeline) -> int:
     if "html" not in formats:
         formats = ("html", *formats)
     watch(project.root, build, page, formats, args.port, partial(describe_error, root=project.root),
-          first=("pdf",) if typst else ())
+          first=("pdf",) if typst else (), stopped=_ENDED_BY_SIGNAL)
     return EXIT_OK
 
 

@@ -375,10 +375,7 @@ def start_charts(plan: Plan, cache: Cache, work: Path, formats: tuple[str, ...],
         drawn = ensure_charts(plan, cache, work, formats)
         yield lambda: drawn
         return
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as child:
+    with _process_pool(1) as child:
         yield child.submit(ensure_charts, plan, cache, work, formats).result
 
 
@@ -451,12 +448,37 @@ def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], par
     workers = min(len(order), os.cpu_count() or 1)
     if not parallel or workers < 2:
         return {fmt: jobs[fmt][0](*jobs[fmt][1]) for fmt in order}
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from multiprocessing import get_context
+    from concurrent.futures import Future
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+    with _process_pool(workers) as pool:
         futures: dict[str, Future] = {fmt: pool.submit(jobs[fmt][0], *jobs[fmt][1]) for fmt in order}
         return {fmt: future.result() for fmt, future in futures.items()}
+
+
+def _worker_signals() -> None:
+    """A worker leaves Ctrl-C to the build that started it, and ends without a word when that build ends it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextmanager
+def _process_pool(workers: int) -> Iterator[object]:
+    """Forked workers; an interrupted build (Ctrl-C, SIGTERM) ends them at once instead of waiting for them."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"), initializer=_worker_signals)
+    try:
+        yield pool
+    except BaseException:
+        # The executor has no public way to end its workers before Python 3.14 (terminate_workers).
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def png_markdown(svg_markdown: str, charts: dict) -> str:
