@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +19,7 @@ EXIT_OK, EXIT_USER, EXIT_USAGE = 0, 1, 2
 
 
 COMMANDS = ("new", "build", "check", "watch", "clean", "review")
+_ENDED_BY_SIGNAL = threading.Event()  # set by a watch that Ctrl-C or SIGTERM stopped
 
 
 def make_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -95,11 +97,7 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 def parse(argv: list[str]) -> argparse.Namespace:
     """Arguments with 'build' as the command where none is named, as `python build.py --check` has it."""
     parser = make_parser()
-    if argv in (["-h"], ["--help"]):
-        # The tool's commands, then the options of the default command, which most users want.
-        print(parser.format_help())
-        argv = ["build", "--help"]
-    if not argv or argv[0] not in COMMANDS:
+    if not argv or (argv[0] not in COMMANDS and argv not in (["-h"], ["--help"])):
         argv = ["build", *argv]
     args = parser.parse_args(argv)
     if args.command == "build" and args.check:
@@ -120,6 +118,12 @@ def run() -> None:
     import gc
 
     code = main()
+    if _ENDED_BY_SIGNAL.is_set():
+        # A watch stopped by Ctrl-C or SIGTERM ends at once: the interpreter's own teardown of everything the
+        # builds loaded would take another second or two, with nothing left to write.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     gc.freeze()
     sys.exit(code)
 
@@ -156,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             result = replace(result, outputs={**result.outputs, **{f"{k}-changes": v for k, v in changes.items()}})
     except BriefkitError as exc:
         print(describe_error(exc, args.project.resolve() if hasattr(args, "project") else None,
-                             _colour(sys.stderr), getattr(args, "strict", False)), file=sys.stderr)
+                             _colour(sys.stderr), getattr(args, "strict", False), args.quiet), file=sys.stderr)
         return EXIT_USER
     except OSError as exc:  # a full disk, a folder that vanished: the machine's, not the briefing's
         print(f"error: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", file=sys.stderr)
@@ -165,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted; earlier outputs are unchanged", file=sys.stderr)
         return 130
     root, colour = args.project.resolve(), _colour(sys.stderr)
-    for warning in result.warnings:
+    for warning in [] if args.quiet else result.warnings:  # -q: errors only
         print(format_finding(warning, root, colour), file=sys.stderr)
     if not args.quiet:
         for fmt, path in result.outputs.items():
@@ -196,7 +200,8 @@ def _interrupt_on_sigterm() -> None:
 
 def _check(args: argparse.Namespace, pipeline) -> int:
     root = args.project.resolve()
-    findings = _sorted(pipeline.check(args.project), args.strict)
+    notes: list[str] = []
+    findings = _sorted(pipeline.check(args.project, notes), args.strict)
     errors = sum(p.severity == "error" for p in findings)
     if args.output == "json":
         for finding in findings:
@@ -204,13 +209,16 @@ def _check(args: argparse.Namespace, pipeline) -> int:
         return EXIT_USER if errors else EXIT_OK
     colour = _colour(sys.stderr)
     for finding in findings:
-        print(format_finding(finding, root, colour), file=sys.stderr)
+        if finding.severity == "error" or not args.quiet:  # -q: errors only
+            print(format_finding(finding, root, colour), file=sys.stderr)
     warnings = len(findings) - errors
     also = f", {_count(warnings, 'warning')}" if warnings else ""
     if errors:
-        print(f"check: {_count(errors, 'problem')} to fix{also}", file=sys.stderr)
+        print(f"check: {_count(errors, 'problem')} to fix{also if not args.quiet else ''}", file=sys.stderr)
         return EXIT_USER
     if not args.quiet:
+        for note in notes:
+            print(f"note: {note}")
         print(f"check: no errors{also}")
     return EXIT_OK
 
@@ -226,12 +234,13 @@ def _count(number: int, what: str) -> str:
     return f"{number} {what}{'s' if number != 1 else ''}"
 
 
-def describe_error(exc: BriefkitError, root: Path | None = None, colour: bool = False, strict: bool = False) -> str:
-    """What the user reads: every finding with its place in the source, then a summary."""
+def describe_error(exc: BriefkitError, root: Path | None = None, colour: bool = False, strict: bool = False,
+                   quiet: bool = False) -> str:
+    """What the user reads: every finding with its place in the source (the errors only, if quiet), then a summary."""
     if isinstance(exc, InputError):
         findings = _sorted(exc.problems, strict)
         count = sum(p.severity == "error" for p in findings)
-        lines = [format_finding(p, root, colour) for p in findings]
+        lines = [format_finding(p, root, colour) for p in findings if p.severity == "error" or not quiet]
         return "\n".join(lines + [f"build stopped: {_count(count, 'problem')} to fix"])
     return f"error: {exc}"
 
@@ -418,7 +427,7 @@ def _watch(args: argparse.Namespace, pipeline) -> int:
     if "html" not in formats:
         formats = ("html", *formats)
     watch(project.root, build, page, formats, args.port, partial(describe_error, root=project.root),
-          first=("pdf",) if typst else ())
+          first=("pdf",) if typst else (), stopped=_ENDED_BY_SIGNAL)
     return EXIT_OK
 
 

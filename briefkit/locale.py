@@ -391,6 +391,15 @@ def _promote(value: float, scale: str) -> tuple[float, str, bool]:
     return value, scale, promoted
 
 
+def scaled_number(value: float, unit: Unit, scale: str, lang: str | Phrases) -> str:
+    """A value held in ``unit`` as a bare number in ``scale`` (a column's one scale, said in its header): held in
+    thousands, 86.6 in millions is "0.087"; three decimals where the scale is above the held one, else one."""
+    if scale not in SCALES or unit.scale not in SCALES:
+        raise ValueError(f"scale {scale!r} is not one of: thousand, million, billion (or none)")
+    steps = SCALES.index(scale) - SCALES.index(unit.scale) if scale and unit.scale else 0
+    return _number_text(_round(value / 1000 ** steps, 3 if steps > 0 else 1), _phrases(lang).locale)
+
+
 def _scale_word(phrases: Phrases, scale: str, count: Decimal) -> str:
     form = "one" if phrases.locale.plural_form(abs(count)) == "one" else "other"
     return phrases(f"scale_{scale}_{form}")

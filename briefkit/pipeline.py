@@ -155,16 +155,25 @@ def load_inputs(root: Path) -> tuple[Project | None, Data | None, list[Problem]]
     return project, data, problems + data_problems
 
 
-def section_problems(project: Project, data: Data) -> list[Problem]:
-    return check_sections(project, data)[1]
+def section_problems(project: Project, data: Data, charts: dict | None = None) -> list[Problem]:
+    return check_sections(project, data, charts=charts)[1]
 
 
-def check(root: Path) -> list[Problem]:
-    """Validate everything a build reads, rendering the sections but nothing else; every finding, all at once."""
+def check(root: Path, notes: list[str] | None = None) -> list[Problem]:
+    """Validate everything a build reads, rendering the sections but nothing else; every finding, all at once.
+
+    `notes`, where given, receives what the author may want to know and is no mistake: a chart drawn in another
+    scale than its values are declared in.
+    """
     project, data, findings = load_inputs(root)
     if project is None:
         return findings
-    return findings + section_problems(project, data) + lint_findings(project, data)
+    charts: dict = {}
+    found = findings + section_problems(project, data, charts) + lint_findings(project, data)
+    if notes is not None:
+        notes += [f"chart {name.replace('-', ':', 1)}: '{spec.title}' is declared in {spec.declared} and drawn on "
+                  f"an axis in {spec.axis}" for name, spec in charts.items() if spec.declared]
+    return found
 
 
 def lint_findings(project: Project, data: Data) -> list[Problem]:
@@ -374,10 +383,7 @@ def start_charts(plan: Plan, cache: Cache, work: Path, formats: tuple[str, ...],
         drawn = ensure_charts(plan, cache, work, formats)
         yield lambda: drawn
         return
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as child:
+    with _process_pool(1) as child:
         yield child.submit(ensure_charts, plan, cache, work, formats).result
 
 
@@ -451,17 +457,42 @@ def make_formats(plan: Plan, workspace: Workspace, formats: tuple[str, ...], par
     workers = min(len(order), os.cpu_count() or 1)
     if not parallel or workers < 2:
         return {fmt: jobs[fmt][0](*jobs[fmt][1]) for fmt in order}
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from multiprocessing import get_context
+    from concurrent.futures import Future
 
     # Typst's compiler keeps threads of its own once it has run in this process (a build of one format runs
     # here): a child forked afterwards would wait for them forever. Its PDF is then made here, beside the others.
     here = ("pdf",) if "pdf" in order and plan.project.pdf_engine == "typst" and "typst" in sys.modules else ()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+    with _process_pool(workers) as pool:
         futures: dict[str, Future] = {fmt: pool.submit(jobs[fmt][0], *jobs[fmt][1]) for fmt in order
                                       if fmt not in here}
         made = {fmt: jobs[fmt][0](*jobs[fmt][1]) for fmt in here}
         return made | {fmt: future.result() for fmt, future in futures.items()}
+
+
+def _worker_signals() -> None:
+    """A worker leaves Ctrl-C to the build that started it, and ends without a word when that build ends it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextmanager
+def _process_pool(workers: int) -> Iterator[object]:
+    """Forked workers; an interrupted build (Ctrl-C, SIGTERM) ends them at once instead of waiting for them."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"), initializer=_worker_signals)
+    try:
+        yield pool
+    except BaseException:
+        # The executor has no public way to end its workers before Python 3.14 (terminate_workers).
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def png_markdown(svg_markdown: str, charts: dict) -> str:

@@ -193,7 +193,7 @@ def _render_section(env, section: Section, helpers: dict, problems: list[Problem
             return None
         except jinja2.TemplateSyntaxError as exc:
             if source is None:
-                problems.append(Problem(section.display, exc.lineno, None, f"template syntax error: {exc.message}"))
+                problems.append(syntax_problem(exc, section.display, read_text(section.path, section.display), env))
             return None
         except Exception as exc:  # noqa: BLE001 - any failure inside a template is the author's to fix
             if source is None:
@@ -209,6 +209,85 @@ def _render_section(env, section: Section, helpers: dict, problems: list[Problem
             continue
         return None if found else text
     return None
+
+
+# The tags a section may open, and the words that close or divide them.
+TAGS = ("if", "for", "set", "macro", "call", "filter", "with", "block", "raw", "print")
+_END_TAGS = ("elif", "else", "endif", "endfor", "endset", "endmacro", "endcall", "endfilter", "endwith", "endblock",
+             "endraw")
+_NO_FILTER = re.compile(r"^No filter named '([^']+)'")
+_NO_TEST = re.compile(r"^No test named '([^']+)'")
+_UNKNOWN_TAG = re.compile(r"^Encountered unknown tag '([^']+)'\.(?: Jinja was looking for the following tags: (.*?)\."
+                          r" The innermost block that needs to be closed is '(\w+)'\.)?")
+_UNCLOSED = re.compile(r"^Unexpected end of template\. Jinja was looking for the following tags: (.*?)\. "
+                       r"The innermost block that needs to be closed is '(\w+)'\.")
+_EXPECTED = re.compile(r"^expected token '([^']+)', got '([^']+)'")
+_WORDS = {"end of statement block": "the end of the tag ('%}')", "end of print statement": "the end of the "
+          "expression ('}}')", "name": "a name"}
+
+
+def syntax_problem(exc: jinja2.TemplateSyntaxError, display: str, source: str, env) -> Problem:
+    """A template that does not parse, in the author's words: what is wrong, where on its line, what to write.
+
+    A misspelt filter, test, tag or keyword gets its column, a caret and the closest name, as a misspelt helper does.
+    """
+    message, hint, pattern = f"template syntax error: {exc.message}", "", None
+    text, line = exc.message or "", exc.lineno
+    if match := _NO_FILTER.match(text):
+        name = match.group(1)
+        message = f"unknown filter '{name}'"
+        hint = did_you_mean(name, [*FILTERS, *sorted(set(env.filters) - set(FILTERS))], "filters: {}")
+        pattern = rf"\|\s*({re.escape(name)})(?!\w)"
+    elif match := _NO_TEST.match(text):
+        message, hint, pattern = _unknown_test(match.group(1), env)
+    elif match := _UNKNOWN_TAG.match(text):
+        name, wanted, inner = match.groups()
+        expected = re.findall(r"'(\w+)'", wanted or "")
+        message = f"unknown tag '{name}'"
+        if inner:
+            message += f" inside the '{inner}' block"
+        hint = did_you_mean(name, expected or [*TAGS, *_END_TAGS])
+        if not hint and inner:
+            hint = f"the '{inner}' block ends with {{% {expected[0] if expected else 'end' + inner} %}}"
+        pattern = rf"\{{%[-+]?\s*({re.escape(name)})(?!\w)"
+    elif match := _UNCLOSED.match(text):
+        wanted, inner = match.groups()
+        ends = re.findall(r"'(\w+)'", wanted)
+        end = next((e for e in ends if e.startswith("end")), "end" + inner)
+        message = f"the '{inner}' block is never closed"
+        hint = f"close it with {{% {end} %}}"
+        opened = _unclosed(source, inner)
+        if opened is not None:
+            line, pattern = opened, rf"\{{%[-+]?\s*({inner})(?!\w)"
+    elif match := _EXPECTED.match(text):
+        wanted, got = match.groups()
+        message = f"expected {_WORDS.get(wanted, repr(wanted))} here, found '{got}'"
+        hint = did_you_mean(got, [wanted]) if wanted not in _WORDS else ""
+        pattern = rf"(?<!\w)({re.escape(got)})(?!\w)"
+    column, width = None, 0
+    lines = source.splitlines()
+    if pattern and line is not None and 0 < line <= len(lines):
+        starts = [m.start(1) for m in re.finditer(pattern, lines[line - 1])]
+        if len(starts) == 1:  # where the name is there more than once, the line is all that is known
+            column, width = starts[0] + 1, len(re.search(pattern, lines[line - 1]).group(1))
+    return Problem(display, line, column, message, hint=hint, width=width)
+
+
+def _unclosed(source: str, tag: str) -> int | None:
+    """The line of the last {% tag %} that no {% endtag %} closes."""
+    opened: list[int] = []
+    for match in re.finditer(rf"\{{%[-+]?\s*(end)?{tag}(?!\w)", source):
+        if match.group(1):
+            if opened:
+                opened.pop()
+        else:
+            opened.append(source.count("\n", 0, match.start()) + 1)
+    return opened[-1] if opened else None
+
+
+def _unknown_test(name: str, env) -> tuple[str, str, str]:
+    return (f"unknown test '{name}'", did_you_mean(name, sorted(env.tests), "tests: {}"),
+            rf"\bis\s+(?:not\s+)?({re.escape(name)})(?!\w)")
 
 
 def _located(exc: Exception, section: Section, source: str, helpers: dict) -> Problem:
@@ -253,6 +332,11 @@ def _describe(exc: Exception, helpers: dict) -> tuple[str, str, str]:
         return _undefined(exc.message or "")
     if isinstance(exc, jinja2.TemplateNotFound):
         return ("sections cannot include or import files", f"remove the include of '{exc.name}'", exc.name or "")
+    if isinstance(exc, jinja2.TemplateRuntimeError) and (match := _NO_TEST.match(str(exc))):
+        from jinja2.tests import TESTS
+
+        message, hint, _ = _unknown_test(match.group(1), type("Tests", (), {"tests": TESTS}))
+        return message, hint, match.group(1)
     if isinstance(exc, jinja2.exceptions.SecurityError):
         return f"not allowed in a template: {exc}", "", ""
     if isinstance(exc, UnknownName):
@@ -347,8 +431,11 @@ def _template_line(exc: BaseException, path: Path) -> int | None:
 
 
 def _check_citations(project: Project, data: Data, problems: list[Problem]) -> None:
-    if not data.sources_complete:
-        return  # data/sources.yaml could not be read: its mistake is reported, the citations cannot be checked
+    # Where data/sources.yaml could not be read, its mistake is reported, and the citations are checked against
+    # the ids its lines still show; with none readable, they cannot be checked.
+    known, listing = data.known_source_ids()
+    if not known and not data.sources_complete:
+        return
     for section in project.sections:
         try:
             text = read_text(section.path, section.display)
@@ -356,11 +443,28 @@ def _check_citations(project: Project, data: Data, problems: list[Problem]) -> N
             continue  # reported once, when the section is rendered
         for number, line in enumerate(text.splitlines(), 1):
             for match in CITATION_KEY.finditer(line):
-                if match.group(1) not in data.sources:
+                if match.group(1) not in known:
                     problems.append(Problem(
                         section.display, number, match.start() + 1, f"unknown source '@{match.group(1)}'",
-                        hint=did_you_mean(match.group(1), data.sources, "it is not in data/sources.yaml", "@"),
+                        hint=did_you_mean(match.group(1), sorted(known) if not data.sources_complete else data.sources,
+                                          listing, "@"),
                         width=len(match.group())))
+
+
+def chart_marks_note(words, style: str, by_year: bool, ranges) -> str:
+    """What the marks of a chart mean, for the marks it draws: open circles and diamonds on a line, dotted open
+    bars, shaded slots of gaps; empty where it draws only firm figures."""
+    kinds = {p.kind for ps in ranges for p in ps}
+    notes = []
+    if style == "bar":
+        both = {"estimate", "projection"} <= kinds
+        notes += ["chart_note_bar_both"] if both else [f"chart_note_bar_{k}" for k in ("estimate", "projection")
+                                                       if k in kinds]
+    else:
+        notes += [f"chart_note_line_{k}" for k in ("estimate", "projection") if k in kinds]
+    if "gap" in kinds:
+        notes.append("chart_note_gap_years" if by_year else "chart_note_gap_categories")
+    return " ".join(words(key) for key in notes)
 
 
 def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format: str,
@@ -463,10 +567,9 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
         sources = sorted({s for ps in ranges for p in ps for s in p.all_sources()},
                          key=lambda s: ctx.labels.get(s, s))
         changes = [f"{p.key}: {p.series_change}" for ps in ranges for p in ps if p.series_change]
-        # The note on open markers and shaded slots, only where the chart has them.
-        marked = any(p.kind in ("estimate", "projection", "gap") for ps in ranges for p in ps)
         line = " ".join(x for x in (
-            words("sources_line", sources=ctx.named(sources)), words("chart_notes") if marked else "",
+            words("sources_line", sources=ctx.named(sources)), chart_marks_note(words, style, chosen[0].by_year,
+                                                                                  ranges),
             " ".join(changes), note) if x)
         return chart_figure(f"charts/{name}.{image_format}", caption_, describe_chart(ctx, spec, chosen), line,
                             ctx.words, [s.name for s in chosen])

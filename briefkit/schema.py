@@ -17,6 +17,33 @@ _NUMERIC = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 MONTHS = [calendar.month_name[m] for m in range(1, 13)]
 
 
+_DAY_FIRST = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
+_YEAR_FIRST = re.compile(r"^(\d{4})[./](\d{1,2})(?:[./](\d{1,2}))?$")
+_MONTH_YEAR = re.compile(r"^(\d{1,2})[./](\d{4})$")
+
+
+def guessed_date(text: str) -> str:
+    """The ISO date a date written another way most likely means ('12.08.2018' -> '2018-08-12'), or ''.
+
+    Day first, as in every language briefkit ships (12.08.2018, 12/08/2018); a year first keeps its order.
+    """
+    text = text.strip()
+    if match := _DAY_FIRST.match(text):
+        day, month, year = match.groups()
+    elif match := _YEAR_FIRST.match(text):
+        year, month, day = match.groups()
+    elif match := _MONTH_YEAR.match(text):
+        (month, year), day = match.groups(), None
+    else:
+        return ""
+    iso = f"{int(year):04d}-{int(month):02d}" + (f"-{int(day):02d}" if day else "")
+    try:
+        PartialDate.parse(iso)
+    except ValueError:
+        return ""
+    return iso
+
+
 @dataclass(frozen=True, order=True)
 class PartialDate:
     """A date known to the year, the month or the day (2017, 2017-02, 2017-02-01)."""
@@ -164,7 +191,9 @@ class Reader:
         try:
             return PartialDate.parse(str(value.value))
         except ValueError as exc:
-            self._fail(value.mark, f"'{key}' is not a valid date ({exc}); got '{_shown(value)}'")
+            guess = guessed_date(str(value.value))
+            self._fail(value.mark, f"'{key}' is not a valid date ({exc}); got '{_shown(value)}'",
+                       hint=f"write {guess}" if guess else "")
             return None
 
     def text_list(self, key: str, required: bool = True) -> tuple[str, ...]:

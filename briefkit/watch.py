@@ -137,7 +137,7 @@ def rebuild(build: Callable[..., object], state: WatchState, formats: tuple[str,
         if not group:
             continue
         try:
-            build(formats=group)
+            result = build(formats=group)
         except BriefkitError as exc:
             message = describe(exc)
             if message not in errors:  # a mistake in the sections fails every format alike: said once
@@ -147,31 +147,71 @@ def rebuild(build: Callable[..., object], state: WatchState, formats: tuple[str,
                 continue
             state.failed("\n\n".join(errors))
             return
-        LOG.info("%s rebuilt", ", ".join(group))
+        _report(group, result)
         if group == page:
             state.succeeded("\n\n".join(errors))
     if not page:
         state.succeeded("\n\n".join(errors))
 
 
+def _report(group: tuple[str, ...], result: object) -> None:
+    """What a build of `group` did, as the author wants it after a save: what was rebuilt and in how long."""
+    fresh = getattr(result, "rebuilt", None)
+    if fresh is None:
+        LOG.info("%s rebuilt", ", ".join(group))
+    elif fresh:
+        LOG.info("%s rebuilt in %.1f s", ", ".join(f for f in fresh if f != "chart") or "chart",
+                 getattr(result, "seconds", 0.0))
+    else:
+        LOG.info("%s up to date", ", ".join(group))
+
+
 def watch(project_root: Path, build: Callable[..., object], page: Path, formats: tuple[str, ...], port: int,
           describe: Callable[[BriefkitError], str], stop: threading.Event | None = None,
-          ready: Callable[[int], None] | None = None, first: tuple[str, ...] = ()) -> None:
-    """Build, serve, then rebuild on every change until `stop` is set (or Ctrl-C)."""
+          ready: Callable[[int], None] | None = None, first: tuple[str, ...] = (),
+          stopped: threading.Event | None = None) -> None:
+    """Build, serve, then rebuild on every change until `stop` is set (or Ctrl-C or SIGTERM, which set `stopped`)."""
     import watchfiles
 
     state = WatchState(page)
     server = make_server(state, port)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
+    stop = stop or threading.Event()
+    busy = threading.Event()
+    restore = _stop_on_signals(stop, busy, stopped or threading.Event())
     try:
+        busy.set()
         rebuild(build, state, formats, describe, first)
+        busy.clear()
         LOG.info("serving http://127.0.0.1:%d/ (Ctrl-C to stop)", server.server_port)
         if ready:
             ready(server.server_port)
         paths = [project_root / name for name in WATCHED if (project_root / name).exists()]
         for _changes in watchfiles.watch(*paths, stop_event=stop, debounce=300, step=25, raise_interrupt=False):
+            busy.set()
             rebuild(build, state, formats, describe, first)
+            busy.clear()
     finally:
+        restore()
         server.shutdown()
         server.server_close()
+
+
+def _stop_on_signals(stop: threading.Event, busy: threading.Event, stopped: threading.Event) -> Callable[[], None]:
+    """Ctrl-C and SIGTERM end the watch at once and quietly: waiting for a save, the watcher is told to stop
+    (within its 25 ms step); in the middle of a build, the build is interrupted as any other, earlier outputs kept.
+    Returns what puts the previous handlers back. Off the main thread (the tests), nothing changes."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def handler(signum, frame) -> None:
+        stop.set()
+        stopped.set()
+        if busy.is_set():
+            raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    return lambda: [signal.signal(sig, old) for sig, old in previous.items()] and None

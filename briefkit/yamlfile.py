@@ -136,13 +136,7 @@ def _parse(text: str, display: str) -> Node:
         mark = exc.problem_mark
         raise InputError([Problem(display, mark.line + 1, mark.column + 1, exc.problem)]) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        column = mark.column + 1 if mark else None
-        reason = exc.problem or exc.context or "invalid YAML"
-        if reason == "but found another document":
-            reason = "a second document starts here; a file holds one (remove the '---' line)"
-        raise InputError([Problem(display, line, column, f"invalid YAML: {reason}")]) from None
+        raise InputError([syntax_problem(exc, text, display)]) from None
     except yaml.reader.ReaderError as exc:
         before = text[: exc.position]
         line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
@@ -158,6 +152,101 @@ def _parse(text: str, display: str) -> Node:
     if problems:
         raise InputError(problems)
     return node
+
+
+def syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Problem:
+    """A YAML syntax error in the author's words, at the line where it went wrong, with what to write instead.
+
+    PyYAML names its parser's states ("expected <block end>, but found '<block mapping start>'"); the commonest
+    slips behind them are a line that does not line up with the one above, a missing colon, a tab, an unquoted
+    ': ' in a value, a quote or bracket never closed.
+    """
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+    reason = exc.problem or exc.context or "invalid YAML"
+    lines = text.splitlines()
+
+    def at(number: int | None) -> str:
+        return lines[number - 1] if number is not None and 0 < number <= len(lines) else ""
+
+    def indent(row: str) -> int:
+        return len(row) - len(row.lstrip(" "))
+
+    def above(number: int) -> tuple[int, str]:
+        """The nearest line above with something on it (not a comment): its number and text."""
+        for earlier in range(number - 1, 0, -1):
+            row = at(earlier)
+            if row.strip() and not row.lstrip().startswith("#"):
+                return earlier, row
+        return 0, ""
+
+    def key_column(row: str) -> int:
+        """Where the key of a line starts: after the '- ' of a list item."""
+        stripped = row.lstrip(" ")
+        return indent(row) + (len(stripped) - len(stripped[1:].lstrip(" ")) if stripped.startswith("-") else 0)
+
+    def problem(number: int | None, col: int | None, message: str, hint: str = "") -> Problem:
+        return Problem(display, number, col, message, hint=hint)
+
+    context = exc.context or ""
+    context_line = exc.context_mark.line + 1 if exc.context_mark else None
+    if reason.startswith("found character '\\t'"):
+        return problem(line, column, "a tab character: YAML indents and separates with spaces only",
+                       "replace the tab with spaces")
+    if reason == "but found another document":
+        return problem(line, column, "invalid YAML: a second document starts here; a file holds one "
+                       "(remove the '---' line)")
+    if reason == "could not find expected ':'" and context_line is not None:
+        row = at(context_line)
+        words = row.strip().split(None, 1)
+        example = f"'{words[0]}: {words[1]}'" if len(words) == 2 else f"'{words[0] if words else 'key'}: value'"
+        return problem(context_line, exc.context_mark.column + 1, "a colon is missing after the key",
+                       f"write {example}")
+    if reason == "mapping values are not allowed here" and line is not None:
+        row = at(line)
+        previous, prior = above(line)
+        if previous and indent(row) > key_column(prior) and ":" in prior:
+            name = prior.strip().lstrip("- ").split(":")[0]
+            return problem(line, indent(row) + 1, f"this line is indented more than '{name}' above it; the keys of "
+                           "one mapping line up", f"indent it by {key_column(prior)} spaces, as '{name}' on line "
+                           f"{previous}")
+        if previous and ":" not in prior.split("#")[0]:
+            words = prior.strip().split(None, 1)
+            example = f"'{words[0]}: {words[1]}'" if len(words) == 2 else f"'{words[0]}: value'"
+            return problem(previous, key_column(prior) + 1, "a colon is missing after the key", f"write {example}")
+        key, _, value = row.strip().lstrip("- ").partition(": ")
+        quoted = value.strip().replace('"', '\\"')
+        return problem(line, column, "a value holding ': ' must be quoted",
+                       f'write {key}: "{quoted}"' if value else "put the value in double quotes")
+    if "expected <block end>" in reason and line is not None:
+        row = at(line)
+        previous, prior = above(line)
+        if row.lstrip().startswith("-"):
+            siblings = [r for r in lines[: line - 1] if r.lstrip().startswith("-") and indent(r) < indent(row)]
+            wanted = indent(siblings[-1]) if siblings else 0
+            what = "the item above"
+        else:
+            wanted = key_column(prior) if previous else 0
+            what = f"'{prior.strip().lstrip('- ').split(':')[0]}' on line {previous}"
+        return problem(line, indent(row) + 1, "this line's indentation does not line up with the lines above",
+                       f"indent it by {wanted} spaces, as {what}")
+    if "quoted scalar" in context and context_line is not None:
+        return problem(context_line, exc.context_mark.column + 1, "a quote opened here is never closed",
+                       "close it on the same line with the same quote")
+    if "flow sequence" in context or "flow mapping" in context:
+        bracket = "]" if "sequence" in context else "}"
+        return problem(context_line, exc.context_mark.column + 1 if exc.context_mark else None,
+                       f"a '{'[' if bracket == ']' else '{'}' opened here is never closed",
+                       f"close it with '{bracket}' on the same line")
+    if "<stream end>" in reason:
+        opened = [(number, row) for number, row in enumerate(lines, 1)
+                  if row.split("#")[0].count("[") > row.split("#")[0].count("]")]
+        if opened:
+            number, row = opened[-1]
+            return problem(number, row.index("[") + 1, "a '[' opened here is never closed",
+                           "close it with ']' on the same line")
+        return problem(line, column, "the file ends in the middle of a value", "complete or remove its last line")
+    return problem(line, column, f"invalid YAML: {reason}")
 
 
 def _mark(node: yaml.Node, display: str) -> Mark:

@@ -66,9 +66,22 @@ def test_every_mistake_in_every_file_at_once(mini):
 
 
 def test_malformed_yaml_names_its_line(mini):
-    (mini / "data" / "sources.yaml").write_text("sources:\n  - id: a\n    title: [unclosed\n")
+    sources = mini / "data" / "sources.yaml"
+    sources.write_text(sources.read_text().replace("title: Trade report", "title: [unclosed"))
+    # The ids its lines still show are checked against: the datasets cite 'customs' and 'news', both readable.
     [message] = messages(mini / "data")
-    assert message.startswith("data/sources.yaml:4:1: invalid YAML:")
+    assert message == "data/sources.yaml:7:12: a '[' opened here is never closed: close it with ']' on the same line"
+
+
+def test_a_source_cited_in_the_data_is_checked_against_the_ids_a_broken_sources_file_still_shows(mini):
+    sources = mini / "data" / "sources.yaml"
+    sources.write_text(sources.read_text().replace("title: Trade report", "title: [unclosed")
+                       .replace("id: news", "id: newz"))
+    assert messages(mini / "data") == [
+        "data/agreements.yaml:9:13: unknown source 'news': did you mean 'newz'?",
+        "data/sources.yaml:7:12: a '[' opened here is never closed: close it with ']' on the same line",
+        "data/trade.yaml:16:17: unknown source 'news': did you mean 'newz'?",
+    ]
 
 
 def test_missing_required_field_and_range_rules(mini):

@@ -87,7 +87,7 @@ def test_a_data_file_that_cannot_be_read_is_reported_once(mini: Path, capsys):
     code, _, err = run(["--project", str(mini), "--check"], capsys)
     # Every section uses 'trade': none of them says so again.
     assert (code, messages(err)) == (1, [
-        "data/trade.yaml:2:1: invalid YAML: expected the node content, but found '<stream end>'",
+        "data/trade.yaml:1:9: a '[' opened here is never closed", "   = hint: close it with ']' on the same line",
         "check: 1 problem to fix"])
 
 
@@ -181,7 +181,8 @@ def test_a_warning_is_a_warning_in_check_and_build_and_an_error_with_strict(mini
     warning = [f"{SUMMARY}:3:53: warning: figure 'USD 1.2 billion' has no citation in its paragraph",
                "   = hint: add [@source-id] after it, in its sentence or at the paragraph's end"]
     code, out, err = run(["--project", str(mini), "--check"], capsys)
-    assert (code, messages(err), out) == (0, warning, "check: no errors, 1 warning\n")
+    assert (code, messages(err), out) == (0, warning, "note: chart fig:trade: 'Trade' is declared in million USD and "
+                                                      "drawn on an axis in billion USD\ncheck: no errors, 1 warning\n")
     code, _, err = run(["--project", str(mini), "--format", "html", "--out", str(tmp_path / "out"), "-q"], capsys)
     assert (code, messages(err)) == (0, warning)
     error = [warning[0].replace("warning: ", ""), warning[1]]

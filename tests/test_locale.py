@@ -92,7 +92,8 @@ def test_the_brief_keys_are_there() -> None:
         "kind_projection", "kind_gap", "qualifier_over", "qualifier_about", "qualifier_under", "change_on_year",
         "kind_of_figure", "year", "download_data", "full_references", "data_notes", "change_on_previous",
         "sources_differ_inline", "legend_reported", "legend_approximate", "legend_estimate", "legend_range",
-        "legend_projection", "legend_alternative", "legend_gap", "series_break", "chart_notes", "alt_line_chart",
+        "legend_projection", "legend_alternative", "legend_gap", "series_break", "chart_note_bar_estimate",
+        "alt_line_chart",
         "alt_bar_chart", "to", "and", "skip_to_content", "contents_toggle", "notes", "back_to_text",
     }
     assert needed <= Phrases.known_keys()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,14 @@ class Data:
     sources_complete: bool = True
     # Every source id the data files cite, including in entries left out for a mistake.
     cited: frozenset[str] = frozenset()
+    # Where sources.yaml could not be parsed: the ids its lines still show ("- id: x"), to check citations against.
+    readable_ids: frozenset[str] = frozenset()
+
+    def known_source_ids(self) -> tuple[set[str], str]:
+        """The ids a citation is checked against, and the hint where one is not among them."""
+        if self.sources_complete:
+            return set(self.sources), f"it is not in {SOURCES_FILE}"
+        return set(self.readable_ids), f"it is not among the ids that can be read in {SOURCES_FILE}"
 
     def series(self) -> list[Series]:
         return [d for d in self.datasets.values() if isinstance(d, Series)]
@@ -102,19 +111,36 @@ def read_data(data_dir: Path) -> tuple[Data, list[Problem]]:
             datasets[declaration.name] = read_series(declaration, root, problems, refs)
         else:
             datasets[declaration.name] = read_records(declaration, root, problems, refs)
-    if sources_node is not None:
+    # A sources.yaml that does not parse still shows its ids, line by line: citations are checked against those.
+    readable = sources.keys() if sources_node is not None else _readable_ids(data_dir / "sources.yaml")
+    if sources_node is not None or readable:
         for ident, mark in refs:
-            if ident not in sources:
-                problems.append(mark.problem(f"unknown source '{ident}'",
-                                             hint=did_you_mean(ident, sources, f"it is not in {SOURCES_FILE}")))
+            if ident not in readable:
+                listing = f"it is not in {SOURCES_FILE}" if sources_node is not None else \
+                    f"it is not among the ids that can be read in {SOURCES_FILE}"
+                problems.append(mark.problem(f"unknown source '{ident}'", hint=did_you_mean(ident, readable, listing)))
     problems.extend(_foreign_keys(datasets))
-    problems.extend(_undeclared(data_dir, declarations))
+    if declared_ok:  # a declaration that could not be read declares nothing: its files are not 'undeclared'
+        problems.extend(_undeclared(data_dir, declarations))
     datasets.broken = frozenset(named - set(datasets))
     datasets.complete = declared_ok
     data = Data(sources=sources, datasets=datasets, files=tuple(files),
                 warnings=tuple(p for p in problems if p.severity == "warning"), complete=complete,
-                sources_complete=sources_node is not None, cited=frozenset(i for i, _ in refs))
+                sources_complete=sources_node is not None, cited=frozenset(i for i, _ in refs),
+                readable_ids=frozenset(readable))
     return data, problems
+
+
+_ID_LINE = re.compile(r"^\s*(?:-\s+)?id:\s*[\"']?([A-Za-z0-9][\w.:-]*)[\"']?\s*(?:#.*)?$")
+
+
+def _readable_ids(path: Path) -> set[str]:
+    """The ids of a sources.yaml that does not parse, as far as its lines show them ('- id: customs-2025')."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    return {m.group(1) for m in map(_ID_LINE.match, text.splitlines()) if m}
 
 
 def _named(node: Node) -> set[str]:

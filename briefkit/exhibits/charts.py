@@ -44,6 +44,7 @@ class ChartSpec:
     colours: tuple[str, ...]
     font: str
     language: str
+    declared: str = ""  # the unit the values are declared in, where the axis shows them in another scale
 
 
 def axis_scale(unit: Unit, values: list[float]) -> tuple[float, Unit]:
@@ -58,12 +59,13 @@ def chart_spec(ctx: Context, name: str, style: str, series: list[Series], points
     values = [v for ps in points for p in ps for v in (p.top, *(a.value for a in p.alternatives)) if v is not None]
     divisor, shown_unit = axis_scale(series[0].unit, values)
     axis = shown_unit.describe(ctx.fmt.lang)
+    declared = series[0].unit.describe(ctx.fmt.lang) if divisor != 1 else ""
     legend = tuple((key, ctx.words(f"legend_{key}")) for key in LEGEND_KEYS) + tuple(
         (f"qualifier_{q}", ctx.words(f"qualifier_{q}")) for q in ("over", "about", "under")) + (
         ("series_change", ctx.words("series_break")), ("gap_label", ctx.words("chart_gap_label")))
     return ChartSpec(name, style, title, axis, tuple(ChartSeries(s.title, ps) for s, ps in zip(series, points,
                                                                                                 strict=True)),
-                     series[0].by_year, divisor, legend, colours, font, ctx.fmt.language)
+                     series[0].by_year, divisor, legend, colours, font, ctx.fmt.language, declared)
 
 
 def describe_chart(ctx: Context, spec: ChartSpec, series: list[Series]) -> str:

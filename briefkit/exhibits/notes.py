@@ -6,11 +6,14 @@ from briefkit.datasets import Records, Series
 from briefkit.exhibits import Context, md_escape
 from briefkit.exhibits.tables import figure_text
 
+NOTES_ID = "data-notes-"
+
 
 def data_notes(ctx: Context) -> str:
     parts = []
     for dataset in ctx.data.datasets.values():
-        lines = [f"## {md_escape(dataset.title)} {{.unnumbered}}", ""]
+        # Unlisted: the contents list the data notes, not each dataset in them (the DOCX is told by the id).
+        lines = [f"## {md_escape(dataset.title)} {{#{NOTES_ID}{dataset.name} .unnumbered .unlisted}}", ""]
         lines += _series_notes(ctx, dataset) if isinstance(dataset, Series) else _records_notes(ctx, dataset)
         parts.append("\n".join(lines))
     return "\n\n".join(parts)

@@ -113,12 +113,20 @@ def figure_text(ctx: Context, point: Point) -> str:
 
 def series_table(ctx: Context, series: Series, points: tuple[Point, ...], caption: Caption, note: str = "",
                  widths: Sequence[int] | None = None, layout: list | None = None) -> str:
-    """A series table; layout, where given, receives the point of each row and the field of each column."""
+    """A series table; layout, where given, receives the point of each row and the field of each column.
+
+    The change on the previous year is a column only over years and only where some point has one: no column is
+    empty in every row. Over categories the figures are compared with one another, so the figure column takes one
+    scale, said in its header ("Area (million km²)"), and the key column is as wide as its longest word.
+    """
+    growth = series.by_year and any(p.growth is not None for p in points)
+    fields = [series.key_field, "value", "kind", *(["growth"] if growth else []), "source"]
     if layout is not None:
-        layout += [list(points), [series.key_field, "value", "kind", "growth", "source"]]
+        layout += [list(points), fields]
+    scale = None if series.by_year else column_scale(series.unit, points)
     rows, notes = [], []
     for point in points:
-        figure = md_escape(figure_text(ctx, point))
+        figure = md_escape(figure_text(ctx, point) if scale is None else bare_figure(ctx, point, scale))
         if point.alternatives:
             mark = DAGGER * (len(notes) + 1)
             figure += mark
@@ -129,20 +137,60 @@ def series_table(ctx: Context, series: Series, points: tuple[Point, ...], captio
             )
             notes.append(f"{mark} {ctx.words('sources_differ', key=point.key)}: {others}.")
         rows.append([
-            str(point.key),
+            md_escape(str(point.key)),
             figure,
             "\u2014" if point.is_gap else md_escape(ctx.kind(point.kind)),
-            md_escape(ctx.fmt.percent(point.growth)) if point.growth is not None else "",
+            *([md_escape(ctx.fmt.percent(point.growth)) if point.growth is not None else ""] if growth else []),
             md_escape(ctx.named(point.sources)) or md_escape(ctx.words("see_note")),
         ])
     key_title = series.declaration.key.title if series.declaration.key else ctx.words("year")
-    header = [md_escape(key_title), md_escape(series.title), ctx.words("kind_of_figure"), ctx.words("change_on_year"),
-              ctx.words("source")]
+    value_title = series.title if scale is None else f"{series.title} ({series.unit.describe(ctx.fmt.lang, scale)})"
+    header = [md_escape(key_title), md_escape(value_title), ctx.words("kind_of_figure"),
+              *([ctx.words("change_on_year")] if growth else []), ctx.words("source")]
     lines = [md_escape(n) for n in notes]
     lines += [md_escape(f"{p.key}: {p.series_change}") for p in points if p.series_change]
     lines.append((md_escape(note) + " " if note else "") + download_link(ctx.words, f"{series.name}.csv"))
+    if widths:
+        sizes = list(widths)
+    elif series.by_year:
+        sizes = [6, 22, 18, 12, 30] if growth else [6, 26, 20, 34]
+    else:
+        # Scaled to a hundred: pandoc keeps the widths of a pipe table only when its dashes are long.
+        # The key as wide as its longest word; the figures as wide as their header; the sources take the rest.
+        sizes = column_widths(header, rows)
+        sizes[1] = max(sizes[1], len(value_title) + 1)
+        sizes[2] = max(sizes[2], len(header[2]) + 1)
+        sizes[-1] = max(sizes[-1], 30)
+        sizes = [max(3, round(100 * w / sum(sizes))) for w in sizes]
     return "\n\n".join([
-        pipe_table(header, list(widths) if widths else [6, 22, 18, 12, 30], rows),
+        pipe_table(header, sizes, rows),
         f": {md_escape(caption.full)} {{#{caption.label}}}",
         source_line("\\\n".join(lines)),
     ])
+
+
+def column_scale(unit, points: Sequence[Point]) -> str | None:
+    """The one scale a column of these figures is shown in (that of its largest), or None where the unit has none."""
+    from briefkit.locale import promote
+
+    if unit is None or unit.percent or not unit.scale:
+        return None
+    values = [abs(v) for p in points for v in (p.value, p.low, p.high) if v is not None]
+    return promote(max(values), unit.scale)[1] if values else unit.scale
+
+
+def bare_figure(ctx: Context, point: Point, scale: str) -> str:
+    """A point's figure as a number in `scale`, its unit left to the column's header: 'about 17.098', '1.6–1.8'."""
+    from briefkit.locale import scaled_number
+
+    if point.is_gap:
+        return figure_text(ctx, point)
+    lang = ctx.fmt.lang
+    if point.is_range:
+        low, high = (scaled_number(v, point.unit, scale, lang) for v in (point.low, point.high))
+        text = f"{low}\u2013{high}"
+    else:
+        text = scaled_number(point.value, point.unit, scale, lang)
+    if point.qualifier:
+        text = lang("qualified", qualifier=lang(f"qualifier_{point.qualifier}"), amount=text)
+    return f"{text} ({point.period})" if point.period else text

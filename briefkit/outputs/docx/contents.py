@@ -11,6 +11,7 @@ from briefkit.outputs.docx.openxml import (
     field_runs,
     insert_in_order,
     paragraph_properties,
+    set_style,
     style_of,
     text_run,
     w,
@@ -20,6 +21,18 @@ from briefkit.outputs.docx.openxml import (
 TOC_TITLE = "Contents"
 HEADING_LEVELS = {"Heading1": 1, "Heading2": 2}
 TOC_INSTRUCTION = 'TOC \\o "1-2" \\h \\z \\u'
+
+
+def unlist_headings(body: Any, prefix: str) -> int:
+    """The headings whose section's bookmark starts with `prefix` (the datasets' in the data notes) take the style
+    Unlisted Heading: Word's contents, listing the heading styles, leave them out. Returns how many."""
+    count = 0
+    for start in xpath(body, f"./w:bookmarkStart[starts-with(@w:name, '{prefix}')]"):
+        heading = start.getnext()
+        if heading is not None and heading.tag == w("p") and style_of(heading) in HEADING_LEVELS:
+            set_style(heading, "UnlistedHeading")
+            count += 1
+    return count
 
 
 def prefill_toc(body: Any, bookmarks: Bookmarks, title_text: str = TOC_TITLE) -> int:

@@ -100,6 +100,9 @@ NEW_STYLES: list[tuple[str, str, Look]] = [
     ("Exhibit Source", "Normal", Look(HEADING_FONT, 7.5, color=MUTED, before=mm(1), after=mm(5), line=1.35,
                                       align="left")),
     ("Key Judgement", "Compact", Look(BODY_FONT, 10, before=0, after=mm(2), line=1.45, align="justify")),
+    # A heading the contents leave out (each dataset's in the data notes): a Heading 2 to the eye, no outline level.
+    ("Unlisted Heading", "Normal", Look(HEADING_FONT, 11.5, True, color=INK, before=mm(5), after=mm(2), line=1.2,
+                                        keep_next=True)),
     ("TOC 1", "Normal", Look(HEADING_FONT, 9.5, True, before=mm(1.8), after=0, line=1.3)),
     ("TOC 2", "Normal", Look(HEADING_FONT, 8.5, False, before=mm(0.2), after=0, line=1.3, indent=7)),
     ("Header", "Normal", Look(HEADING_FONT, 7.5, color=MUTED, caps=True, letter_spacing=0.3, line=1.2)),

@@ -35,7 +35,8 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     """
     from docx import Document
 
-    from briefkit.outputs.docx.contents import prefill_toc, remove_toc
+    from briefkit.exhibits.notes import NOTES_ID
+    from briefkit.outputs.docx.contents import prefill_toc, remove_toc, unlist_headings
     from briefkit.outputs.docx.exhibits import (
         add_vector_pictures,
         describe_pictures,
@@ -71,6 +72,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
     add_logo(document, project)
     if project.theme.cover:
         cover_page(document, project.theme.ink.lstrip("#").upper())
+    unlist_headings(body, NOTES_ID)
     entries = prefill_toc(body, bookmarks, project.words()("contents")) if project.theme.contents else remove_toc(body)
     numbered = number_headings(document)
     designed_bullets(document.part.numbering_part.element, HEADING_FONT)
