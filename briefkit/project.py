@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from briefkit.decimals import DEFAULT_ROUNDING, ROUNDINGS
 from briefkit.errors import InputError, Problem
 from briefkit.hints import did_you_mean
 from briefkit.schema import PartialDate, Reader
@@ -68,6 +69,10 @@ class Project:
     sections_complete: bool = True
     # The git revision (a tag such as edition-2025-12) or folder of the edition before this one (--compare).
     previous_edition: str = ""
+    # How figures are rounded (report.yaml `rounding:`): half away from zero unless the project asks otherwise.
+    rounding: str = DEFAULT_ROUNDING
+    # The address of the web edition (report.yaml `url:`), printed wherever the engine mentions it.
+    url: str = ""
 
     @property
     def epoch(self) -> int:
@@ -112,7 +117,7 @@ class Project:
         """The engine's phrases in the report's language, with the project's own overrides."""
         from briefkit.locale import Phrases
 
-        return Phrases.for_language(self.language, dict(self.phrases))
+        return Phrases.for_language(self.language, dict(self.phrases), self.rounding)
 
 
 def load_project(root: Path) -> Project:
@@ -137,7 +142,8 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
     reader = Reader(node, problems, "report.yaml")
     reader.reject_unknown(
         {"title", "subtitle", "authors", "organisation", "date", "edition", "language",
-         "classification", "paper", "keywords", "output", "sections", "pdf", "theme", "phrases", "previous_edition"}
+         "classification", "paper", "keywords", "output", "sections", "pdf", "theme", "phrases", "previous_edition",
+         "rounding", "url"}
     )
     output = reader.child("output")
     name, formats = "briefing", FORMATS
@@ -186,8 +192,20 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
         pdf_engine=engine,
         sections_complete=sections_complete,
         previous_edition=reader.text("previous_edition", required=False) or "",
+        rounding=reader.text("rounding", required=False, choices=tuple(ROUNDINGS)) or DEFAULT_ROUNDING,
+        url=_url(reader, problems),
     )
     return project, problems
+
+
+def _url(reader: Reader, problems: list[Problem]) -> str:
+    """The web edition's address: an absolute http(s) URL, or nothing."""
+    url = reader.text("url", required=False) or ""
+    if url and not re.fullmatch(r"https?://[^\s/]+\.[^\s/]+(/\S*)?", url):
+        problems.append(reader.mark("url").problem(
+            f"'url' must be the web edition's address, such as https://example.org/briefing/; got '{url}'"))
+        return ""
+    return url
 
 
 def _formats(output: Reader, problems: list[Problem]) -> tuple[str, ...]:
