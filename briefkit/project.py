@@ -201,7 +201,7 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
 def _url(reader: Reader, problems: list[Problem]) -> str:
     """The web edition's address: an absolute http(s) URL, or nothing."""
     url = reader.text("url", required=False) or ""
-    if url and not re.fullmatch(r"https?://[^\s/]+\.[^\s/]+(/\S*)?", url):
+    if url and not re.fullmatch(r"https?://[^\s/<>]+\.[^\s/<>]+(/[^\s<>]*)?", url):
         problems.append(reader.mark("url").problem(
             f"'url' must be the web edition's address, such as https://example.org/briefing/; got '{url}'"))
         return ""

@@ -496,7 +496,7 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
         return cite_keys((ids,) if isinstance(ids, str) else tuple(ids))
 
     def notes() -> str:
-        return data_notes(ctx)
+        return data_notes(ctx, project.url)
 
     def bibliography() -> str:
         return "::: {#refs}\n:::"

@@ -7,8 +7,12 @@ from briefkit.exhibits import Context, md_escape
 from briefkit.exhibits.tables import figure_text
 
 
-def data_notes(ctx: Context) -> str:
+def data_notes(ctx: Context, url: str = "") -> str:
+    """Every dataset's notes; opened, where the project gives the web edition's address, by where to find the
+    data as CSV files (and nothing is said of a web edition otherwise)."""
     parts = []
+    if url:
+        parts.append(md_escape(ctx.words("data_notes_web", url="\0")).replace("\0", f"<{url}>"))
     for dataset in ctx.data.datasets.values():
         lines = [f"## {md_escape(dataset.title)} {{.unnumbered}}", ""]
         lines += _series_notes(ctx, dataset) if isinstance(dataset, Series) else _records_notes(ctx, dataset)
