@@ -35,6 +35,13 @@ function Div(el)
   return blocks
 end
 
+-- A figure joined by no-break spaces ("USD 865 million") is set in a box: no line break and no hyphen in it.
+function Str(el)
+  if el.text:find("\u{a0}") or el.text:find("\u{202f}") then
+    return {pandoc.RawInline('typst', '#box['), el, pandoc.RawInline('typst', ']')}
+  end
+end
+
 function Image(el)
   local alt = el.attributes['alt'] or pandoc.utils.stringify(el.caption)
   local call = 'image(' .. typst_string(el.src)
