@@ -200,8 +200,16 @@ def block_changes(pairs: list[tuple[int | None, int]], build: list[dict[str, Any
                 if placed is None:
                     continue
                 start, end = placed
-            out.append(_Change(index, start, end, original[start:end] if change.kind != "format" else change.old,
-                               change.new, change.kind, change.author, change.date, move=change.move))
+            old_text, new_text = original[start:end] if change.kind != "format" else change.old, change.new
+            if change.kind == "replace" and old_text and new_text:
+                # Only the words that differ: "USD 695 million" typed over as "USD 696 million" (plain spaces
+                # where the build wrote no-break ones) changes 695 alone.
+                edits = word_changes(old_text, new_text)
+                if len(edits) == 1 and edits[0][0] < edits[0][1] and edits[0][2]:
+                    first, last, new_text = edits[0]
+                    start, end, old_text = start + first, start + last, old_text[first:last]
+            out.append(_Change(index, start, end, old_text, new_text, change.kind, change.author, change.date,
+                               move=change.move))
         if mapping is not None:
             for start, end, text in word_changes(original, block.base):
                 old = original[start:end]
