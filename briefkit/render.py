@@ -415,7 +415,7 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
         declared = found.declaration.field(field)
         shown = getattr(record, field)
         if declared is not None and declared.unit is not None and isinstance(shown, (int, float)):
-            text = fmt.figure(float(shown), declared.unit)
+            text = fmt.figure(shown, declared.unit)
         else:
             text = fmt.plain(shown)
         return f"{traced(text, lambda: tracer.field(found, record, field))} {record.cite}".strip()

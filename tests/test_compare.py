@@ -108,7 +108,7 @@ def test_the_pdf_lists_the_changed_figure_with_both_values(editions: Path):
     text = " ".join(" ".join(pdf_text(editions / "build" / f"{NAME}-changes.pdf")).split())
     text = re.sub(r"(\w)[\u2010-] (\w)", r"\1\2", text)  # words hyphenated at a line's end
     assert "Changes in this edition" in text
-    assert "Trade, 2021: USD\u00a0865\u00a0million (reported) → USD\u00a0880\u00a0million (reported)" in text
+    assert "Trade, 2021: USD 865 million (reported) → USD 880 million (reported)" in text
     assert "Added to Agreements and milestones: Port modernisation agreement." in text
     assert "Agreements and milestones, Economic cooperation programme 2017–2019, Status: completed → expired." in text
 

@@ -445,7 +445,8 @@ def test_figures_in_the_reports_language_and_csv_cells(tmp_path: Path, capsys):
 
 
 def test_a_figure_retyped_with_plain_spaces_is_no_edit_and_its_new_value_goes_to_the_data(project: Path, capsys):
-    """The build joins a figure with no-break spaces; a colleague who types plain ones changes nothing by that."""
+    """The build joins a figure with no-break spaces; a colleague who types plain ones changes nothing by that, and
+    a figure typed over whole changes its number in the data."""
     nbsp = "\u00a0"
     returned = Returned(project / DOCX)
     returned.untracked(f"Trade reached USD{nbsp}865{nbsp}million in 2021, after",
@@ -453,11 +454,13 @@ def test_a_figure_retyped_with_plain_spaces_is_no_edit_and_its_new_value_goes_to
     returned.replace(f"USD{nbsp}695{nbsp}million", "USD 696 million", containing="in 2019")
     findings = review_json(capsys, project, returned.save(project / "returned.docx"))
     assert sorted((f["target"], f["kind"], f["old"], f["new"]) for f in findings) == [
-        ("data", "replace", "695", "696"), ("section", "insert", "", "well ")]
+        ("data", "replace", f"USD{nbsp}695{nbsp}million", "USD 696 million"), ("section", "insert", "", "well ")]
     (figure,) = [f for f in findings if f["target"] == "data"]
-    assert (figure["dataset"], figure["key"], figure["field"]) == ("trade", 2019, "value")
-    code, out, err = run(capsys, "review", str(project / "returned.docx"), "--project", str(project), "--apply")
+    assert (figure["dataset"], figure["key"], figure["field"], figure["status"]) == ("trade", 2019, "value", "applies")
+    code, out, err = run(capsys, "review", str(project / "returned.docx"), "--project", str(project), "--apply",
+                         "--apply-data")
     assert code == 0, err
+    assert "    value: 696\n" in (project / "data/trade.yaml").read_text(encoding="utf-8")
     summary = (project / "report/sections/01-summary.md").read_text(encoding="utf-8")
     assert "Trade reached {{ value('trade', 2021) }} in 2021, well after {{ data.trade.point(2019) | figure }}" \
         in summary

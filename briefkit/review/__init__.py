@@ -200,16 +200,8 @@ def block_changes(pairs: list[tuple[int | None, int]], build: list[dict[str, Any
                 if placed is None:
                     continue
                 start, end = placed
-            old_text, new_text = original[start:end] if change.kind != "format" else change.old, change.new
-            if change.kind == "replace" and old_text and new_text:
-                # Only the words that differ: "USD 695 million" typed over as "USD 696 million" (plain spaces
-                # where the build wrote no-break ones) changes 695 alone.
-                edits = word_changes(old_text, new_text)
-                if len(edits) == 1 and edits[0][0] < edits[0][1] and edits[0][2]:
-                    first, last, new_text = edits[0]
-                    start, end, old_text = start + first, start + last, old_text[first:last]
-            out.append(_Change(index, start, end, old_text, new_text, change.kind, change.author, change.date,
-                               move=change.move))
+            out.append(_Change(index, start, end, original[start:end] if change.kind != "format" else change.old,
+                               change.new, change.kind, change.author, change.date, move=change.move))
         if mapping is not None:
             for start, end, text in word_changes(original, block.base):
                 old = original[start:end]
@@ -299,6 +291,12 @@ def _data_edit(place: Place, old: str, new: str, placer: Placer) -> Edit | None:
 
     locale = placer.language.replace("-", "_")
     shown, wanted = number(old, locale), number(new, locale)
+    if shown is None or wanted is None:
+        # A figure typed over whole, "USD 695 million" -> "USD 696 million" (no-break spaces and plain ones alike):
+        # the one word that differs is the number.
+        edits = word_changes(old, new)
+        if len(edits) == 1 and edits[0][0] < edits[0][1]:
+            shown, wanted = number(old[edits[0][0]:edits[0][1]], locale), number(edits[0][2], locale)
     if shown is not None and wanted is not None and number(bare) == shown:
         return Edit(place.file, place.field_start, place.field_end, format(wanted, "f"), literal)
     plain = "\n" not in new and ": " not in new and " #" not in new
