@@ -38,8 +38,7 @@ def to_csl(source: Source) -> dict:
     if source.description:
         item["genre"] = source.description  # printed as it is, without the quotation marks of a headline
     if source.publisher:
-        item["original-publisher" if not source.author and names_publisher(source) else "publisher"] = \
-            source.publisher
+        item["original-publisher" if names_publisher(source) else "publisher"] = source.publisher
     if source.short:
         item["title-short"] = source.short
     if source.author:
