@@ -25,15 +25,29 @@ def _date(date: PartialDate, language: str) -> dict:
     return {"date-parts": [parts], "literal": format_date(date, language)}
 
 
+def names_publisher(source: Source) -> bool:
+    """Whether the title or description begins with the publisher's name ("TASS report of ..." by TASS)."""
+    publisher = source.publisher.strip().casefold()
+    if not publisher:
+        return False
+    for text in (source.title, source.description):
+        start = text.strip().casefold()
+        if start.startswith(publisher) and not start[len(publisher):len(publisher) + 1].isalnum():
+            return True
+    return False
+
+
 def to_csl(source: Source, language: str) -> dict:
-    """One source as a CSL JSON item; its dates written in `language` (a tag such as de-DE)."""
+    """The source as a CSL item, its dates written in `language` (a tag such as de-DE). A publisher that its own
+    title or description names at the start is not printed again (no "TASS, TASS report of ..."): it is kept as
+    'original-publisher', which the style sorts by only."""
     item: dict = {"id": source.id, "type": "report"}
     if source.title:
         item["title"] = source.title
     if source.description:
         item["genre"] = source.description  # printed as it is, without the quotation marks of a headline
     if source.publisher:
-        item["publisher"] = source.publisher
+        item["original-publisher" if names_publisher(source) else "publisher"] = source.publisher
     if source.short:
         item["title-short"] = source.short
     if source.author:

@@ -36,7 +36,7 @@ class Formatter:
         if unit is None:
             raise UnknownName("a bare number has no unit: write value | figure('DATASET') to give it the unit of a "
                               "dataset, or format the point itself (data.DATASET.point(KEY) | figure)")
-        return format_amount(float(value), unit, self.lang)
+        return format_amount(value, unit, self.lang)
 
     def percent(self, value: float | None, signed: bool = True) -> str:
         if value is None:

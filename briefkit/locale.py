@@ -17,7 +17,7 @@ import re
 import string
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
@@ -30,9 +30,12 @@ from babel.dates import format_date as _babel_format_date
 from babel.dates import format_skeleton as _babel_format_skeleton
 from babel.numbers import format_decimal, get_minus_sign_symbol, parse_pattern
 
+from briefkit.decimals import DEFAULT_ROUNDING, exact, rounding_mode
+
 __all__ = [
     "EN_DASH",
     "MINUS",
+    "NBSP",
     "SCALES",
     "DateLike",
     "Phrases",
@@ -50,6 +53,8 @@ __all__ = [
 
 MINUS = "\u2212"
 EN_DASH = "\u2013"
+# Joins a figure to its scale word, currency code or unit, so that a line never ends inside "USD 695 million".
+NBSP = "\u00a0"
 SCALES: tuple[str, ...] = ("", "thousand", "million", "billion")
 QUALIFIERS: tuple[str, ...] = ("", "over", "about", "under")
 FALLBACK = "en"
@@ -146,18 +151,24 @@ class Phrases:
 
     Built by :meth:`for_language`: the language's catalogue, any key it lacks taken from English, and the
     project's overrides on top. ``language`` is the tag as given, ``locale`` Babel's locale for it, and
-    ``catalogue`` the primary language whose catalogue was used ("en" when briefkit ships none for the tag).
+    ``catalogue`` the primary language whose catalogue was used ("en" when briefkit ships none for the tag), and
+    ``rounding`` the project's rule for rounding figures (see :data:`briefkit.decimals.ROUNDINGS`).
     """
 
-    def __init__(self, language: str, entries: Mapping[str, str], catalogue: str):
+    def __init__(self, language: str, entries: Mapping[str, str], catalogue: str,
+                 rounding: str = DEFAULT_ROUNDING):
+        rounding_mode(rounding)
         self.language = language
+        self.rounding = rounding
         self.locale: Locale = _babel_locale(language)
         self.catalogue = catalogue
         self._entries: dict[str, str] = dict(entries)
 
     @classmethod
-    def for_language(cls, language: str, overrides: Mapping[str, str] | None = None) -> Phrases:
-        """The phrases for a tag such as 'fr-FR', with a project's overrides (key -> phrase) on top.
+    def for_language(cls, language: str, overrides: Mapping[str, str] | None = None,
+                     rounding: str = DEFAULT_ROUNDING) -> Phrases:
+        """The phrases for a tag such as 'fr-FR', with a project's overrides (key -> phrase) on top, rounding
+        figures by the rule named ``rounding`` ('half-up' unless the project asks for another).
 
         ValueError for a tag CLDR does not know, and for overrides naming an unknown key, holding something
         other than text, or using a {field} that the English phrase does not offer (see :meth:`check_overrides`).
@@ -173,7 +184,7 @@ class Phrases:
             if problems:
                 raise ValueError("; ".join(problems))
             entries.update(overrides)
-        return cls(language, entries, primary if own is not None else FALLBACK)
+        return cls(language, entries, primary if own is not None else FALLBACK, rounding)
 
     @staticmethod
     def known_keys() -> frozenset[str]:
@@ -213,6 +224,24 @@ class Phrases:
         except KeyError as error:
             raise KeyError(f"the phrase {key!r} needs the field {error.args[0]!r}") from None
 
+    def joined(self, key: str, /, **fields: object) -> str:
+        """The phrase with the spaces of its own text made no-break (U+00A0): an amount's pattern such as
+        "{currency} {number} {scale}" then never breaks across lines. The fields keep their own spaces."""
+        try:
+            text = self._entries[key]
+        except KeyError:
+            raise KeyError(f"no phrase {key!r} in the {self.language} catalogue") from None
+        parts = []
+        for literal, name, spec, conversion in string.Formatter().parse(text):
+            parts.append(literal.replace(" ", NBSP).replace("{", "{{").replace("}", "}}"))
+            if name is not None:
+                parts.append("{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+                             + "}")
+        try:
+            return "".join(parts).format(**fields)
+        except KeyError as error:
+            raise KeyError(f"the phrase {key!r} needs the field {error.args[0]!r}") from None
+
     def __contains__(self, key: object) -> bool:
         return key in self._entries
 
@@ -236,41 +265,52 @@ def _elide(phrases: Phrases, text: str) -> str:
     """French elision of 'de' before a vowel or mute h: '1,2 million d’étudiants'."""
     if phrases.locale.language != "fr":
         return text
-    return re.sub(r"\bde ([aeiouyhàâæéèêëîïôœùûüAEIOUYHÀÂÆÉÈÊËÎÏÔŒÙÛÜ])", "d\u2019\\1", text)
+    return re.sub(r"\bde[ \u00a0]([aeiouyhàâæéèêëîïôœùûüAEIOUYHÀÂÆÉÈÊËÎÏÔŒÙÛÜ])", "d\u2019\\1", text)
 
 
 # --- Numbers --------------------------------------------------------------------------------------------------
 
 
-def _round(value: float, places: int) -> Decimal:
+def _round(value: float | Decimal, places: int, rounding: str = DEFAULT_ROUNDING) -> Decimal:
     """The value rounded to at most ``places`` decimals, trailing zeros dropped, never a negative zero.
 
-    The float is taken exactly (Decimal(value)) and rounded half to even, so the digits are those Python's own
-    f"{value:.1f}" gives, as briefkit printed them before this module.
+    The value is taken as the decimal it stands for (:func:`briefkit.decimals.exact`: a figure from a data file
+    as it was written, not its binary float), and rounded by the rule named ``rounding``: half away from zero
+    by default, so 0.695 -> 0.7 at two places and 0.865 -> 0.87.
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise TypeError(f"a number is expected; got {value!r}")
     if places < 0:
         raise ValueError("max_places cannot be negative")
-    number = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    number = exact(value).quantize(Decimal(1).scaleb(-places), rounding=rounding_mode(rounding))
     if number == 0:
         return Decimal(0)
     number = number.normalize()
     return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number
 
 
-def _number_text(number: Decimal, locale: Locale) -> str:
-    text = format_decimal(number, locale=locale, decimal_quantization=False)
+def _number_text(number: Decimal, locale: Locale, places: int = 0) -> str:
+    """The number in the locale's signs, with at least ``places`` decimals (a chart's labels: "0.70")."""
+    if places and number.as_tuple().exponent > -places:
+        number = number.quantize(Decimal(1).scaleb(-places))
+        pattern = parse_pattern(locale.decimal_formats[None].pattern)
+        pattern.frac_prec = (places, places)
+        text = pattern.apply(number, locale)
+    else:
+        text = format_decimal(number, locale=locale, decimal_quantization=False)
     return text.replace(get_minus_sign_symbol(locale), MINUS)
 
 
-def format_number(value: float, lang: str | Phrases, max_places: int = 1) -> str:
-    """A number with the locale's separators, at most ``max_places`` decimals, trailing zeros dropped.
+def format_number(value: float | Decimal, lang: str | Phrases, max_places: int = 1, *, min_places: int = 0,
+                  rounding: str | None = None) -> str:
+    """A number with the locale's separators, at most ``max_places`` decimals, trailing zeros dropped down to
+    ``min_places`` (a chart's labels keep them all: "0.70" beside "0.69").
 
     en-GB 1374.5 -> "1,374.5", fr "1 374,5" (narrow no-break space), de "1.374,5", ru "1 374,5" (no-break
-    space), de-CH "1'374.5"; negative numbers take the minus sign U+2212.
+    space), de-CH "1'374.5"; negative numbers take the minus sign U+2212. ``rounding`` names the rule (by
+    default that of ``lang``'s Phrases, else half away from zero).
     """
-    return _number_text(_round(value, max_places), _phrases(lang).locale)
+    phrases = _phrases(lang)
+    number = _round(value, max_places, rounding or phrases.rounding)
+    return _number_text(number, phrases.locale, min(min_places, max_places))
 
 
 def format_ticks(values: Sequence[float], lang: str | Phrases, max_places: int = 6) -> list[str]:
@@ -312,7 +352,7 @@ def format_percent(value: float, lang: str | Phrases, signed: bool = True) -> st
     it). ``signed`` puts "+" before positive values, for changes; zero never has a sign.
     """
     phrases = _phrases(lang)
-    number = _round(value, 1)
+    number = _round(value, 1, phrases.rounding)
     prefix, suffix = _percent_affixes(phrases.locale)
     sign = ""
     if number > 0 and signed:
@@ -366,29 +406,32 @@ class Unit:
         word = phrases(f"label_{shown}") if shown else ""
         if self.currency:
             if shown:
-                return phrases("label_currency_scaled", scale=word, currency=self.currency)
-            return phrases("label_currency", currency=self.currency)
+                return phrases.joined("label_currency_scaled", scale=word, currency=self.currency)
+            return phrases.joined("label_currency", currency=self.currency)
         if self.name:
-            return _elide(phrases, phrases("label_unit_scaled", scale=word, name=self.name)) if shown else self.name
+            return _elide(phrases, phrases.joined("label_unit_scaled", scale=word, name=self.name)) if shown \
+                else self.name
         return word
 
 
-def promote(value: float, scale: str) -> tuple[float, str]:
+def promote(value: float | Decimal, scale: str) -> tuple[float, str]:
     """The value and scale to show: held in millions, 1600 shows as 1.6 billion; thousands become millions alike.
 
-    A value that would round to 1,000 or more at one decimal moves up, up to billions.
+    A value that would round to 1,000 or more at one decimal moves up, up to billions. The value is divided in
+    decimal, from the number as written (:func:`briefkit.decimals.exact`): 695 million is exactly 0.695 billion.
     """
     shown, promoted_scale, _ = _promote(value, scale)
-    return shown, promoted_scale
+    return float(shown), promoted_scale
 
 
-def _promote(value: float, scale: str) -> tuple[float, str, bool]:
+def _promote(value: float | Decimal, scale: str, rounding: str = DEFAULT_ROUNDING) -> tuple[Decimal, str, bool]:
     if scale not in SCALES:
         raise ValueError(f"scale {scale!r} is not one of: thousand, million, billion (or none)")
     promoted = False
-    while scale in _NEXT_SCALE and abs(_round(value, 1)) >= 1000:
-        value, scale, promoted = value / 1000, _NEXT_SCALE[scale], True
-    return value, scale, promoted
+    number = exact(value)
+    while scale in _NEXT_SCALE and abs(_round(number, 1, rounding)) >= 1000:
+        number, scale, promoted = number / 1000, _NEXT_SCALE[scale], True
+    return number, scale, promoted
 
 
 def scaled_number(value: float, unit: Unit, scale: str, lang: str | Phrases) -> str:
@@ -410,13 +453,13 @@ def _compose(phrases: Phrases, unit: Unit, number: str, scale: str, count: Decim
     word = _scale_word(phrases, scale, count) if scale else ""
     if unit.currency:
         key = "amount_currency_scaled" if scale else "amount_currency"
-        return phrases(key, number=number, scale=word, currency=unit.currency)
+        return phrases.joined(key, number=number, scale=word, currency=unit.currency)
     if not unit.name:
-        return f"{number} {word}" if scale else number
+        return f"{number}{NBSP}{word}" if scale else number
     if not scale:
-        return phrases("amount_unit", number=number, name=unit.name)
+        return phrases.joined("amount_unit", number=number, name=unit.name)
     key = "amount_unit_thousand" if scale == "thousand" else "amount_unit_scaled"
-    return _elide(phrases, phrases(key, number=number, scale=word, name=unit.name))
+    return _elide(phrases, phrases.joined(key, number=number, scale=word, name=unit.name))
 
 
 def _qualify(phrases: Phrases, qualifier: str, text: str) -> str:
@@ -438,8 +481,8 @@ def format_amount(value: float, unit: Unit, lang: str | Phrases, qualifier: str 
     phrases = _phrases(lang)
     if unit.percent:
         return _qualify(phrases, qualifier, format_percent(value, phrases, signed=False))
-    shown, scale, promoted = _promote(value, unit.scale)
-    number = _round(shown, 3 if promoted else 1)
+    shown, scale, promoted = _promote(value, unit.scale, phrases.rounding)
+    number = _round(shown, 3 if promoted else 1, phrases.rounding)
     return _qualify(phrases, qualifier, _compose(phrases, unit, _number_text(number, phrases.locale), scale, number))
 
 
@@ -454,13 +497,15 @@ def format_range(low: float, high: float, unit: Unit, lang: str | Phrases, quali
             ends = format_percent(low, phrases, signed=False), format_percent(high, phrases, signed=False)
             return _two_ends(phrases, qualifier, *ends)
         prefix, suffix = _percent_affixes(locale)
-        low_text, high_text = _number_text(_round(low, 1), locale), _number_text(_round(high, 1), locale)
+        low_text = _number_text(_round(low, 1, phrases.rounding), locale)
+        high_text = _number_text(_round(high, 1, phrases.rounding), locale)
         return _qualify(phrases, qualifier, f"{prefix}{low_text}{EN_DASH}{high_text}{suffix}")
-    low_shown, low_scale, promoted = _promote(low, unit.scale)
-    high_shown, high_scale, _ = _promote(high, unit.scale)
+    low_shown, low_scale, promoted = _promote(low, unit.scale, phrases.rounding)
+    high_shown, high_scale, _ = _promote(high, unit.scale, phrases.rounding)
     if low_scale == high_scale and low >= 0 and high >= 0:
         places = 3 if promoted else 1
-        low_number, high_number = _round(low_shown, places), _round(high_shown, places)
+        low_number, high_number = _round(low_shown, places, phrases.rounding), _round(high_shown, places,
+                                                                                     phrases.rounding)
         number = f"{_number_text(low_number, locale)}{EN_DASH}{_number_text(high_number, locale)}"
         text = _compose(phrases, unit, number, high_scale, high_number)
         return _qualify(phrases, qualifier, text)

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from briefkit.decimals import DEFAULT_ROUNDING, ROUNDINGS
 from briefkit.errors import InputError, Problem
 from briefkit.hints import did_you_mean
 from briefkit.schema import PartialDate, Reader
@@ -72,6 +73,10 @@ class Project:
     # What lays the DOCX out for its contents' page numbers: "auto" (LibreOffice's soffice on PATH), "none" or a
     # program's path.
     docx_layout: str = "auto"
+    # How figures are rounded (report.yaml `rounding:`): half away from zero unless the project asks otherwise.
+    rounding: str = DEFAULT_ROUNDING
+    # The address of the web edition (report.yaml `url:`), printed wherever the engine mentions it.
+    url: str = ""
 
     @property
     def epoch(self) -> int:
@@ -116,7 +121,7 @@ class Project:
         """The engine's phrases in the report's language, with the project's own overrides."""
         from briefkit.locale import Phrases
 
-        return Phrases.for_language(self.language, dict(self.phrases))
+        return Phrases.for_language(self.language, dict(self.phrases), self.rounding)
 
 
 def load_project(root: Path) -> Project:
@@ -142,7 +147,7 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
     reader.reject_unknown(
         {"title", "subtitle", "authors", "organisation", "date", "edition", "language",
          "classification", "paper", "keywords", "output", "sections", "pdf", "theme", "phrases", "previous_edition",
-         "docx"}
+         "docx", "rounding", "url"}
     )
     output = reader.child("output")
     name, formats = "briefing", FORMATS
@@ -193,6 +198,8 @@ def read_project(root: Path) -> tuple[Project | None, list[Problem]]:
         sections_complete=sections_complete,
         previous_edition=reader.text("previous_edition", required=False) or "",
         docx_layout=layout,
+        rounding=reader.text("rounding", required=False, choices=tuple(ROUNDINGS)) or DEFAULT_ROUNDING,
+        url=_url(reader, problems),
     )
     return project, problems
 
@@ -213,6 +220,14 @@ def _docx_layout(docx: Reader | None, root: Path, problems: list[Problem]) -> st
             f"soffice); '{layout}' is no program here"))
         return "none"
     return str(program)
+def _url(reader: Reader, problems: list[Problem]) -> str:
+    """The web edition's address: an absolute http(s) URL, or nothing."""
+    url = reader.text("url", required=False) or ""
+    if url and not re.fullmatch(r"https?://[^\s/<>]+\.[^\s/<>]+(/[^\s<>]*)?", url):
+        problems.append(reader.mark("url").problem(
+            f"'url' must be the web edition's address, such as https://example.org/briefing/; got '{url}'"))
+        return ""
+    return url
 
 
 def _formats(output: Reader, problems: list[Problem]) -> tuple[str, ...]:

@@ -519,7 +519,7 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
         declared = found.declaration.field(field)
         shown = getattr(record, field)
         if declared is not None and declared.unit is not None and isinstance(shown, (int, float)):
-            text = fmt.figure(float(shown), declared.unit)
+            text = fmt.figure(shown, declared.unit)
         else:
             text = fmt.plain(shown)
         return f"{traced(text, lambda: tracer.field(found, record, field))} {record.cite}".strip()
@@ -599,7 +599,7 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
         return cite_keys((ids,) if isinstance(ids, str) else tuple(ids))
 
     def notes() -> str:
-        return data_notes(ctx)
+        return data_notes(ctx, project.url)
 
     def bibliography() -> str:
         return "::: {#refs}\n:::"

@@ -149,7 +149,8 @@ class Reader:
             self._not_a_number(key, value, "a number")
             return None
         try:
-            number = float(value.value)
+            # A float from a data file keeps its written decimal (a Written); an integer is exact as a float.
+            number = value.value if isinstance(value.value, float) else float(value.value)
         except OverflowError:
             number = math.inf
         if not math.isfinite(number):  # .nan, .inf, or an integer of hundreds of digits

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from briefkit.decimals import written
 from briefkit.errors import InputError, Problem
 
 
@@ -277,7 +278,10 @@ def _convert(node: yaml.Node, display: str, constructor: yaml.SafeLoader, proble
         # Dates stay text: partial dates (2017-02) and impossible ones are checked by the schema.
         return Node(node.value, mark)
     try:
-        return Node(constructor.construct_object(node), mark)
+        value = constructor.construct_object(node)
+        if isinstance(value, float):  # kept with the decimal it was written as: 0.695 is exactly 0.695
+            value = written(str(node.value), value)
+        return Node(value, mark)
     except yaml.YAMLError as exc:
         problems.append(mark.problem(f"invalid value: {exc}"))
     except (ValueError, OverflowError):  # a number of thousands of digits

@@ -236,7 +236,7 @@ def test_the_chart_is_an_svg_with_a_png_of_200_dpi_and_its_alt_text(docx: Path, 
     [drawing] = find(body, ".//w:drawing[wp:inline]")
     [description] = find(drawing, ".//wp:docPr/@descr")
     assert description.startswith("Line chart of Russia\u2013Turkmenistan trade, 2016\u20132025")
-    assert "2021: USD 865 million (reported)" in description
+    assert "2021: USD\u00a0865\u00a0million (reported)" in description
     assert find(drawing, ".//pic:cNvPr/@descr") == [description]  # not pandoc's data: URL
     [embed] = find(drawing, ".//a:blip/@r:embed")
     image = Document(str(docx)).part.related_parts[embed].image

@@ -154,7 +154,7 @@ def test_new_project_builds_at_once(tmp_path: Path, capsys, monkeypatch):
     assert main(["build", "--project", "grain-note", "-q"]) == 0
     built = sorted(p.name for p in (tmp_path / "grain-note" / "build").iterdir())
     assert built == ["data", "grain-note.docx", "grain-note.html", "grain-note.pdf"]
-    text = "\n".join(pdf_text(tmp_path / "grain-note" / "build" / "grain-note.pdf"))
+    text = "\n".join(pdf_text(tmp_path / "grain-note" / "build" / "grain-note.pdf")).replace("\xa0", " ")
     assert "Grain note" in text and "1.9 million tonnes" in text and "Figure 1. Example series by year" in text
     assert main(["new", "grain-note"]) == 1
     assert "already exists and is not empty" in capsys.readouterr().err

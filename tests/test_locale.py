@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from briefkit import locale as bl
+from briefkit.decimals import Written
 from briefkit.locale import (
     Phrases,
     Unit,
@@ -26,7 +28,7 @@ from briefkit.locale import (
     promote,
 )
 
-NBSP = "\u00a0"  # no-break space: ru thousands, the space before % in fr, de, ru
+NBSP = "\u00a0"  # no-break space: ru thousands, the space before % in fr, de, ru, and what joins amounts
 NNBSP = "\u202f"  # narrow no-break space: fr thousands, ru "г."
 MINUS = "\u2212"
 
@@ -34,6 +36,13 @@ USD_M = Unit(currency="USD", scale="million")
 TONNES_M = Unit(name="tonnes", scale="million")
 PERCENT = Unit(percent=True)
 LANGS = ("en-GB", "fr", "de", "ru")
+
+
+def nb(expected):
+    """An expected amount with "~" for the no-break space that joins a figure, its scale word and its unit."""
+    if isinstance(expected, list):
+        return [nb(item) for item in expected]
+    return expected.replace("~", NBSP)
 
 
 @dataclass(frozen=True)
@@ -194,8 +203,8 @@ def test_a_project_override_wins_and_reaches_the_formatters() -> None:
     phrases = Phrases.for_language("en-GB", {"table": "Exhibit", "scale_billion_other": "bn"})
     assert phrases("table") == "Exhibit"
     assert phrases("figure") == "Figure"
-    assert format_amount(1600, USD_M, phrases) == "USD 1.6 bn"
-    assert format_amount(1600, USD_M, "en-GB") == "USD 1.6 billion"
+    assert format_amount(1600, USD_M, phrases) == nb("USD~1.6~bn")
+    assert format_amount(1600, USD_M, "en-GB") == nb("USD~1.6~billion")
     german = Phrases.for_language("de", {"page_of": "S. {page}/{pages}"})
     assert german("page_of", page=3, pages=22) == "S. 3/22"
 
@@ -250,12 +259,46 @@ def test_axis_ticks_share_their_decimals_and_take_the_locale_s_signs(lang: str, 
     assert format_ticks(values, lang) == expected
 
 
-@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), st.integers(min_value=0, max_value=3))
-def test_english_numbers_have_the_digits_python_prints(value: float, places: int) -> None:
-    """Rounding as briefkit did before Babel: the float's exact value, half to even, trailing zeros dropped."""
-    expected = f"{value:,.{places}f}"
+@given(st.decimals(min_value=-10**9, max_value=10**9, places=4, allow_nan=False, allow_infinity=False),
+       st.integers(min_value=0, max_value=3))
+def test_a_written_number_rounds_half_away_from_zero(value: Decimal, places: int) -> None:
+    """A figure as written in a data file is rounded as decimal arithmetic does it, half away from zero."""
+    number = Written(str(value))
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    expected = f"{rounded:,f}"
     expected = (expected.rstrip("0").rstrip(".") if "." in expected else expected).replace("-", MINUS)
-    assert format_number(value, "en-GB", places) == ("0" if expected in (MINUS + "0", "0") else expected)
+    assert format_number(number, "en-GB", places) == ("0" if expected in (MINUS + "0", "0") else expected)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_halves_round_up_from_the_figure_as_written(lang: str) -> None:
+    """0.695 rounds to 0.70 whatever its float (0.69499999...) says; 695 / 1000 is 0.695 too."""
+    comma = "," if lang != "en-GB" else "."
+    assert format_number(Written("0.695"), lang, 2, min_places=2) == f"0{comma}70"
+    assert format_number(Written("0.865"), lang, 2, min_places=2) == f"0{comma}87"
+    assert format_number(Written("1.005"), lang, 2, min_places=2) == f"1{comma}01"
+    assert format_number(Written("695") / 1000, lang, 2) == f"0{comma}7"
+    assert format_number(0.865, lang, 2) == f"0{comma}87"
+    assert format_number(Written("-0.865"), lang, 2) == f"{MINUS}0{comma}87"
+    assert format_amount(Written("1695.5"), USD_M, lang).replace(NBSP, " ").startswith(
+        {"en-GB": "USD 1.696 "}.get(lang, f"1{comma}696 "))
+    assert format_percent(Written("0.25"), lang, signed=False).startswith(f"0{comma}3")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_another_rounding_rule_on_request(lang: str) -> None:
+    comma = "," if lang != "en-GB" else "."
+    even = Phrases.for_language(lang, rounding="half-even")
+    assert even.rounding == "half-even"
+    assert format_number(Written("0.865"), even, 2) == f"0{comma}86"
+    assert format_number(Written("0.875"), even, 2) == f"0{comma}88"
+    assert format_amount(Written("1696.5"), USD_M, even).replace(NBSP, " ").startswith(
+        {"en-GB": "USD 1.696 "}.get(lang, f"1{comma}696 "))
+    assert format_amount(Written("1696.5"), USD_M, lang).replace(NBSP, " ").startswith(
+        {"en-GB": "USD 1.697 "}.get(lang, f"1{comma}697 "))
+    assert format_number(Written("0.865"), lang, 2, rounding="half-down") == f"0{comma}86"
+    with pytest.raises(ValueError, match="rounding 'bankers' is not one of: half-up, half-even, half-down"):
+        Phrases.for_language(lang, rounding="bankers")
 
 
 # --- Amounts ----------------------------------------------------------------------------------------------------
@@ -263,40 +306,40 @@ def test_english_numbers_have_the_digits_python_prints(value: float, places: int
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(865, "USD 865 million"), (1600, "USD 1.6 billion"), (1374, "USD 1.374 billion"),
-     (687.2, "USD 687.2 million"), (2000, "USD 2 billion"), (12.34, "USD 12.3 million"),
-     (999.96, "USD 1 billion")],
+    [(865, "USD~865~million"), (1600, "USD~1.6~billion"), (1374, "USD~1.374~billion"),
+     (687.2, "USD~687.2~million"), (2000, "USD~2~billion"), (12.34, "USD~12.3~million"),
+     (999.96, "USD~1~billion")],
 )
 def test_amounts_in_english_as_today(value: float, expected: str) -> None:
-    assert format_amount(value, USD_M, "en-GB") == expected
+    assert format_amount(value, USD_M, "en-GB") == nb(expected)
 
 
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("en-GB", ["USD 865 million", "USD 1.6 billion", "USD 2 billion", "USD 1.374 billion", "USD 1 million"]),
-        ("fr", ["865 millions USD", "1,6 milliard USD", "2 milliards USD", "1,374 milliard USD", "1 million USD"]),
-        ("de", ["865 Mio. USD", "1,6 Mrd. USD", "2 Mrd. USD", "1,374 Mrd. USD", "1 Mio. USD"]),
-        ("ru", ["865 млн USD", "1,6 млрд USD", "2 млрд USD", "1,374 млрд USD", "1 млн USD"]),
+        ("en-GB", ["USD~865~million", "USD~1.6~billion", "USD~2~billion", "USD~1.374~billion", "USD~1~million"]),
+        ("fr", ["865~millions~USD", "1,6~milliard~USD", "2~milliards~USD", "1,374~milliard~USD", "1~million~USD"]),
+        ("de", ["865~Mio.~USD", "1,6~Mrd.~USD", "2~Mrd.~USD", "1,374~Mrd.~USD", "1~Mio.~USD"]),
+        ("ru", ["865~млн~USD", "1,6~млрд~USD", "2~млрд~USD", "1,374~млрд~USD", "1~млн~USD"]),
     ],
 )
 def test_currency_amounts(lang: str, expected: list[str]) -> None:
-    assert [format_amount(v, USD_M, lang) for v in (865, 1600, 2000, 1374, 1)] == expected
+    assert [format_amount(v, USD_M, lang) for v in (865, 1600, 2000, 1374, 1)] == nb(expected)
 
 
 @pytest.mark.parametrize(
     ("lang", "over", "about", "under"),
     [
-        ("en-GB", "over USD 1.6 billion", "about USD 865 million", "under USD 1.2 billion"),
-        ("fr", "plus de 1,6 milliard USD", "environ 865 millions USD", "moins de 1,2 milliard USD"),
-        ("de", "über 1,6 Mrd. USD", "etwa 865 Mio. USD", "unter 1,2 Mrd. USD"),
-        ("ru", "более 1,6 млрд USD", "около 865 млн USD", "менее 1,2 млрд USD"),
+        ("en-GB", "over USD~1.6~billion", "about USD~865~million", "under USD~1.2~billion"),
+        ("fr", "plus de 1,6~milliard~USD", "environ 865~millions~USD", "moins de 1,2~milliard~USD"),
+        ("de", "über 1,6~Mrd.~USD", "etwa 865~Mio.~USD", "unter 1,2~Mrd.~USD"),
+        ("ru", "более 1,6~млрд~USD", "около 865~млн~USD", "менее 1,2~млрд~USD"),
     ],
 )
 def test_qualifiers(lang: str, over: str, about: str, under: str) -> None:
-    assert format_amount(1600, USD_M, lang, "over") == over
-    assert format_amount(865, USD_M, lang, "about") == about
-    assert format_amount(1200, USD_M, lang, "under") == under
+    assert format_amount(1600, USD_M, lang, "over") == nb(over)
+    assert format_amount(865, USD_M, lang, "about") == nb(about)
+    assert format_amount(1200, USD_M, lang, "under") == nb(under)
 
 
 def test_an_unknown_qualifier_is_an_error() -> None:
@@ -307,10 +350,10 @@ def test_an_unknown_qualifier_is_an_error() -> None:
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("en-GB", ["1.2 million tonnes", "3,500 students", "350 thousand tonnes", "1.2 million tonnes"]),
-        ("fr", ["1,2 million de tonnes", f"3{NNBSP}500 étudiants", "350 mille tonnes", "1,2 million d’étudiants"]),
-        ("de", ["1,2 Mio. Tonnen", "3.500 Studierende", "350 Tsd. Tonnen", "1,2 Mio. Studierende"]),
-        ("ru", ["1,2 млн тонн", f"3{NBSP}500 студентов", "350 тыс. тонн", "1,2 млн студентов"]),
+        ("en-GB", ["1.2~million~tonnes", "3,500~students", "350~thousand~tonnes", "1.2~million~tonnes"]),
+        ("fr", ["1,2~million~de~tonnes", f"3{NNBSP}500~étudiants", "350~mille~tonnes", "1,2~million~d’étudiants"]),
+        ("de", ["1,2~Mio.~Tonnen", "3.500~Studierende", "350~Tsd.~Tonnen", "1,2~Mio.~Studierende"]),
+        ("ru", ["1,2~млн~тонн", f"3{NBSP}500~студентов", "350~тыс.~тонн", "1,2~млн~студентов"]),
     ],
 )
 def test_named_units(lang: str, expected: list[str]) -> None:
@@ -322,59 +365,59 @@ def test_named_units(lang: str, expected: list[str]) -> None:
         format_amount(350, Unit(name=tonnes, scale="thousand"), lang),
         format_amount(1200, Unit(name=students if lang != "en-GB" else tonnes, scale="thousand"), lang),
     ]
-    assert got == expected
+    assert got == nb(expected)
 
 
 def test_plain_and_other_currencies() -> None:
-    assert format_amount(865, Unit(currency="EUR"), "en-GB") == "EUR 865"
-    assert format_amount(865, Unit(currency="EUR"), "fr") == "865 EUR"
-    assert format_amount(12_500, Unit(currency="RUB", scale="thousand"), "ru") == "12,5 млн RUB"
-    assert format_amount(1_500_000, Unit(currency="RUB", scale="thousand"), "de") == "1,5 Mrd. RUB"
-    assert format_amount(3500, Unit(scale="million"), "en-GB") == "3.5 billion"
-    assert format_amount(-865, USD_M, "en-GB") == f"USD {MINUS}865 million"
+    assert format_amount(865, Unit(currency="EUR"), "en-GB") == nb("EUR~865")
+    assert format_amount(865, Unit(currency="EUR"), "fr") == nb("865~EUR")
+    assert format_amount(12_500, Unit(currency="RUB", scale="thousand"), "ru") == nb("12,5~млн~RUB")
+    assert format_amount(1_500_000, Unit(currency="RUB", scale="thousand"), "de") == nb("1,5~Mrd.~RUB")
+    assert format_amount(3500, Unit(scale="million"), "en-GB") == nb("3.5~billion")
+    assert format_amount(-865, USD_M, "en-GB") == nb(f"USD~{MINUS}865~million")
 
 
 def test_percent_units() -> None:
-    assert format_amount(45.25, PERCENT, "en-GB") == "45.2%"
+    assert format_amount(45.25, PERCENT, "en-GB") == "45.3%"  # half away from zero, not to even
     assert format_amount(-3, PERCENT, "fr", "about") == f"environ {MINUS}3{NBSP}%"
 
 
 @pytest.mark.parametrize(
     ("lang", "same", "mixed", "millions"),
     [
-        ("en-GB", "USD 1.6–1.8 billion", "USD 900 million to USD 1.2 billion", "USD 600–650 million"),
-        ("fr", "1,6–1,8 milliard USD", "de 900 millions USD à 1,2 milliard USD", "600–650 millions USD"),
-        ("de", "1,6–1,8 Mrd. USD", "900 Mio. USD bis 1,2 Mrd. USD", "600–650 Mio. USD"),
-        ("ru", "1,6–1,8 млрд USD", "от 900 млн USD до 1,2 млрд USD", "600–650 млн USD"),
+        ("en-GB", "USD~1.6–1.8~billion", "USD~900~million to USD~1.2~billion", "USD~600–650~million"),
+        ("fr", "1,6–1,8~milliard~USD", "de 900~millions~USD à 1,2~milliard~USD", "600–650~millions~USD"),
+        ("de", "1,6–1,8~Mrd.~USD", "900~Mio.~USD bis 1,2~Mrd.~USD", "600–650~Mio.~USD"),
+        ("ru", "1,6–1,8~млрд~USD", "от 900~млн~USD до 1,2~млрд~USD", "600–650~млн~USD"),
     ],
 )
 def test_ranges(lang: str, same: str, mixed: str, millions: str) -> None:
-    assert format_range(1600, 1800, USD_M, lang) == same
-    assert format_range(900, 1200, USD_M, lang) == mixed
-    assert format_range(600, 650, USD_M, lang) == millions
+    assert format_range(1600, 1800, USD_M, lang) == nb(same)
+    assert format_range(900, 1200, USD_M, lang) == nb(mixed)
+    assert format_range(600, 650, USD_M, lang) == nb(millions)
 
 
 @pytest.mark.parametrize(
     ("lang", "same", "mixed"),
     [
-        ("en-GB", "about USD 1.6–2.25 billion", "about USD 900 million to USD 1.2 billion"),
-        ("fr", "environ 1,6–2,25 milliards USD", "environ 900 millions USD à 1,2 milliard USD"),
-        ("de", "etwa 1,6–2,25 Mrd. USD", "etwa 900 Mio. USD bis 1,2 Mrd. USD"),
-        ("ru", "около 1,6–2,25 млрд USD", "около 900 млн USD — 1,2 млрд USD"),
+        ("en-GB", "about USD~1.6–2.25~billion", "about USD~900~million to USD~1.2~billion"),
+        ("fr", "environ 1,6–2,25~milliards~USD", "environ 900~millions~USD à 1,2~milliard~USD"),
+        ("de", "etwa 1,6–2,25~Mrd.~USD", "etwa 900~Mio.~USD bis 1,2~Mrd.~USD"),
+        ("ru", "около 1,6–2,25~млрд~USD", "около 900~млн~USD — 1,2~млрд~USD"),
     ],
 )
 def test_qualified_ranges(lang: str, same: str, mixed: str) -> None:
-    assert format_range(1600, 2250, USD_M, lang, "about") == same
-    assert format_range(900, 1200, USD_M, lang, "about") == mixed
+    assert format_range(1600, 2250, USD_M, lang, "about") == nb(same)
+    assert format_range(900, 1200, USD_M, lang, "about") == nb(mixed)
 
 
 def test_ranges_of_named_units_and_percentages() -> None:
-    assert format_range(1.2, 1.5, TONNES_M, "en-GB") == "1.2–1.5 million tonnes"
-    assert format_range(1.2, 1.5, Unit(name="étudiants", scale="million"), "fr") == "1,2–1,5 million d’étudiants"
+    assert format_range(1.2, 1.5, TONNES_M, "en-GB") == nb("1.2–1.5~million~tonnes")
+    assert format_range(1.2, 1.5, Unit(name="étudiants", scale="million"), "fr") == nb("1,2–1,5~million~d’étudiants")
     assert format_range(5, 7.5, PERCENT, "en-GB") == "5–7.5%"
     assert format_range(5, 7.5, PERCENT, "de") == f"5–7,5{NBSP}%"
     assert format_range(-2, 3, PERCENT, "en-GB") == f"{MINUS}2% to 3%"
-    assert format_range(-200, 300, USD_M, "en-GB") == f"USD {MINUS}200 million to USD 300 million"
+    assert format_range(-200, 300, USD_M, "en-GB") == nb(f"USD~{MINUS}200~million to USD~300~million")
 
 
 def test_promote() -> None:
@@ -388,20 +431,20 @@ def test_promote() -> None:
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [
-        ("en-GB", ["million USD", "billion USD", "million tonnes", "USD", "per cent", "tonnes"]),
-        ("fr", ["millions USD", "milliards USD", "millions de tonnes", "USD", "%", "tonnes"]),
-        ("de", ["Mio. USD", "Mrd. USD", "Mio. tonnes", "USD", "%", "tonnes"]),
-        ("ru", ["млн USD", "млрд USD", "млн tonnes", "USD", "%", "tonnes"]),
+        ("en-GB", ["million~USD", "billion~USD", "million~tonnes", "USD", "per cent", "tonnes"]),
+        ("fr", ["millions~USD", "milliards~USD", "millions~de~tonnes", "USD", "%", "tonnes"]),
+        ("de", ["Mio.~USD", "Mrd.~USD", "Mio.~tonnes", "USD", "%", "tonnes"]),
+        ("ru", ["млн~USD", "млрд~USD", "млн~tonnes", "USD", "%", "tonnes"]),
     ],
 )
 def test_describe(lang: str, expected: list[str]) -> None:
     got = [USD_M.describe(lang), USD_M.describe(lang, scale="billion"), TONNES_M.describe(lang),
            Unit(currency="USD").describe(lang), PERCENT.describe(lang), Unit(name="tonnes").describe(lang)]
-    assert got == expected
+    assert got == nb(expected)
 
 
 def test_describe_elides_in_french() -> None:
-    assert Unit(name="habitants", scale="thousand").describe("fr") == "milliers d’habitants"
+    assert Unit(name="habitants", scale="thousand").describe("fr") == nb("milliers~d’habitants")
 
 
 @pytest.mark.parametrize(

@@ -85,14 +85,14 @@ def test_changing_one_number_changes_prose_tables_and_chart_everywhere(mini: Pat
     assert "Trade reached USD 777.7 million" in " ".join(pdf.split())
     assert pdf.count("777.7") >= 2  # the prose and the table
     html = (build / "mini.html").read_text(encoding="utf-8")
-    assert "Trade reached USD 777.7 million" in html and "<td>USD 777.7 million</td>" in html
-    assert "2021: USD 777.7 million (reported)" in html  # the chart's description
+    assert "Trade reached USD\u00a0777.7\u00a0million" in html and "<td>USD\u00a0777.7\u00a0million</td>" in html
+    assert "2021: USD\u00a0777.7\u00a0million (reported)" in html  # the chart's description
     from docx import Document
 
     document = Document(str(build / "mini.docx"))
-    assert any("Trade reached USD 777.7 million" in p.text for p in document.paragraphs)
-    assert any(row.cells[1].text == "USD 777.7 million" for t in document.tables for row in t.rows)
-    assert "USD 865 million" not in html
+    assert any("Trade reached USD\u00a0777.7\u00a0million" in p.text for p in document.paragraphs)
+    assert any(row.cells[1].text == "USD\u00a0777.7\u00a0million" for t in document.tables for row in t.rows)
+    assert "USD\u00a0865\u00a0million" not in html
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "html", "docx"])
@@ -114,7 +114,7 @@ def test_conflicting_figures_are_marked_in_pdf_and_docx(built_briefing: Path):
 
     document = Document(str(built_briefing / f"{NAME}.docx"))
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
-    assert "over USD 1.6 billion\u2020\u2020" in cells
+    assert "over USD\u00a01.6\u00a0billion\u2020\u2020" in cells
     assert any("Sources differ for 2022" in p.text for p in document.paragraphs)
 
 

@@ -29,7 +29,8 @@ def write_section(root, text: str, name: str = "01-summary.md") -> None:
 
 def test_figures_in_prose_come_from_the_data(mini):
     text = render(mini)
-    assert "Trade reached USD 865 million [@customs] in 2021, after USD 970.1 million in 2020." in text
+    assert ("Trade reached USD\u00a0865\u00a0million [@customs] in 2021, after USD\u00a0970.1\u00a0million in 2020."
+            in text)
     assert "Growth in 2020 was +39.6% [@customs]." in text
     assert "The treaty of 23 April 2002" in text
 
@@ -54,8 +55,9 @@ def test_agreements_table_is_markdown_with_one_row_per_agreement(mini):
 
 def test_conflicting_sources_are_marked_in_the_trade_table(mini):
     text = render(mini)
-    assert "| 2020 | USD 970.1 million\u2020 |" in text
-    assert "\u2020 Sources differ for 2020: USD 1.374 billion according to News Agency 2023 (officials)." in text
+    assert "| 2020 | USD\u00a0970.1\u00a0million\u2020 |" in text
+    assert ("\u2020 Sources differ for 2020: USD\u00a01.374\u00a0billion according to News Agency 2023 (officials)."
+            in text)
     assert "| 2022 | no figure published | \u2014 |" in text
 
 

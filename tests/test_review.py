@@ -442,3 +442,25 @@ def test_figures_in_the_reports_language_and_csv_cells(tmp_path: Path, capsys):
     before = (root / "data/exports.csv").read_bytes()
     assert run(capsys, "review", str(path), "--project", str(root), "--apply", "--apply-data")[0] == 0
     assert (root / "data/exports.csv").read_bytes() == before.replace(b"2024,estimate,1.9,", b"2024,estimate,2.1,")
+
+
+def test_a_figure_retyped_with_plain_spaces_is_no_edit_and_its_new_value_goes_to_the_data(project: Path, capsys):
+    """The build joins a figure with no-break spaces; a colleague who types plain ones changes nothing by that, and
+    a figure typed over whole changes its number in the data."""
+    nbsp = "\u00a0"
+    returned = Returned(project / DOCX)
+    returned.untracked(f"Trade reached USD{nbsp}865{nbsp}million in 2021, after",
+                       "Trade reached USD 865 million in 2021, well after")
+    returned.replace(f"USD{nbsp}695{nbsp}million", "USD 696 million", containing="in 2019")
+    findings = review_json(capsys, project, returned.save(project / "returned.docx"))
+    assert sorted((f["target"], f["kind"], f["old"], f["new"]) for f in findings) == [
+        ("data", "replace", f"USD{nbsp}695{nbsp}million", "USD 696 million"), ("section", "insert", "", "well ")]
+    (figure,) = [f for f in findings if f["target"] == "data"]
+    assert (figure["dataset"], figure["key"], figure["field"], figure["status"]) == ("trade", 2019, "value", "applies")
+    code, out, err = run(capsys, "review", str(project / "returned.docx"), "--project", str(project), "--apply",
+                         "--apply-data")
+    assert code == 0, err
+    assert "    value: 696\n" in (project / "data/trade.yaml").read_text(encoding="utf-8")
+    summary = (project / "report/sections/01-summary.md").read_text(encoding="utf-8")
+    assert "Trade reached {{ value('trade', 2021) }} in 2021, well after {{ data.trade.point(2019) | figure }}" \
+        in summary

@@ -56,7 +56,7 @@ def status(port: int) -> dict:
 def test_serves_the_page_with_live_reload(watching):
     _, port = watching
     page = fetch(port, "/")
-    assert "Trade reached USD 865 million" in page
+    assert "Trade reached USD\u00a0865\u00a0million" in page
     assert RELOAD_SCRIPT in page
     assert status(port) == {"version": 1, "error": ""}
 
@@ -66,7 +66,7 @@ def test_rebuilds_on_save_and_keeps_the_last_good_page_on_error(watching):
     section = root / "report" / "sections" / "01-summary.md"
     section.write_text(section.read_text().replace("Trade reached", "Trade climbed to"))
     wait_for(lambda: status(port)["version"] == 2)
-    assert "Trade climbed to USD 865 million" in fetch(port, "/")
+    assert "Trade climbed to USD\u00a0865\u00a0million" in fetch(port, "/")
 
     section.write_text("# Summary\n\n{{ no_such_helper() }}\n")
     wait_for(lambda: status(port)["error"] != "")
@@ -81,7 +81,7 @@ def test_a_data_file_edited_is_read_again(watching):
     trade = root / "data" / "trade.yaml"
     trade.write_text(trade.read_text().replace("value: 865", "value: 866"))
     wait_for(lambda: status(port)["version"] == 2)
-    assert "Trade reached USD 866 million" in fetch(port, "/")
+    assert "Trade reached USD\u00a0866\u00a0million" in fetch(port, "/")
 
 
 def test_font_subsets_are_made_once_for_the_same_face_and_characters(tmp_path: Path, monkeypatch):

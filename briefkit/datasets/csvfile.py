@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+from briefkit.decimals import written
 from briefkit.errors import InputError
 from briefkit.yamlfile import Mark, Node, read_text
 
@@ -68,7 +69,9 @@ def _convert(cell: str, kind: str, mark: Mark):
             number = float(cell)
         except ValueError:
             return cell
-        return int(number) if number.is_integer() and kind != "number" else number
+        if number.is_integer() and kind != "number":
+            return int(number)
+        return written(cell, number)  # with the decimal it was written as: 0.695 is exactly 0.695
     if kind == "boolean":
         return {"true": True, "false": False}.get(cell.lower(), cell)
     if kind == "sources":

@@ -78,7 +78,8 @@ def column_widths(header: list[str], rows: list[list[str]]) -> list[int]:
     widths = []
     for index, title in enumerate(header):
         cells = [row[index] for row in rows] + [title]
-        longest_word = max((len(word) for cell in cells for word in cell.split()), default=3)
+        # A figure joined by no-break spaces ("USD 970.1 million") is one word: it is never broken.
+        longest_word = max((len(word) for cell in cells for word in re.split(r"[ \t\n]+", cell)), default=3)
         average = sum(len(cell) for cell in cells) / len(cells)
         widths.append(max(longest_word + 1, min(round(average * 0.8), 40), 5))
     return widths

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefkit.datasets import Point, Series
+from briefkit.decimals import DEFAULT_ROUNDING, exact
 from briefkit.exhibits import Context
 from briefkit.locale import Unit, format_number, format_ticks
 
@@ -45,6 +46,7 @@ class ChartSpec:
     font: str
     language: str
     declared: str = ""  # the unit the values are declared in, where the axis shows them in another scale
+    rounding: str = DEFAULT_ROUNDING
 
 
 def axis_scale(unit: Unit, values: list[float]) -> tuple[float, Unit]:
@@ -65,7 +67,8 @@ def chart_spec(ctx: Context, name: str, style: str, series: list[Series], points
         ("series_change", ctx.words("series_break")), ("gap_label", ctx.words("chart_gap_label")))
     return ChartSpec(name, style, title, axis, tuple(ChartSeries(s.title, ps) for s, ps in zip(series, points,
                                                                                                 strict=True)),
-                     series[0].by_year, divisor, legend, colours, font, ctx.fmt.language, declared)
+                     series[0].by_year, divisor, legend, colours, font, ctx.fmt.language, declared,
+                     getattr(ctx.fmt.lang, "rounding", DEFAULT_ROUNDING))
 
 
 def describe_chart(ctx: Context, spec: ChartSpec, series: list[Series]) -> str:
@@ -208,9 +211,17 @@ def _keys(spec: ChartSpec) -> list:
     return sorted(keys) if spec.by_year else keys
 
 
+def _number(spec: ChartSpec, value: float) -> str:
+    """A figure as the chart labels it, divided in decimal from the number as written (695 million is 0.695
+    billion, which rounds to 0.70), every label of a promoted axis to two decimals."""
+    places = 2 if spec.divisor > 1 else 1
+    return format_number(exact(value) / exact(spec.divisor), spec.language, places,
+                         min_places=places if spec.divisor > 1 else 0, rounding=spec.rounding)
+
+
 def _label(spec: ChartSpec, point: Point) -> str:
     def number(value: float) -> str:
-        return format_number(value / spec.divisor, spec.language, 2 if spec.divisor > 1 else 1)
+        return _number(spec, value)
 
     text = f"{number(point.low)}\u2013{number(point.high)}" if point.is_range else number(point.value)
     # "over 30", as the source phrased it: a label never states more certainty than the figure has.
@@ -281,7 +292,7 @@ def _alternatives(ax, spec: ChartSpec, point: Point, x: float, used: set[str]) -
     for alt in point.alternatives:
         y = alt.value / spec.divisor
         ax.plot(x, y, marker="x", color=GREY, linestyle="none", zorder=3)
-        text = format_number(y, spec.language, 2 if spec.divisor > 1 else 1)
+        text = _number(spec, alt.value)
         if alt.qualifier:
             text = f"{dict(spec.legend)[f'qualifier_{alt.qualifier}']} {text}"
         ax.annotate(text, (x, y), textcoords="offset points",

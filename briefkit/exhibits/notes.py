@@ -9,8 +9,12 @@ from briefkit.exhibits.tables import figure_text
 NOTES_ID = "data-notes-"
 
 
-def data_notes(ctx: Context) -> str:
+def data_notes(ctx: Context, url: str = "") -> str:
+    """Every dataset's notes; opened, where the project gives the web edition's address, by where to find the
+    data as CSV files (and nothing is said of a web edition otherwise)."""
     parts = []
+    if url:
+        parts.append(md_escape(ctx.words("data_notes_web", url="\0")).replace("\0", f"<{url}>"))
     for dataset in ctx.data.datasets.values():
         # Unlisted: the contents list the data notes, not each dataset in them (the DOCX is told by the id).
         lines = [f"## {md_escape(dataset.title)} {{#{NOTES_ID}{dataset.name} .unnumbered .unlisted}}", ""]

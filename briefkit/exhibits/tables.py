@@ -89,7 +89,7 @@ def _cell(ctx: Context, field, value: Any) -> str:
     if field.type == "sources":
         return ctx.named(value)
     if field.unit is not None and isinstance(value, (int, float)):
-        return ctx.fmt.figure(float(value), field.unit)
+        return ctx.fmt.figure(value, field.unit)
     return ctx.fmt.plain(value)
 
 

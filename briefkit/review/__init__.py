@@ -291,6 +291,12 @@ def _data_edit(place: Place, old: str, new: str, placer: Placer) -> Edit | None:
 
     locale = placer.language.replace("-", "_")
     shown, wanted = number(old, locale), number(new, locale)
+    if shown is None or wanted is None:
+        # A figure typed over whole, "USD 695 million" -> "USD 696 million" (no-break spaces and plain ones alike):
+        # the one word that differs is the number.
+        edits = word_changes(old, new)
+        if len(edits) == 1 and edits[0][0] < edits[0][1]:
+            shown, wanted = number(old[edits[0][0]:edits[0][1]], locale), number(edits[0][2], locale)
     if shown is not None and wanted is not None and number(bare) == shown:
         return Edit(place.file, place.field_start, place.field_end, format(wanted, "f"), literal)
     plain = "\n" not in new and ": " not in new and " #" not in new

@@ -85,10 +85,24 @@ def format_tables(body: Any, text_width: int, fonts: Path) -> int:
                 for paragraph in cell.findall(w("p")):
                     if style_of(paragraph) in (None, "Compact"):
                         set_style(paragraph, "TableHeading" if index == 0 else "TableText")
-        # The last row stays with the source line under the table, as in the PDF.
-        for paragraph in rows[-1].iter(w("p")):
-            insert_in_order(get_or_add(paragraph, "pPr", first=True), el("keepNext"))
+        for row in _kept_rows(rows):
+            for paragraph in row.iter(w("p")):
+                insert_in_order(get_or_add(paragraph, "pPr", first=True), el("keepNext"))
     return len(tables)
+
+
+KEPT_ROWS = 3
+
+
+def _kept_rows(rows: list) -> list:
+    """The rows that keep with the next, so that a page break leaves at least three rows at each end of a table
+    (the whole of a table of five rows or fewer), as in the PDF: the header row and the first two, the last
+    two, and the last row itself, which stays with the source line under the table."""
+    header = rows[:1] if rows and rows[0].find(f"{w('trPr')}/{w('tblHeader')}") is not None else []
+    body = rows[len(header):]
+    if len(body) < 2 * KEPT_ROWS:
+        return header + body
+    return header + body[:KEPT_ROWS - 1] + body[-KEPT_ROWS:]
 
 
 def _fit_columns(table: Any, text_width: int, fonts: Path) -> list[int]:
@@ -161,6 +175,10 @@ def make_captions(body: Any, bookmarks: Bookmarks, kinds: tuple[str, ...] = KIND
         set_style(paragraph, "Caption")
         # A table's caption stays with the table under it, a figure's with the source line under it.
         insert_in_order(paragraph.find(w("pPr")), el("keepNext"))
+        following = paragraph.getnext()
+        if following is not None and following.tag == w("tbl"):
+            # Above its table, the caption stands clear of the paragraph before it (6 mm, as in the PDF).
+            insert_in_order(paragraph.find(w("pPr")), el("spacing", {"before": twips(6), "after": twips(2)}))
         _describe_table(paragraph, match.end())
         captions[caption.label] = caption
     return captions

@@ -58,7 +58,16 @@ local function tie_calls(inlines)
   return out
 end
 
+-- A figure joined by no-break spaces ("USD 865 million", "1,2 Mrd. USD"): no line break at its spaces, and no
+-- hyphen inside its scale word either ("mil-lion"), which WeasyPrint would otherwise add in justified text.
+local function hold_figure(el)
+  if el.text:find("\u{a0}") or el.text:find("\u{202f}") then
+    return pandoc.Span({el}, {class = "figure-text"})
+  end
+end
+
 return {
+  {Str = hold_figure},
   {Note = note_to_span},
   {Inlines = tie_calls},
 }
