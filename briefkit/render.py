@@ -306,8 +306,8 @@ def _KNOWN_TYPES() -> dict:
             "PartialDate": PartialDate, "Source": Source}
 
 
-HELPER_NAMES = ("data", "sources", "value", "table", "chart", "map", "cite", "ref", "data_notes", "bibliography", "figure",
-                "percent", "longdate", "changes_since")
+HELPER_NAMES = ("data", "sources", "value", "table", "chart", "map", "cite", "ref", "data_notes", "bibliography",
+                "figure", "percent", "longdate", "changes_since")
 _CALL = re.compile(r"^(?:[\w.<>]+\.)?(\w+)\(\) (.*)$")
 _UNEXPECTED = re.compile(r"got an unexpected keyword argument '(\w+)'")
 _MISSING = re.compile(r"missing \d+ required (?:positional|keyword-only) arguments?: (.*)")

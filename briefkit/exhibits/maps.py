@@ -373,6 +373,7 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         ax.set_aspect("equal", adjustable="datalim")
+        ax.apply_aspect()  # the final limits now, so that labels are measured where they will be drawn
         ax.set_xticks([])
         ax.set_yticks([])
         for side in ax.spines.values():
@@ -411,7 +412,7 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
         renderer = FigureCanvasAgg(fig).get_renderer()  # measures the labels as they will be drawn
         taken: list = []
         handles = []
-        for index, route in enumerate(spec.routes):
+        for route in spec.routes:
             lats = [p[0] for p in route.points]
             lons = [p[1] for p in route.points]
             dense_lon, dense_lat = _densify(lons, lats, np)
@@ -422,11 +423,17 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
             if not dashes:
                 line.set_linestyle("-")
             line.set_gid(f"route-{_slug(route.key)}-{route.status.replace(' ', '-')}")
+            # The line's course, as small boxes that labels keep clear of.
+            for px, py in ax.transData.transform(np.column_stack([xs, ys])):
+                taken.append((px - 3, py - 3, px + 3, py + 3))
             status = words[f"map_status_{route.status.replace(' ', '_')}"]
             handle = Line2D([], [], color=colour, linewidth=width, label=f"{route.name} ({status})")
             if dashes:
                 handle.set_dashes(dashes)
             handles.append(handle)
+        bar = _scale_bar(ax, transformer, spec.extent, words["map_km"], ink)
+        frame = ax.get_window_extent(renderer)
+        taken.append((frame.x0, frame.y0, _box(bar, renderer)[2] + 4, _box(bar, renderer)[3] + 2))
         _area_labels(ax, spec, outlines, renderer, taken, np)
         kinds_used = []
         for place in spec.places:
@@ -455,14 +462,14 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
             marker, face = markers[key]
             handles.append(Line2D([], [], marker=marker, color=ink, markerfacecolor=face, linestyle="none",
                                   label=words[f"map_legend_{key}"]))
-        _scale_bar(ax, transformer, spec.extent, words["map_km"], ink)
         if spec.title:
             ax.set_title(spec.title)
         if spec.routes:  # without routes the labelled markers need no key
             import textwrap
 
             for handle in handles:
-                handle.set_label("\n".join(textwrap.wrap(handle.get_label(), 30)))
+                handle.set_label("\n".join(textwrap.wrap(handle.get_label(), 30, break_long_words=False,
+                                                          break_on_hyphens=False)))
             ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7.5, frameon=False,
                       handlelength=2.6, labelspacing=0.7)
         paths = {kind: out_dir / f"{spec.name}.{kind}" for kind in kinds}
@@ -490,7 +497,7 @@ def _densify(lons: list[float], lats: list[float], np) -> tuple:
     """Each leg cut into short steps, so that it bends with the projection's meridians and parallels."""
     out_lon, out_lat = [lons[0]], [lats[0]]
     for i in range(1, len(lons)):
-        steps = max(2, int(math.hypot(lons[i] - lons[i - 1], lats[i] - lats[i - 1]) * 2))
+        steps = max(2, int(math.hypot(lons[i] - lons[i - 1], lats[i] - lats[i - 1]) * 4))
         out_lon += list(np.linspace(lons[i - 1], lons[i], steps)[1:])
         out_lat += list(np.linspace(lats[i - 1], lats[i], steps)[1:])
     return out_lon, out_lat
@@ -595,7 +602,7 @@ def _area_labels(ax, spec: MapSpec, outlines: dict, renderer, taken: list, np) -
             text.remove()
 
 
-def _scale_bar(ax, transformer, extent, km: str, ink: str) -> None:
+def _scale_bar(ax, transformer, extent, km: str, ink: str):
     """A bar of a round length near a fifth of the map's width, at the bottom left, measured at the map's centre."""
     west, east, south, north = extent
     x0, x1 = ax.get_xlim()
@@ -614,5 +621,5 @@ def _scale_bar(ax, transformer, extent, km: str, ink: str) -> None:
             gid="scale-bar")
     ax.plot([left, left], [bottom, bottom + (y1 - y0) * 0.012], color=ink, linewidth=0.8, zorder=7)
     ax.plot([left + units, left + units], [bottom, bottom + (y1 - y0) * 0.012], color=ink, linewidth=0.8, zorder=7)
-    ax.text(left + units / 2, bottom + (y1 - y0) * 0.018, f"{length:,}".replace(",", "\u202f") + f" {km}",
-            ha="center", va="bottom", fontsize=7, color=ink, zorder=7)
+    return ax.text(left + units / 2, bottom + (y1 - y0) * 0.018, f"{length:,}".replace(",", "\u202f") + f" {km}",
+                   ha="center", va="bottom", fontsize=7, color=ink, zorder=7)
