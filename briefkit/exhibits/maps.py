@@ -155,6 +155,7 @@ def map_spec(ctx: Context, name: str, places, routes, areas, show, extent, title
         raise UnknownName("a map needs places=, routes= or areas= (the names of records datasets)")
     problems: list[Problem] = []
     known: dict[str, MapPlace] = {}
+    rejected: set[str] = set()  # places with a mistake of their own: a route through them is not reported again
     used_rows: list = []
     if place_set is not None:
         key = place_set.declaration.primary_key
@@ -162,12 +163,14 @@ def map_spec(ctx: Context, name: str, places, routes, areas, show, extent, title
             place = _place(row, key, place_set.declaration.display, problems)
             if place is not None:
                 known[place.key] = place
+            else:
+                rejected.add(str(row.values.get(key)))
     drawn_routes = []
     on_routes: list[str] = []
     if route_set is not None:
         key = route_set.declaration.primary_key
         for row in route_set.rows:
-            route = _route(row, key, route_set.declaration.display, known, problems)
+            route = _route(row, key, route_set.declaration.display, known, rejected, problems)
             if route is not None:
                 drawn_routes.append(route)
                 used_rows.append(row)
@@ -238,7 +241,8 @@ def _via_keys(via: str) -> list[str]:
     return [part.strip() for part in str(via).split(",") if part.strip()]
 
 
-def _route(row, key: str, display: str, known: dict[str, MapPlace], problems: list[Problem]) -> MapRoute | None:
+def _route(row, key: str, display: str, known: dict[str, MapPlace], rejected: set[str],
+           problems: list[Problem]) -> MapRoute | None:
     values = row.values
     kind, status = values.get("kind"), values.get("status")
     ok = True
@@ -265,6 +269,8 @@ def _route(row, key: str, display: str, known: dict[str, MapPlace], problems: li
         elif part in known:
             points.append((known[part].lat, known[part].lon))
             stops.append(known[part].name)
+        elif part in rejected:
+            ok = False
         else:
             problems.append(Problem(display, row.line, None, f"'via' names the place '{part}', which is not "
                                     "among the map's places", hint=did_you_mean(part, known, "places: {}")))
@@ -309,8 +315,9 @@ def describe_map(ctx: Context, spec: MapSpec, caption: str) -> str:
     if spec.areas:
         parts.append(ctx.words("alt_map_areas", countries=", ".join(a.label for a in spec.areas)))
     if spec.places:
+        # A kind the engine knows is said in the report's language; another is the data's own word.
         parts.append(ctx.words("alt_map_places", places=", ".join(
-            f"{p.name} ({p.kind})" if p.kind else p.name for p in spec.places)))
+            f"{p.name} ({words.get(f'map_legend_{p.kind}', p.kind)})" if p.kind else p.name for p in spec.places)))
     for route in spec.routes:
         kind = words[f"map_kind_{route.kind}"]
         status = words[f"map_status_{route.status.replace(' ', '_')}"]
