@@ -199,8 +199,8 @@ def map_spec(ctx: Context, name: str, places, routes, areas, show, extent, title
             if country not in boundaries.countries:
                 problems.append(Problem(area_set.declaration.display, row.line, None,
                                         f"no country '{country}' in the boundaries ({display})",
-                                        hint=did_you_mean(country, boundaries.countries, "names are Natural "
-                                                          "Earth's, such as 'Russia' or 'Iran'")))
+                                        hint=did_you_mean(country, boundaries.countries, "write the name as "
+                                                          "the boundaries file spells it")))
                 continue
             role = row.values.get("role") or "highlight"
             if role not in AREA_ROLES:
@@ -386,7 +386,7 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
         for side in ax.spines.values():
             side.set_edgecolor("#9aa3ad")
             side.set_linewidth(0.6)
-        ax.set_facecolor(SEA)  # the sea, and the lakes (the Caspian) that no country covers
+        ax.set_facecolor(SEA)  # the sea, and the large lakes that no country covers
         roles = {a.country: a.role for a in spec.areas}
         # The sea a pale blue, other countries near white, highlighted ones a warm grey, the focus in the ink.
         fills = {"focus": _mix(ink, 0.45), "highlight": "#dedbd0"}
@@ -448,8 +448,7 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
             if place.kind in ("sea", "lake", "river", "region"):
                 text = ax.text(x, y, place.name, ha="center", va="center", fontsize=LABEL_SIZE, style="italic",
                                color="#2f5d7c", zorder=2)
-                text.set_gid(f"place-{_slug(place.key)}")
-                taken.append(_box(text, renderer))
+                taken.append(_box(text, renderer))  # no gid on a text: the phone copy finds texts by theirs
                 continue
             marker, size = {"capital": ("s", 5.0), "port": ("o", 5.5)}.get(place.kind, ("o", 4.2))
             face = "white" if place.kind == "port" else ink
@@ -603,7 +602,6 @@ def _area_labels(ax, spec: MapSpec, outlines: dict, renderer, taken: list, np) -
                            fontweight="bold" if area.role == "focus" else "normal")
             box = _box(text, renderer)
             if not any(_overlap(box, other) for other in taken):
-                text.set_gid(f"area-{_slug(area.country)}")
                 taken.append(box)
                 break
             text.remove()
