@@ -137,7 +137,7 @@ def _legend_box(legend: str) -> tuple[float, float, float, float] | None:
         xs += [float(tx), float(tx) + max(advances) * float(scale) + 0.6 * size]
         ys += [float(ty) - 0.8 * size, float(ty) + 0.25 * size]
     for size, x, y, run in re.findall(
-            r'<text style="font-size: ([\d.]+)px[^"]*" x="([-\d.]+)" y="([-\d.]+)"[^>]*>([^<]*)</text>', legend):
+            r'<text style="[^"]*?font-size: ([\d.]+)px[^"]*" x="([-\d.]+)" y="([-\d.]+)"[^>]*>([^<]*)</text>', legend):
         size = float(size)  # real text (svg.fonttype none): its width estimated at half an em a letter
         xs += [float(x), float(x) + 0.55 * size * len(html.unescape(run))]
         ys += [float(y) - 0.8 * size, float(y) + 0.25 * size]
@@ -148,7 +148,8 @@ def _legend_box(legend: str) -> tuple[float, float, float, float] | None:
 
 def _text_sizes(svg: str) -> list[float]:
     """The font sizes of a chart's texts: real text (font-size) or glyph paths (an em is 100 units)."""
-    return [float(size) for size in re.findall(r"<text style=\"font-size: ([\d.]+)px", svg)] + [
+    # font-size may follow font-style or font-weight (an italic or bold label of a map).
+    return [float(size) for size in re.findall(r"<text style=\"[^\"]*?font-size: ([\d.]+)px", svg)] + [
         float(scale) * 100 for scale in re.findall(r"scale\(([\d.]+) -", svg)]
 
 
