@@ -148,7 +148,9 @@ def test_headings_are_numbered_by_a_word_list_linked_to_their_styles(docx: Path,
     headings = [p for p in body.findall(w("p")) if (style_of(p) or "").startswith("Heading")]
     assert not [p for p in headings if find(p, ".//w:rStyle[@w:val='SectionNumber']")]  # no typed numbers
     out_of_list = [paragraph_text(p) for p in headings if find(p, "w:pPr/w:numPr/w:numId[@w:val='0']")]
-    assert out_of_list == ["Key judgements", "Data notes", "Bilateral trade", "Agreements and milestones", "Sources"]
+    assert out_of_list == ["Key judgements", "Data notes", "Bilateral trade", "Agreements and milestones",
+                           "Places on the maps", "Corridors and pipelines on the maps",
+                           "Countries on the locator map", "Sources"]
     assert find(styles, "string(w:style[@w:styleId='TOCHeading']/w:pPr/w:numPr/w:numId/@w:val)") == "0"
 
 

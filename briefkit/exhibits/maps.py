@@ -417,7 +417,8 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
             ax.add_patch(patch)
         _graticule(ax, transformer, spec.extent, np)
         renderer = FigureCanvasAgg(fig).get_renderer()  # measures the labels as they will be drawn
-        taken: list = []
+        taken: list = []  # what a label must not cover: labels, points, the scale bar
+        soft: list = []  # what a label should rather not cover: the routes' lines
         handles = []
         for route in spec.routes:
             lats = [p[0] for p in route.points]
@@ -430,9 +431,8 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
             if not dashes:
                 line.set_linestyle("-")
             line.set_gid(f"route-{_slug(route.key)}-{route.status.replace(' ', '-')}")
-            # The line's course, as small boxes that labels keep clear of.
             for px, py in ax.transData.transform(np.column_stack([xs, ys])):
-                taken.append((px - 3, py - 3, px + 3, py + 3))
+                soft.append((px - 3, py - 3, px + 3, py + 3))
             status = words[f"map_status_{route.status.replace(' ', '_')}"]
             handle = Line2D([], [], color=colour, linewidth=width, label=f"{route.name} ({status})")
             if dashes:
@@ -441,7 +441,6 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
         bar = _scale_bar(ax, transformer, spec.extent, words["map_km"], ink)
         frame = ax.get_window_extent(renderer)
         taken.append((frame.x0, frame.y0, _box(bar, renderer)[2] + 4, _box(bar, renderer)[3] + 2))
-        _area_labels(ax, spec, outlines, renderer, taken, np)
         kinds_used = []
         for place in spec.places:
             x, y = transformer.transform(place.lon, place.lat)
@@ -458,11 +457,13 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
             if legend_key not in kinds_used:
                 kinds_used.append(legend_key)
             taken.append(_marker_box(ax, x, y, size))
+        # The places' labels first (each has eight positions to choose from), then the countries' in the room left.
         for place in spec.places:
             if place.kind in ("sea", "lake", "river", "region"):
                 continue
             x, y = transformer.transform(place.lon, place.lat)
-            _place_label(ax, x, y, place.name, renderer, taken)
+            _place_label(ax, x, y, place.name, renderer, taken, soft)
+        _area_labels(ax, spec, outlines, renderer, taken, soft, np)
         markers = {"capital": ("s", ink), "port": ("o", "white"), "city": ("o", ink)}
         for key in kinds_used:
             marker, face = markers[key]
@@ -549,9 +550,9 @@ _CANDIDATES = (((6, 0), "left", "center"), ((-6, 0), "right", "center"), ((0, 6)
                ((-5, 5), "right", "bottom"), ((-5, -5), "right", "top"))
 
 
-def _place_label(ax, x: float, y: float, name: str, renderer, taken: list) -> None:
-    """Greedy placement: the first candidate that stays inside the map and overlaps nothing placed before,
-    else the one that overlaps least."""
+def _place_label(ax, x: float, y: float, name: str, renderer, taken: list, soft: list) -> None:
+    """Greedy placement: the first candidate that stays inside the map and overlaps nothing placed before (nor a
+    route), else the one that overlaps least."""
     frame = ax.get_window_extent(renderer)
     best = None
     for offset, ha, va in _CANDIDATES:
@@ -562,7 +563,8 @@ def _place_label(ax, x: float, y: float, name: str, renderer, taken: list) -> No
         box = _box(text, renderer)
         outside = (max(0, frame.x0 - box[0]) + max(0, box[2] - frame.x1) + max(0, frame.y0 - box[1])
                    + max(0, box[3] - frame.y1)) * 50
-        cost = outside + sum(_overlap(box, other) for other in taken)
+        cost = outside + sum(_overlap(box, other) for other in taken) + 0.3 * sum(
+            _overlap(box, other) for other in soft)
         if best is None or cost < best[0]:
             if best is not None:
                 best[1].remove()
@@ -574,8 +576,9 @@ def _place_label(ax, x: float, y: float, name: str, renderer, taken: list) -> No
     taken.append(best[2])
 
 
-def _area_labels(ax, spec: MapSpec, outlines: dict, renderer, taken: list, np) -> None:
-    """Each highlighted country named at the most inward point of its part that the map shows."""
+def _area_labels(ax, spec: MapSpec, outlines: dict, renderer, taken: list, soft: list, np) -> None:
+    """Each highlighted country named where its visible part has most room and the label covers no other label
+    or point; among such places, one that crosses no route, else the one that crosses routes least."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     gx, gy = np.meshgrid(np.linspace(x0, x1, 48)[1:-1], np.linspace(y0, y1, 40)[1:-1])
@@ -591,20 +594,27 @@ def _area_labels(ax, spec: MapSpec, outlines: dict, renderer, taken: list, np) -
             continue
         candidates = grid[inside]
         edges = np.concatenate([p.vertices for p in paths])
-        frame = np.array([[x0, y0], [x1, y1]])
         # Distance to the nearest border vertex or to the map's frame: the label sits where there is most room.
-        room = np.array([min(np.min(np.hypot(*(edges - c).T)), c[0] - frame[0, 0], frame[1, 0] - c[0],
-                             (c[1] - frame[0, 1]) * 1.6, (frame[1, 1] - c[1]) * 1.6) for c in candidates])
-        for index in np.argsort(-room)[:40]:
+        room = np.array([min(np.min(np.hypot(*(edges - c).T)), c[0] - x0, x1 - c[0], (c[1] - y0) * 1.6,
+                             (y1 - c[1]) * 1.6) for c in candidates])
+        best = None
+        for index in np.argsort(-room)[:60]:
             cx, cy = candidates[index]
             text = ax.text(cx, cy, area.label.upper(), ha="center", va="center", fontsize=7,
-                           color="#26313d" if area.role == "focus" else "#3b4652", zorder=2.5,
+                           color="#26313d" if area.role == "focus" else "#3b4652", zorder=4,
                            fontweight="bold" if area.role == "focus" else "normal")
             box = _box(text, renderer)
-            if not any(_overlap(box, other) for other in taken):
-                taken.append(box)
+            crossing = sum(_overlap(box, other) for other in soft)
+            if any(_overlap(box, other) for other in taken) or (best is not None and crossing >= best[0]):
+                text.remove()
+                continue
+            if best is not None:
+                best[1].remove()
+            best = (crossing, text, box)
+            if crossing == 0:
                 break
-            text.remove()
+        if best is not None:
+            taken.append(best[2])
 
 
 def _scale_bar(ax, transformer, extent, km: str, ink: str):
