@@ -175,3 +175,15 @@ def test_the_docs_describe_maps() -> None:
         assert word in section
     readme = (REPO / "briefkit/defaults/maps/README.md").read_text(encoding="utf-8")
     assert "world-atlas" in readme and "2.0.2" in readme and "public domain" in readme
+
+
+def test_a_map_gets_no_chart_note_in_the_changes_documents(atlas: Path) -> None:
+    from briefkit.compare.changes import chart_notes
+    from briefkit.exhibits.maps import MapSpec
+
+    project, data, _ = load_inputs(atlas)
+    charts: dict = {}
+    render_sections(project, data, "svg", charts)
+    assert [type(spec) for spec in charts.values()] == [MapSpec]
+    # The changes of its places and routes are those of records; a chart's note would read them as series.
+    assert chart_notes(charts, charts, None, None, "1") == {}
