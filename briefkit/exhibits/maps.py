@@ -74,7 +74,7 @@ class MapSpec:
     areas: tuple[MapArea, ...]
     extent: tuple[float, float, float, float]  # west, east, south, north
     boundaries: str  # the file's path
-    boundaries_key: str  # its fingerprint, so that a changed file draws the map again
+    boundaries_key: str  # its size and time, so that a changed file draws the map again
     colours: tuple[str, ...]  # ink, accent, tint
     font: str
     words: tuple[tuple[str, str], ...]
@@ -121,6 +121,24 @@ def _read_boundaries(path: Path, display: str, stamp: float) -> Boundaries:
 
 def load_boundaries(path: Path, display: str) -> Boundaries:
     return _read_boundaries(path, display, path.stat().st_mtime)
+
+
+_SHIPPED_NAME = re.compile(r'"properties":\{"name":("(?:[^"\\]|\\.)*")\}')
+
+
+@lru_cache(maxsize=4)
+def _names(path: Path, display: str, stamp: float) -> frozenset[str]:
+    if path == SHIPPED_BOUNDARIES:
+        # Our own file, written by convert_world_atlas.py: its names are found without reading every polygon,
+        # which keeps `briefkit check` quick.
+        text = gzip.decompress(path.read_bytes()).decode("utf-8")
+        return frozenset(json.loads(name) for name in _SHIPPED_NAME.findall(text))
+    return frozenset(load_boundaries(path, display).countries)
+
+
+def country_names(path: Path, display: str) -> frozenset[str]:
+    """The names of the countries in a boundaries file."""
+    return _names(path, display, path.stat().st_mtime)
 
 
 def _fields(dataset: Records, needed: tuple[str, ...], what: str) -> None:
@@ -189,17 +207,17 @@ def map_spec(ctx: Context, name: str, places, routes, areas, show, extent, title
     if place_set is not None:
         used_rows += [r for r in place_set.rows if r.values.get(place_set.declaration.primary_key) in keys]
     path, display = boundaries_file(data_dir)
-    boundaries = load_boundaries(path, display)
+    names = country_names(path, display)
     drawn_areas = []
     if area_set is not None:
         for row in area_set.rows:
             country = row.values.get("country")
             if country is None:
                 continue
-            if country not in boundaries.countries:
+            if country not in names:
                 problems.append(Problem(area_set.declaration.display, row.line, None,
                                         f"no country '{country}' in the boundaries ({display})",
-                                        hint=did_you_mean(country, boundaries.countries, "write the name as "
+                                        hint=did_you_mean(country, sorted(names), "write the name as "
                                                           "the boundaries file spells it")))
                 continue
             role = row.values.get("role") or "highlight"
@@ -211,14 +229,14 @@ def map_spec(ctx: Context, name: str, places, routes, areas, show, extent, title
             used_rows.append(row)
     if problems:
         raise InputError(problems)
-    box = _extent(extent, shown, drawn_routes, drawn_areas, boundaries)
-    from briefkit.cache import fingerprint
+    box = _extent(extent, shown, drawn_routes, drawn_areas, path, display)
 
     words = tuple((k, ctx.words(k)) for k in (
         "map_km", "map_legend_capital", "map_legend_city", "map_legend_port", "map_legend_place",
         *(f"map_kind_{k}" for k in ROUTE_KINDS), *(f"map_status_{s.replace(' ', '_')}" for s in ROUTE_STATUSES)))
+    stat = path.stat()
     spec = MapSpec(name, title, tuple(shown), tuple(drawn_routes), tuple(drawn_areas), box, str(path),
-                   fingerprint(path), colours, font, words)
+                   f"{stat.st_size}-{stat.st_mtime_ns}", colours, font, words)
     return spec, used_rows
 
 
@@ -283,7 +301,7 @@ def _route(row, key: str, display: str, known: dict[str, MapPlace], rejected: se
     return MapRoute(str(values.get(key)), str(values.get("name")), kind, status, tuple(points), tuple(stops))
 
 
-def _extent(extent, places, routes, areas, boundaries: Boundaries) -> tuple[float, float, float, float]:
+def _extent(extent, places, routes, areas, path: Path, display: str) -> tuple[float, float, float, float]:
     """west, east, south, north: as given, else around the places and routes (or the areas), with a margin."""
     if extent is not None:
         try:
@@ -296,7 +314,8 @@ def _extent(extent, places, routes, areas, boundaries: Boundaries) -> tuple[floa
         return west, east, south, north
     lats = [p.lat for p in places] + [lat for r in routes for lat, _ in r.points]
     lons = [p.lon for p in places] + [lon for r in routes for _, lon in r.points]
-    if not lats:
+    if not lats and areas:
+        boundaries = load_boundaries(path, display)
         for area in areas:
             for polygon in boundaries.countries[area.country]:
                 lons += [x for x, _ in polygon[0]]
