@@ -31,7 +31,8 @@ def section_headings() -> list[str]:
 def test_all_three_formats_are_built(built_briefing: Path):
     expected = ["data"] + [f"{NAME}.{ext}" for ext in ("docx", "html", "pdf")]
     assert sorted(p.name for p in built_briefing.iterdir()) == expected
-    assert sorted(p.name for p in (built_briefing / "data").iterdir()) == ["agreements.csv", "trade.csv"]
+    assert sorted(p.name for p in (built_briefing / "data").iterdir()) == [
+        "agreements.csv", "countries.csv", "places.csv", "routes.csv", "trade.csv"]
 
 
 def test_pdf_holds_every_heading_and_every_agreement(built_briefing: Path):

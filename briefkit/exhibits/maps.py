@@ -28,6 +28,7 @@ ROUTE_KINDS = ("rail", "road", "sea", "pipeline")
 ROUTE_STATUSES = ("in use", "built", "under construction", "planned")
 AREA_ROLES = ("focus", "highlight")
 PNG_DPI = 200
+MAX_HEIGHT = 4.3  # inches
 SEA = "#dce8f2"
 LAND = "#f7f6f2"
 LABEL_SIZE = 7.5
@@ -391,15 +392,23 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
     boundaries = load_boundaries(Path(spec.boundaries), spec.boundaries)
     out_dir.mkdir(parents=True, exist_ok=True)
     with matplotlib.rc_context(rc):
-        map_width = 4.6
-        map_height = min(max(map_width * (y1 - y0) / (x1 - x0), 2.8), 5.6)
+        # As wide as a chart (6.6 in, so that the page shows its text at the same size), and never taller than
+        # MAX_HEIGHT: where the extent is taller than that, the map shows more on either side of it.
         legend = 2.0 if spec.routes else 0.1
+        map_width = 6.5 - legend
+        map_height = min(max(map_width * (y1 - y0) / (x1 - x0), 2.8), MAX_HEIGHT)
         fig = Figure(figsize=(map_width + legend, map_height + (0.45 if spec.title else 0.15)))
         ax = fig.add_axes((0.02, 0.02, map_width / (map_width + legend), map_height / fig.get_figheight()))
+        # The extent widened (or heightened) about its centre to the map's frame, at one scale both ways.
+        ratio = map_height / map_width
+        if (y1 - y0) / (x1 - x0) > ratio:
+            grow = ((y1 - y0) / ratio - (x1 - x0)) / 2
+            x0, x1 = x0 - grow, x1 + grow
+        else:
+            grow = ((x1 - x0) * ratio - (y1 - y0)) / 2
+            y0, y1 = y0 - grow, y1 + grow
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        ax.set_aspect("equal", adjustable="datalim")
-        ax.apply_aspect()  # the final limits now, so that labels are measured where they will be drawn
         ax.set_xticks([])
         ax.set_yticks([])
         for side in ax.spines.values():
