@@ -468,14 +468,18 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
             handles.append(handle)
         bar = _scale_bar(ax, transformer, spec.extent, words["map_km"], ink)
         frame = ax.get_window_extent(renderer)
-        taken.append((frame.x0, frame.y0, _box(bar, renderer)[2] + 4, _box(bar, renderer)[3] + 2))
+        # How much more than to NARROW_TEXT the phone's copy enlarges text: a map without a key keeps its full
+        # width there (briefkit.outputs.html.narrow_chart, PHONE_COLUMN).
+        phone = max(1.0, (fig.get_figwidth() * 72 if not spec.routes else map_width * 72 + 20) / 360)
+        bar_box = _box(bar, renderer, phone)
+        taken.append((frame.x0, frame.y0, bar_box[2] + 4, bar_box[3] + 2))
         kinds_used = []
         for place in spec.places:
             x, y = transformer.transform(place.lon, place.lat)
             if place.kind in ("sea", "lake", "river", "region"):
                 text = ax.text(x, y, place.name, ha="center", va="center", fontsize=LABEL_SIZE, style="italic",
                                color="#2f5d7c", zorder=2)
-                taken.append(_box(text, renderer))  # no gid on a text: the phone copy finds texts by theirs
+                taken.append(_box(text, renderer, phone))  # no gid on a text: the phone copy finds texts by theirs
                 continue
             marker, size = {"capital": ("s", 5.0), "port": ("o", 5.5)}.get(place.kind, ("o", 4.2))
             face = "white" if place.kind == "port" else ink
@@ -485,13 +489,13 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
             if legend_key not in kinds_used:
                 kinds_used.append(legend_key)
             taken.append(_marker_box(ax, x, y, size))
-        # The places' labels first (each has eight positions to choose from), then the countries' in the room left.
+        # The countries' labels first, where each has most room, then the places' (eight positions each).
+        _area_labels(ax, spec, outlines, renderer, taken, soft, np, phone)
         for place in spec.places:
             if place.kind in ("sea", "lake", "river", "region"):
                 continue
             x, y = transformer.transform(place.lon, place.lat)
-            _place_label(ax, x, y, place.name, renderer, taken, soft)
-        _area_labels(ax, spec, outlines, renderer, taken, soft, np)
+            _place_label(ax, x, y, place.name, renderer, taken, soft, phone)
         markers = {"capital": ("s", ink), "port": ("o", "white"), "city": ("o", ink)}
         for key in kinds_used:
             marker, face = markers[key]
@@ -551,10 +555,10 @@ def _graticule(ax, transformer, extent, np) -> None:
         ax.plot(xs, ys, color="#ffffff", linewidth=0.5, alpha=0.7, zorder=1.5)
 
 
-def _box(text, renderer, grow: bool = True):
+def _box(text, renderer, phone: float = 1.0):
     """The text's extent in display units, grown to its size on a phone about its bottom centre."""
     box = text.get_window_extent(renderer)
-    k = max(1.0, NARROW_TEXT / text.get_fontsize()) if grow else 1.0
+    k = max(1.0, NARROW_TEXT * phone / text.get_fontsize())
     mid = (box.x0 + box.x1) / 2
     half = (box.x1 - box.x0) * k / 2
     return (mid - half - 1, box.y0 - 1, mid + half + 1, box.y0 + (box.y1 - box.y0) * k + 1)
@@ -578,7 +582,7 @@ _CANDIDATES = (((6, 0), "left", "center"), ((-6, 0), "right", "center"), ((0, 6)
                ((-5, 5), "right", "bottom"), ((-5, -5), "right", "top"))
 
 
-def _place_label(ax, x: float, y: float, name: str, renderer, taken: list, soft: list) -> None:
+def _place_label(ax, x: float, y: float, name: str, renderer, taken: list, soft: list, phone: float) -> None:
     """Greedy placement: the first candidate that stays inside the map and overlaps nothing placed before (nor a
     route), else the one that overlaps least."""
     frame = ax.get_window_extent(renderer)
@@ -588,7 +592,7 @@ def _place_label(ax, x: float, y: float, name: str, renderer, taken: list, soft:
                            fontsize=LABEL_SIZE, color="#1d2630", zorder=6,
                            bbox={"boxstyle": "square,pad=0.12", "facecolor": "white", "edgecolor": "none",
                                  "alpha": 0.75})
-        box = _box(text, renderer)
+        box = _box(text, renderer, phone)
         outside = (max(0, frame.x0 - box[0]) + max(0, box[2] - frame.x1) + max(0, frame.y0 - box[1])
                    + max(0, box[3] - frame.y1)) * 50
         cost = outside + sum(_overlap(box, other) for other in taken) + 0.3 * sum(
@@ -604,7 +608,7 @@ def _place_label(ax, x: float, y: float, name: str, renderer, taken: list, soft:
     taken.append(best[2])
 
 
-def _area_labels(ax, spec: MapSpec, outlines: dict, renderer, taken: list, soft: list, np) -> None:
+def _area_labels(ax, spec: MapSpec, outlines: dict, renderer, taken: list, soft: list, np, phone: float) -> None:
     """Each highlighted country named where its visible part has most room and the label covers no other label
     or point; among such places, one that crosses no route, else the one that crosses routes least."""
     x0, x1 = ax.get_xlim()
@@ -631,8 +635,15 @@ def _area_labels(ax, spec: MapSpec, outlines: dict, renderer, taken: list, soft:
             text = ax.text(cx, cy, area.label.upper(), ha="center", va="center", fontsize=7,
                            color="#26313d" if area.role == "focus" else "#3b4652", zorder=4,
                            fontweight="bold" if area.role == "focus" else "normal")
-            box = _box(text, renderer)
-            crossing = sum(_overlap(box, other) for other in soft)
+            box = _box(text, renderer, phone)
+            # The label as printed should lie inside its country: each corner and side's middle outside costs.
+            tight = text.get_window_extent(renderer)
+            probes = ax.transData.inverted().transform(
+                [(x, y) for x in (tight.x0, (tight.x0 + tight.x1) / 2, tight.x1) for y in (tight.y0, tight.y1)])
+            inside_probe = np.zeros(len(probes), dtype=bool)
+            for path in paths:
+                inside_probe ^= path.contains_points(probes)
+            crossing = sum(_overlap(box, other) for other in soft) + 400 * int((~inside_probe).sum())
             if any(_overlap(box, other) for other in taken) or (best is not None and crossing >= best[0]):
                 text.remove()
                 continue

@@ -36,6 +36,7 @@ _PATH_DEFS = re.compile(r'<defs>\s*(?:<path id="[^"]+"[^>]*/>\s*)+</defs>')
 # Text inside a chart drawn for narrow screens is at least this many SVG units (pt) high; the narrow chart is
 # drawn about one CSS px per unit on a phone, so this is roughly its smallest text in CSS px there.
 NARROW_CHART_TEXT = 10.5
+PHONE_COLUMN = 360  # about the CSS px of a 390 px phone's text column
 
 
 def shell(project: Project, toc: str, body: str, css: str, mode: str, templates_dir: Path,
@@ -206,6 +207,9 @@ def narrow_chart(svg: str) -> str | None:
     legend_end = _group_end(svg, legend_start) if legend_start >= 0 else -1
     ticks = [(m.start(), _group_end(svg, m.start()), m.group(1))
              for m in re.finditer(r'<g id="([xy]tick)_\d+">', svg)]
+    # A drawing wider than a phone's column (a map without a key keeps its full width) is shown smaller than
+    # one CSS px per unit: its text grows in proportion.
+    target = NARROW_CHART_TEXT * max(1.0, new_width / PHONE_COLUMN)
     out, last = [], 0
     for match in re.finditer(r'<g id="text_\d+"', svg):
         if legend_start <= match.start() < legend_end:
@@ -213,7 +217,7 @@ def narrow_chart(svg: str) -> str | None:
         sizes = _text_sizes(svg[match.end():_group_end(svg, match.start())])
         if not sizes:
             continue
-        factor = NARROW_CHART_TEXT / sizes[0]
+        factor = target / sizes[0]
         if factor <= 1:
             continue
         owner = next((kind for start, end, kind in ticks if start < match.start() < end), "")
