@@ -37,6 +37,7 @@ _PATH_DEFS = re.compile(r'<defs>\s*(?:<path id="[^"]+"[^>]*/>\s*)+</defs>')
 # drawn about one CSS px per unit on a phone, so this is roughly its smallest text in CSS px there.
 NARROW_CHART_TEXT = 10.5
 PHONE_COLUMN = 360  # about the CSS px of a 390 px phone's text column
+WIDE_NARROW = 400  # a narrow copy wider than this (in SVG units) is drawn smaller than a chart's on a phone
 
 
 def shell(project: Project, toc: str, body: str, css: str, mode: str, templates_dir: Path,
@@ -209,7 +210,7 @@ def narrow_chart(svg: str) -> str | None:
              for m in re.finditer(r'<g id="([xy]tick)_\d+">', svg)]
     # A drawing wider than a phone's column (a map without a key keeps its full width) is shown smaller than
     # one CSS px per unit: its text grows in proportion.
-    target = NARROW_CHART_TEXT * max(1.0, new_width / PHONE_COLUMN)
+    target = NARROW_CHART_TEXT * (new_width / PHONE_COLUMN if new_width > WIDE_NARROW else 1.0)
     out, last = [], 0
     for match in re.finditer(r'<g id="text_\d+"', svg):
         if legend_start <= match.start() < legend_end:
