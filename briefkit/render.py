@@ -483,7 +483,7 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
             return "??"
         file_name = label.replace(":", "-")
         spec, rows = map_spec(ctx, file_name, places, routes, areas, show, extent, title or "",
-                              (theme.ink, theme.accent, theme.tint), theme.heading_font, project.data_dir)
+                              (theme.ink, theme.accent), theme.heading_font, project.data_dir)
         charts[file_name] = spec
         caption_ = place(label, caption or name, "fig")
         sources = sorted({s for row in rows for s in row.sources}, key=lambda s: ctx.labels.get(s, s))

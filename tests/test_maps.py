@@ -187,3 +187,14 @@ def test_a_map_gets_no_chart_note_in_the_changes_documents(atlas: Path) -> None:
     assert [type(spec) for spec in charts.values()] == [MapSpec]
     # The changes of its places and routes are those of records; a chart's note would read them as series.
     assert chart_notes(charts, charts, None, None, "1") == {}
+
+
+def test_a_broken_boundaries_file_is_reported_by_check(atlas: Path, capsys) -> None:
+    (atlas / "data/boundaries.geojson").write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Germany"}, '
+        '"geometry": {"type": "Polygon", "coordinates": [[[10, 53], [15, "x"], [15, 56], [10, 53]]]}}]}',
+        encoding="utf-8")
+    assert main(["--project", str(atlas), "--check"]) == 1
+    assert messages(capsys.readouterr().err)[0] == (
+        "data/boundaries.geojson: feature 1 ('Germany') has coordinates that are not rings of [longitude, "
+        "latitude] pairs")

@@ -76,7 +76,7 @@ class MapSpec:
     extent: tuple[float, float, float, float]  # west, east, south, north
     boundaries: str  # the file's path
     boundaries_key: str  # its size and time, so that a changed file draws the map again
-    colours: tuple[str, ...]  # ink, accent, tint
+    colours: tuple[str, ...]  # the theme's ink (the focus country, rail, labels) and accent (pipelines)
     font: str
     words: tuple[tuple[str, str], ...]
 
@@ -116,8 +116,21 @@ def _read_boundaries(path: Path, display: str, stamp: float) -> Boundaries:
         except (KeyError, TypeError, ValueError):
             raise InputError.single(display, None, f"feature {number} needs properties.name and a Polygon or "
                                                    "MultiPolygon geometry") from None
+        if path != SHIPPED_BOUNDARIES and not _polygons_ok(shapes):
+            raise InputError.single(display, None, f"feature {number} ('{name}') has coordinates that are not "
+                                                   "rings of [longitude, latitude] pairs")
         countries.setdefault(name, []).extend(shapes)
     return Boundaries(path, display, countries)
+
+
+def _polygons_ok(shapes) -> bool:
+    """Each polygon a list of closed rings of at least four [longitude, latitude] pairs in range."""
+    try:
+        return all(isinstance(ring, list) and len(ring) >= 4 and all(
+            len(p) >= 2 and -180 <= float(p[0]) <= 180 and -90 <= float(p[1]) <= 90 for p in ring)
+            for polygon in shapes for ring in polygon)
+    except (TypeError, ValueError):
+        return False
 
 
 def load_boundaries(path: Path, display: str) -> Boundaries:
@@ -377,7 +390,7 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
     from briefkit.exhibits.charts import register_fonts
 
     register_fonts(fonts)
-    ink, accent, tint = (spec.colours + ("#1f3a5f", "#b5472b", "#eef2f7"))[:3]
+    ink, accent = (spec.colours + ("#1f3a5f", "#b5472b"))[:2]
     words = dict(spec.words)
     transformer = Transformer.from_crs("EPSG:4326", projection(spec.extent), always_xy=True)
     west, east, south, north = spec.extent
