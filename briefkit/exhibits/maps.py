@@ -385,6 +385,7 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
     from matplotlib.lines import Line2D
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MplPath
+    from matplotlib.transforms import Bbox
     from pyproj import Transformer
 
     from briefkit.exhibits.charts import register_fonts
@@ -401,7 +402,10 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
     ex, ey = transformer.transform(edge_lon, edge_lat)
     x0, x1, y0, y1 = float(min(ex)), float(max(ex)), float(min(ey)), float(max(ey))
     rc = {"font.family": [spec.font, "DejaVu Sans"], "font.size": 9, "svg.hashsalt": "briefkit",
-          "svg.fonttype": "none", "axes.titleweight": "bold", "axes.titlesize": 11, "axes.titlelocation": "left"}
+          "svg.fonttype": "none",
+          # Borders thinned to about a quarter of a point: finer than print shows, the SVG a fraction of the size.
+          "path.simplify_threshold": 0.35, "axes.titleweight": "bold", "axes.titlesize": 11,
+          "axes.titlelocation": "left"}
     boundaries = load_boundaries(Path(spec.boundaries), spec.boundaries)
     out_dir.mkdir(parents=True, exist_ok=True)
     with matplotlib.rc_context(rc):
@@ -432,6 +436,12 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
         # The sea a pale blue, other countries near white, highlighted ones a warm grey, the focus in the ink.
         fills = {"focus": _mix(ink, 0.45), "highlight": "#dedbd0"}
         outlines: dict[str, list] = {}
+        # Each ring is cut to the frame (with a small margin, so that no border runs along its edge) and drawn
+        # with straight segments only, which matplotlib thins to what the page can show: the SVG stays small.
+        vx0, vx1 = ax.get_xlim()
+        vy0, vy1 = ax.get_ylim()
+        margin_x, margin_y = (vx1 - vx0) * 0.02, (vy1 - vy0) * 0.02
+        view = Bbox([[vx0 - margin_x, vy0 - margin_y], [vx1 + margin_x, vy1 + margin_y]])
         for country, polygons in boundaries.countries.items():
             paths = []
             for polygon in polygons:
@@ -445,9 +455,18 @@ def draw_map(spec: MapSpec, out_dir: Path, fonts: list[Path], kinds: tuple[str, 
                     vertices = np.column_stack([xs, ys])
                     if not np.all(np.isfinite(vertices)):
                         continue
-                    codes = np.full(len(vertices), MplPath.LINETO)
-                    codes[0], codes[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
-                    paths.append(MplPath(vertices, codes))
+                    for part in MplPath(vertices, closed=True).clip_to_bbox(view).to_polygons(closed_only=True):
+                        if len(part) < 4:
+                            continue
+                        # Thinned in page units (matplotlib does so only for unfilled lines), then back.
+                        thinned = MplPath(part).cleaned(transform=ax.transData, simplify=True)
+                        shown = thinned.vertices[thinned.codes != MplPath.STOP]  # not the end marker's (0, 0)
+                        shown = ax.transData.inverted().transform(shown)
+                        if len(shown) < 4:
+                            continue
+                        codes = np.full(len(shown), MplPath.LINETO)
+                        codes[0] = MplPath.MOVETO
+                        paths.append(MplPath(shown, codes))
             if not paths:
                 continue
             compound = MplPath.make_compound_path(*paths)
