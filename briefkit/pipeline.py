@@ -434,6 +434,13 @@ def ensure_charts(plan: Plan, cache: Cache, work: Path, formats: tuple[str, ...]
 
 
 def draw_chart(spec, folder: Path, fonts: list[Path], kinds: tuple[str, ...] = ("svg", "png")) -> dict[str, Path]:
+    """A chart or a map (a MapSpec), drawn in the kinds asked."""
+    from briefkit.exhibits.maps import MapSpec
+
+    if isinstance(spec, MapSpec):
+        from briefkit.exhibits.maps import draw_map
+
+        return draw_map(spec, folder, fonts, kinds)
     from briefkit.exhibits.charts import draw_chart as draw
 
     return draw(spec, folder, fonts, kinds)

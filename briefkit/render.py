@@ -390,8 +390,8 @@ def _KNOWN_TYPES() -> dict:
             "PartialDate": PartialDate, "Source": Source}
 
 
-HELPER_NAMES = ("data", "sources", "value", "table", "chart", "cite", "ref", "data_notes", "bibliography", "figure",
-                "percent", "longdate", "changes_since")
+HELPER_NAMES = ("data", "sources", "value", "table", "chart", "map", "cite", "ref", "data_notes", "bibliography",
+                "figure", "percent", "longdate", "changes_since")
 _CALL = re.compile(r"^(?:[\w.<>]+\.)?(\w+)\(\) (.*)$")
 _UNEXPECTED = re.compile(r"got an unexpected keyword argument '(\w+)'")
 _MISSING = re.compile(r"missing \d+ required (?:positional|keyword-only) arguments?: (.*)")
@@ -574,6 +574,30 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
         return chart_figure(f"charts/{name}.{image_format}", caption_, describe_chart(ctx, spec, chosen), line,
                             ctx.words, [s.name for s in chosen])
 
+    def map_exhibit(name: str, places=None, routes=None, areas=None, show=None, extent=None, label: str | None = None,
+                    caption: str | None = None, title: str | None = None, note: str = "") -> str:
+        """A map of places, routes and countries from records datasets (briefkit/exhibits/maps.py)."""
+        from briefkit.exhibits.maps import SHIPPED_BOUNDARIES, boundaries_file, describe_map, map_spec
+
+        label = label or f"fig:{name}"
+        chosen = [data.dataset(n) for n in (places, routes, areas) if isinstance(n, str)]
+        if any(is_broken(d) or getattr(d, "incomplete", False) for d in chosen):
+            place(label, caption or name, "fig")
+            return "??"
+        file_name = label.replace(":", "-")
+        spec, rows = map_spec(ctx, file_name, places, routes, areas, show, extent, title or "",
+                              (theme.ink, theme.accent), theme.heading_font, project.data_dir)
+        charts[file_name] = spec
+        caption_ = place(label, caption or name, "fig")
+        sources = sorted({s for row in rows for s in row.sources}, key=lambda s: ctx.labels.get(s, s))
+        shipped = boundaries_file(project.data_dir)[0] == SHIPPED_BOUNDARIES
+        boundaries = words("map_boundaries", boundaries=words("map_natural_earth" if shipped else "map_own_boundaries"))
+        line = " ".join(x for x in (words("sources_line", sources=ctx.named(sources)) if sources else "", note,
+                                    boundaries) if x)
+        return chart_figure(f"charts/{file_name}.{image_format}", caption_, describe_map(ctx, spec, caption_.text),
+                            line, ctx.words, [d.name for d in chosen])
+
+    map_exhibit.__name__ = "map"
     words = ctx.words
 
     def figure_filter(value, dataset: str | None = None) -> str:
@@ -618,6 +642,7 @@ def _helpers(project: Project, ctx: Context, numbering: _Numbering, image_format
         "value": value,
         "table": table,
         "chart": chart,
+        "map": map_exhibit,
         "cite": cite,
         "ref": ref,
         "data_notes": notes,

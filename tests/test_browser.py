@@ -57,9 +57,11 @@ def browser():
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The shipped briefing's web page and the tiny fixture's, each built once."""
+    """The shipped briefing's web page, the tiny fixture's and the German map fixture's, each built once."""
+    from tests.test_maps import ATLAS
+
     built = {}
-    for name, source in (("briefing", REPO), ("mini", FIXTURE)):
+    for name, source in (("briefing", REPO), ("mini", FIXTURE), ("atlas", ATLAS)):
         root = copy_project(source, tmp_path_factory.mktemp(name) / "project")
         result = build(root, out_dir=root / "build", formats=("html",), use_cache=False)
         built[name] = result.outputs["html"]
@@ -98,7 +100,7 @@ def screenshot(driver, path: Path, full_page: bool) -> None:
     path.write_bytes(base64.b64decode(data))
 
 
-@pytest.fixture(scope="module", params=[(p, w) for p in ("briefing", "mini", "changes") for w in WIDTHS])
+@pytest.fixture(scope="module", params=[(p, w) for p in ("briefing", "mini", "atlas", "changes") for w in WIDTHS])
 def loaded(request, browser, pages):
     """The page open at one width; the briefing's screenshots are written to build/screenshots/."""
     name, width_name = request.param
@@ -138,8 +140,8 @@ def test_chart_text_readable(loaded):
           }
         }
         return out;""")
-    if name == "briefing":
-        assert sizes, "the briefing has a chart"
+    if name in ("briefing", "atlas"):
+        assert sizes, "the page has a chart or a map"
     if sizes and width < 600:
         assert min(sizes) >= 9, f"smallest chart text {min(sizes):.1f} px"
 

@@ -151,7 +151,8 @@ def test_headings_are_numbered_by_a_word_list_linked_to_their_styles(docx: Path,
     assert out_of_list == ["Key judgements", "Data notes", "Sources"]
     # The datasets' headings in the data notes look like headings but are no heading style: no contents entry.
     unlisted = [paragraph_text(p) for p in body.findall(w("p")) if style_of(p) == "UnlistedHeading"]
-    assert unlisted == ["Bilateral trade", "Agreements and milestones"]
+    assert unlisted == ["Bilateral trade", "Agreements and milestones", "Places on the maps",
+                        "Corridors and pipelines on the maps", "Countries on the locator map"]
     assert find(styles, "string(w:style[@w:styleId='TOCHeading']/w:pPr/w:numPr/w:numId/@w:val)") == "0"
 
 
@@ -197,28 +198,35 @@ def test_the_agreements_table_repeats_its_header_and_keeps_rows_whole(docx: Path
 def test_captions_are_word_captions_numbered_by_seq_fields(body):
     captions = [p for p in find(body, ".//w:p") if style_of(p) == "Caption"]
     assert [fields(p) for p in captions] == [
-        [("SEQ Table \\* ARABIC", "1")], [("SEQ Figure \\* ARABIC", "1")], [("SEQ Table \\* ARABIC", "2")]]
+        [("SEQ Figure \\* ARABIC", "1")], [("SEQ Table \\* ARABIC", "1")], [("SEQ Figure \\* ARABIC", "2")],
+        [("SEQ Table \\* ARABIC", "2")], [("SEQ Figure \\* ARABIC", "3")]]
     assert [paragraph_text(p) for p in captions] == [
+        "Figure 1. Turkmenistan and its neighbours",
         "Table 1. Agreements and milestones in Russia\u2013Turkmenistan relations",
-        "Figure 1. Bilateral trade, full-year figures, in billions of US dollars",
+        "Figure 2. Bilateral trade, full-year figures, in billions of US dollars",
         "Table 2. Bilateral trade by year, with the kind and source of each figure",
+        "Figure 3. The North\u2013South corridor, the Caspian crossing and the gas pipelines",
     ]
     # Word's "label and number" bookmark, which cross-references point to.
     assert bookmark_text(body, "_Ref_tbl_agreements") == "Table 1"
-    assert bookmark_text(body, "_Ref_fig_trade") == "Figure 1"
-    assert find(captions[0], "./w:pPr/w:keepNext")
+    assert bookmark_text(body, "_Ref_fig_trade") == "Figure 2"
+    assert bookmark_text(body, "_Ref_fig_locator") == "Figure 1"
+    assert find(captions[1], "./w:pPr/w:keepNext")
 
 
 def test_each_exhibit_is_followed_by_its_source_line_in_its_own_style(body):
     sources = [p for p in find(body, ".//w:p") if style_of(p) == "ExhibitSource"]
-    assert len(sources) == 3
-    assert all(paragraph_text(p).startswith("Sources: ") for p in sources[:2])
+    assert len(sources) == 5
+    # The maps', the agreements table's and the chart's (the trade table's names the sources of its rows).
+    assert all(paragraph_text(sources[i]).startswith("Sources: ") for i in (0, 1, 2, 4))
+    assert "Boundaries: Natural Earth admin-0 countries, 1:50m (public domain)" in paragraph_text(sources[0])
 
 
 def test_prose_references_are_ref_fields_to_the_caption_bookmarks(body):
     references = [f for p in find(body, ".//w:p") for f in fields(p) if f[0].startswith("REF ")]
     assert ("REF _Ref_tbl_agreements \\h", "Table 1") in references
-    assert ("REF _Ref_fig_trade \\h", "Figure 1") in references
+    assert ("REF _Ref_fig_trade \\h", "Figure 2") in references
+    assert ("REF _Ref_fig_locator \\h", "Figure 1") in references
     assert ("REF _Ref_tbl_trade \\h", "Table 2") in references
     for instruction, shown in references:
         assert bookmark_text(body, instruction.split()[1]) == shown
@@ -233,7 +241,10 @@ def test_prose_references_are_ref_fields_to_the_caption_bookmarks(body):
 def test_the_chart_is_an_svg_with_a_png_of_200_dpi_and_its_alt_text(docx: Path, body):
     from docx import Document
 
-    [drawing] = find(body, ".//w:drawing[wp:inline]")
+    drawings = find(body, ".//w:drawing[wp:inline]")
+    assert [d.startswith("Map: ") for d in find(body, ".//w:drawing[wp:inline]//wp:docPr/@descr")] == [
+        True, False, True]  # the locator map, the trade chart, the corridors' map
+    drawing = drawings[1]
     [description] = find(drawing, ".//wp:docPr/@descr")
     assert description.startswith("Line chart of Russia\u2013Turkmenistan trade, 2016\u20132025")
     assert "2021: USD\u00a0865\u00a0million (reported)" in description
@@ -492,7 +503,8 @@ def test_libreoffice_shows_cover_contents_captions_and_footers(libreoffice_pdf: 
     with_header = [n for n, page in enumerate(pages) if header in page]
     assert len(with_header) >= 2 and with_header[1] == with_header[0] + 1
     assert " superseded " in pages[with_header[0]]  # columns are wide enough for their longest word
-    assert any("Figure 1. Bilateral trade" in page for page in pages)
+    assert any("Figure 2. Bilateral trade" in page for page in pages)
+    assert any("Figure 1. Turkmenistan and its neighbours" in page and "Ashgabat" in page for page in pages)
     # A cross-reference, as LibreOffice shows it.
     assert any("Table 1 at the end of this section lists" in page for page in pages)
     assert any("Sources" in page for page in pages[-3:])  # the list of sources ends the document

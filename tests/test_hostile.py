@@ -104,8 +104,8 @@ CASES = {
     "undefined helper (StrictUndefined)": (
         _write("report/sections/01-summary.md", "# Summary\n\nSee {{ graph() }}.\n"),
         ["report/sections/01-summary.md:3:8: unknown name 'graph'",
-         "   = hint: a section may use: data, sources, value, table, chart, cite, ref, data_notes, bibliography, "
-         "figure, percent, longdate, ..."],
+         "   = hint: a section may use: data, sources, value, table, chart, map, cite, ref, data_notes, "
+         "bibliography, figure, percent, ..."],
     ),
     "non-UTF-8 section": (
         _write("report/sections/01-summary.md", b"# Summary\n\nCaf\xe9 politics.\n"),

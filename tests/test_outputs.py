@@ -31,7 +31,8 @@ def section_headings() -> list[str]:
 def test_all_three_formats_are_built(built_briefing: Path):
     expected = ["data"] + [f"{NAME}.{ext}" for ext in ("docx", "html", "pdf")]
     assert sorted(p.name for p in built_briefing.iterdir()) == expected
-    assert sorted(p.name for p in (built_briefing / "data").iterdir()) == ["agreements.csv", "trade.csv"]
+    assert sorted(p.name for p in (built_briefing / "data").iterdir()) == [
+        "agreements.csv", "countries.csv", "places.csv", "routes.csv", "trade.csv"]
 
 
 def test_pdf_holds_every_heading_and_every_agreement(built_briefing: Path):
@@ -44,7 +45,7 @@ def test_pdf_holds_every_heading_and_every_agreement(built_briefing: Path):
 
 def test_pdf_length_is_that_of_a_briefing(built_briefing: Path):
     pages = pdf_text(built_briefing / f"{NAME}.pdf")
-    assert 12 <= len(pages) <= 22
+    assert 12 <= len(pages) <= 24
 
 
 def test_docx_has_a_native_agreements_table_with_one_row_per_agreement(built_briefing: Path):
@@ -64,7 +65,8 @@ def test_docx_holds_the_chart_as_a_picture(built_briefing: Path):
     document = Document(str(built_briefing / f"{NAME}.docx"))
     pictures = [r for r in document.part.rels.values() if r.reltype.endswith("/image")]
     # The chart's PNG, and the SVG Word 2016 and later show in its place; the cover's ink.
-    assert sorted(p.target_part.content_type for p in pictures) == ["image/png", "image/png", "image/svg+xml"]
+    # and the two maps' likewise.
+    assert sorted(p.target_part.content_type for p in pictures) == ["image/png"] * 4 + ["image/svg+xml"] * 3
 
 
 def test_html_is_self_contained_with_the_chart_as_svg(built_briefing: Path):

@@ -100,7 +100,9 @@ def test_numbered_captions_and_a_working_cross_reference(typst_pdf: Path):
     text = "\n".join(pages)
     assert "Table 1. Agreements and milestones" in text
     assert "Table 2. Bilateral trade by year" in text
-    assert "Figure 1. Bilateral trade, full-year figures, in billions of US dollars" in text
+    assert "Figure 2. Bilateral trade, full-year figures, in billions of US dollars" in text
+    assert "Figure 3. The North\u2013South corridor, the Caspian crossing and the gas pipelines" in text
+    assert "Turkmenbashi" in text and "Astrakhan\u2013Turkmenbashi shipping line" in text
     caption_page = next(i for i, page in enumerate(pages) if "Table 1. Agreements" in page)
     reader = PdfReader(str(typst_pdf))
     targets = set()

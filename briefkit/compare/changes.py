@@ -127,9 +127,13 @@ def _report_date(project) -> str:
 
 def chart_notes(old: dict, new: dict, data: DataChanges, words, edition: str) -> dict[str, tuple[str, str]]:
     """For each chart whose points changed: (its caption's chart name, the note that says what changed)."""
+    from briefkit.exhibits.charts import ChartSpec
+
     notes = {}
     for name, spec in new.items():
         before = old.get(name)
+        if not isinstance(spec, ChartSpec):
+            continue  # a map: its places and routes are records, whose changes the record tables show
         if before is not None and [s.points for s in before.series] == [s.points for s in spec.series]:
             continue
         titles = {s.title for s in spec.series}

@@ -36,6 +36,8 @@ _PATH_DEFS = re.compile(r'<defs>\s*(?:<path id="[^"]+"[^>]*/>\s*)+</defs>')
 # Text inside a chart drawn for narrow screens is at least this many SVG units (pt) high; the narrow chart is
 # drawn about one CSS px per unit on a phone, so this is roughly its smallest text in CSS px there.
 NARROW_CHART_TEXT = 10.5
+PHONE_COLUMN = 360  # about the CSS px of a 390 px phone's text column
+WIDE_NARROW = 400  # a narrow copy wider than this (in SVG units) is drawn smaller than a chart's on a phone
 
 
 def shell(project: Project, toc: str, body: str, css: str, mode: str, templates_dir: Path,
@@ -137,7 +139,7 @@ def _legend_box(legend: str) -> tuple[float, float, float, float] | None:
         xs += [float(tx), float(tx) + max(advances) * float(scale) + 0.6 * size]
         ys += [float(ty) - 0.8 * size, float(ty) + 0.25 * size]
     for size, x, y, run in re.findall(
-            r'<text style="font-size: ([\d.]+)px[^"]*" x="([-\d.]+)" y="([-\d.]+)"[^>]*>([^<]*)</text>', legend):
+            r'<text style="[^"]*?font-size: ([\d.]+)px[^"]*" x="([-\d.]+)" y="([-\d.]+)"[^>]*>([^<]*)</text>', legend):
         size = float(size)  # real text (svg.fonttype none): its width estimated at half an em a letter
         xs += [float(x), float(x) + 0.55 * size * len(html.unescape(run))]
         ys += [float(y) - 0.8 * size, float(y) + 0.25 * size]
@@ -148,7 +150,8 @@ def _legend_box(legend: str) -> tuple[float, float, float, float] | None:
 
 def _text_sizes(svg: str) -> list[float]:
     """The font sizes of a chart's texts: real text (font-size) or glyph paths (an em is 100 units)."""
-    return [float(size) for size in re.findall(r"<text style=\"font-size: ([\d.]+)px", svg)] + [
+    # font-size may follow font-style or font-weight (an italic or bold label of a map).
+    return [float(size) for size in re.findall(r"<text style=\"[^\"]*?font-size: ([\d.]+)px", svg)] + [
         float(scale) * 100 for scale in re.findall(r"scale\(([\d.]+) -", svg)]
 
 
@@ -205,6 +208,9 @@ def narrow_chart(svg: str) -> str | None:
     legend_end = _group_end(svg, legend_start) if legend_start >= 0 else -1
     ticks = [(m.start(), _group_end(svg, m.start()), m.group(1))
              for m in re.finditer(r'<g id="([xy]tick)_\d+">', svg)]
+    # A drawing wider than a phone's column (a map without a key keeps its full width) is shown smaller than
+    # one CSS px per unit: its text grows in proportion.
+    target = NARROW_CHART_TEXT * (new_width / PHONE_COLUMN if new_width > WIDE_NARROW else 1.0)
     out, last = [], 0
     for match in re.finditer(r'<g id="text_\d+"', svg):
         if legend_start <= match.start() < legend_end:
@@ -212,7 +218,7 @@ def narrow_chart(svg: str) -> str | None:
         sizes = _text_sizes(svg[match.end():_group_end(svg, match.start())])
         if not sizes:
             continue
-        factor = NARROW_CHART_TEXT / sizes[0]
+        factor = target / sizes[0]
         if factor <= 1:
             continue
         owner = next((kind for start, end, kind in ticks if start < match.start() < end), "")
