@@ -172,7 +172,8 @@ def check(root: Path, notes: list[str] | None = None) -> list[Problem]:
     found = findings + section_problems(project, data, charts) + lint_findings(project, data)
     if notes is not None:
         notes += [f"chart {name.replace('-', ':', 1)}: '{spec.title}' is declared in {spec.declared} and drawn on "
-                  f"an axis in {spec.axis}" for name, spec in charts.items() if spec.declared]
+                  f"an axis in {spec.axis}" for name, spec in charts.items()
+                  if getattr(spec, "declared", "")]  # maps have no axis
     return found
 
 

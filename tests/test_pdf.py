@@ -86,7 +86,8 @@ def test_tagged_pdf_with_language_alt_text_and_table_headers(built_briefing: Pat
     locator, figure, routes = kinds["/Figure"]
     assert str(locator["/Alt"]).startswith("Map: Turkmenistan and its neighbours. Countries shown: Turkmenistan,")
     assert "Astrakhan\u2013Turkmenbashi shipping line: sea route, planned" in str(routes["/Alt"])
-    assert str(figure["/Alt"]).startswith("Line chart of Russia\u2013Turkmenistan trade, 2016\u20132025 (billion\u00a0USD).")
+    assert str(figure["/Alt"]).startswith(
+        "Line chart of Russia\u2013Turkmenistan trade, 2016\u20132025 (billion\u00a0USD).")
     assert "2018: no published figure (gap)" in str(figure["/Alt"])
     assert len(kinds["/TH"]) >= 11  # the header cells of both tables, repeated where a table breaks
 
