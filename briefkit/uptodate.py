@@ -2,7 +2,7 @@
 
 A build that used the cache writes, in the cache folder, one stamp per request (project, output folder, formats,
 PDF engine, --strict): the hash of every file of the project it read (taken before it read them), the size and
-modification time of every file of the engine and of the folders Python imports from (a changed engine, theme,
+modification time of every file of the engine and of the folders packages are installed in (a changed engine, theme,
 template, locale or installed version), SOURCE_DATE_EPOCH, the DOCX's git commit, its warnings, and the size and
 time of every output it published. The command line checks the stamp of its request before importing the
 pipeline: where all of it still holds, the outputs are those the build would publish, and it prints what the
@@ -59,7 +59,8 @@ def inputs(root: Path) -> dict:
             stat = os.stat(path)
             engine[os.path.relpath(path, ENGINE)] = [stat.st_size, stat.st_mtime_ns]
     # An installed, upgraded or removed package changes the folder it is installed in.
-    imports = {p: os.stat(p).st_mtime_ns for p in sys.path if p and os.path.isdir(p)}
+    imports = {p: os.stat(p).st_mtime_ns for p in sys.path
+               if os.path.basename(p) in ("site-packages", "dist-packages") and os.path.isdir(p)}
     return {"version": VERSION, "python": sys.version, "executable": sys.executable,
             "epoch": os.environ.get("SOURCE_DATE_EPOCH", ""), "project": project, "engine": engine,
             "imports": imports}
