@@ -122,7 +122,7 @@ def _build(root: Path, out_dir: Path | None, formats: tuple[str, ...], use_cache
     cache = Cache(project.root / CACHE_DIR, enabled=use_cache)
     with source_date_epoch(project):
         try:
-            plan = plan_build(project, data, formats or project.formats)
+            plan = plan_build(project, data, formats or project.formats, use_cache)
         except InputError as exc:
             raise InputError(findings + exc.problems) from None
         with build_lock(out_dir), work_folder(out_dir) as work:
@@ -231,14 +231,15 @@ def source_date_epoch(project: Project) -> Iterator[None]:
             del os.environ["SOURCE_DATE_EPOCH"]
 
 
-def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
-    """Render the sections and compute each product's key; cheap, so a no-op build stops here."""
+def plan_build(project: Project, data: Data, formats: tuple[str, ...], use_cache: bool = True) -> Plan:
+    """Render the sections and compute each product's key; cheap, so a no-op build stops here (use_cache: keep the
+    sections' compiled code in the cache folder)."""
     from briefkit.templates import template_files
 
     templates = template_files(project.templates_dir)
     markdown: dict[str, str] = {}
     specs: dict = {}
-    env = make_environment(project)
+    env = make_environment(project, cache=use_cache)
     # The sections are rendered once: the DOCX's Markdown differs only in pointing at the charts' PNG files.
     svg = assemble_markdown(project, data, "svg", specs, env)
     if "html" in formats or "pdf" in formats:
