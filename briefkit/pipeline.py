@@ -162,7 +162,8 @@ def leave_stamp(plan: Plan, asked: dict, before: dict, outputs: dict[str, Path],
 
     record = str(record_path(plan.project.root, plan.stamp.build)) if plan.stamp is not None else None
     commit = plan.stamp.commit if plan.stamp is not None else None
-    uptodate.write(asked, before, outputs, [asdict(p) for p in warnings], record, commit)
+    logo = (plan.project.theme.logo,) if plan.project.theme.logo else ()
+    uptodate.write(asked, before, outputs, [asdict(p) for p in warnings], record, commit, logo)
 
 
 def _stops(findings: list[Problem], strict: bool) -> bool:

@@ -38,10 +38,11 @@ def _stamp_path(asked: dict) -> Path:
     return Path(asked["root"]) / STAMP_DIR / f"{name}.json"
 
 
-def inputs(root: Path) -> dict:
-    """Everything a build's outputs follow from but its own arguments, as of now."""
+def inputs(root: Path, extra: list[str] | tuple[str, ...] = ()) -> dict:
+    """Everything a build's outputs follow from but its own arguments, as of now; extra: files of the project
+    outside PROJECT_FOLDERS that it read (a logo elsewhere), by their path in it."""
     root = root.resolve()
-    project: dict[str, str] = {}
+    project: dict[str, str] = {name: _digest(str(root / name)) for name in extra}
     for entry in os.scandir(root):
         if entry.is_file():
             project[entry.name] = _digest(entry.path)
@@ -62,8 +63,8 @@ def inputs(root: Path) -> dict:
     imports = {p: os.stat(p).st_mtime_ns for p in sys.path
                if os.path.basename(p) in ("site-packages", "dist-packages") and os.path.isdir(p)}
     return {"version": VERSION, "python": sys.version, "executable": sys.executable,
-            "epoch": os.environ.get("SOURCE_DATE_EPOCH", ""), "project": project, "engine": engine,
-            "imports": imports}
+            "epoch": os.environ.get("SOURCE_DATE_EPOCH", ""), "extra": list(extra), "project": project,
+            "engine": engine, "imports": imports}
 
 
 def _digest(path: str) -> str:
@@ -80,12 +81,17 @@ def _outputs_state(outputs: list[list[str]]) -> list[list[int]]:
 
 
 def write(asked: dict, before: dict, outputs: dict[str, Path], warnings: list[dict], record: str | None,
-          commit: str | None) -> None:
+          commit: str | None, extra: tuple[Path, ...] = ()) -> None:
     """Leave the stamp of a build that has published `outputs`; `before`: inputs() as the build started.
-    record: the review record the DOCX needs; commit: the git commit its stamp names. A stamp that cannot be
-    written only makes the next no-op slower."""
+    record: the review record the DOCX needs; commit: the git commit its stamp names; extra: other files of the
+    project it read (hashed now). A stamp that cannot be written only makes the next no-op slower."""
     listed = [[name, str(path)] for name, path in outputs.items()]
+    root = Path(asked["root"])
     try:
+        names = sorted({str(p.resolve().relative_to(root)) for p in extra} - set(before["project"]))
+        if names:
+            before = {**before, "extra": names,
+                      "project": {**before["project"], **{n: _digest(str(root / n)) for n in names}}}
         stamp = {"asked": asked, "inputs": before, "outputs": listed, "state": _outputs_state(listed),
                  "warnings": warnings, "record": record, "commit": commit}
         target = _stamp_path(asked)
@@ -93,7 +99,7 @@ def write(asked: dict, before: dict, outputs: dict[str, Path], warnings: list[di
         tmp = target.with_name(f".{target.name}.{os.getpid()}")
         tmp.write_text(json.dumps(stamp), encoding="utf-8")
         os.replace(tmp, target)
-    except OSError:
+    except (OSError, ValueError):
         pass
 
 
@@ -109,7 +115,7 @@ def current(asked: dict) -> dict | None:
             return None
         if stamp["record"] is not None and not os.path.isfile(stamp["record"]):
             return None
-        if stamp["inputs"] != inputs(Path(asked["root"])):
+        if stamp["inputs"] != inputs(Path(asked["root"]), stamp["inputs"]["extra"]):
             return None
         if stamp["commit"] is not None:
             from briefkit.buildrecord import git_commit

@@ -265,3 +265,17 @@ def test_the_engine_its_installed_packages_and_the_epoch_are_part_of_the_stamp(w
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 4
     assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 4
+
+
+def test_a_logo_outside_report_is_part_of_the_stamp(warm: Path, builds):
+    from briefkit.cli import main
+
+    logo = warm / "assets" / "logo.svg"
+    logo.parent.mkdir()
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" '
+                    'fill="#123456"/></svg>', encoding="utf-8")
+    append(warm / "report/report.yaml", "theme:\n  logo: assets/logo.svg\n")
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 1
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 1
+    logo.write_text(logo.read_text(encoding="utf-8").replace("#123456", "#654321"), encoding="utf-8")
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 2
