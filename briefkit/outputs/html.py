@@ -375,7 +375,7 @@ def _subset_font(path: Path, characters: frozenset[int]) -> bytes:
                                "pnum", "tnum", "onum"]
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]
     options.drop_tables += ["Silf", "Silt", "Sill", "Glat", "Gloc", "Feat", "DSIG"]
-    font = TTFont(path, recalcTimestamp=False, lazy=False)
+    font = TTFont(path, recalcTimestamp=False)  # read lazily: the same bytes, the glyphs kept decompiled alone
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(characters))
     subsetter.subset(font)
