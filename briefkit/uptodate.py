@@ -67,6 +67,14 @@ def inputs(root: Path, extra: list[str] | tuple[str, ...] = ()) -> dict:
             "engine": engine, "imports": imports}
 
 
+def _in_git(root: Path) -> bool:
+    """Whether git may see the project as a checkout (a .git above it, or git told where to look); where not,
+    the DOCX names no commit and git need not be asked (starting it is most of a no-op's time)."""
+    if any(k in os.environ for k in ("GIT_DIR", "GIT_WORK_TREE")) or (root / ".briefkit-commit").exists():
+        return True
+    return any((folder / ".git").exists() for folder in (root, *root.parents))
+
+
 def _digest(path: str) -> str:
     with open(path, "rb") as file:
         return hashlib.file_digest(file, "sha256").hexdigest()
@@ -117,7 +125,7 @@ def current(asked: dict) -> dict | None:
             return None
         if stamp["inputs"] != inputs(Path(asked["root"]), stamp["inputs"]["extra"]):
             return None
-        if stamp["commit"] is not None:
+        if stamp["commit"] is not None and (stamp["commit"] or _in_git(Path(asked["root"]))):
             from briefkit.buildrecord import git_commit
 
             if git_commit(Path(asked["root"])) != stamp["commit"]:

@@ -194,8 +194,14 @@ FAST_PATH_MISSES = [
     ("an output removed", lambda r: (r / "build" / "mini.docx").unlink()),
     ("an output rewritten", lambda r: _touch_later(r / "build" / "mini.html")),
     ("a CSV download removed", lambda r: (r / "build" / "data" / "trade.csv").unlink()),
-    ("the review record removed", lambda r: __import__("shutil").rmtree(r / ".cache" / "review")),
+    ("the review record removed", lambda r: _remove(r / ".cache" / "review")),
 ]
+
+
+def _remove(folder: Path) -> None:
+    import shutil
+
+    shutil.rmtree(folder)
 
 
 def _same_stat_edit(path: Path) -> None:
@@ -279,3 +285,23 @@ def test_a_logo_outside_report_is_part_of_the_stamp(warm: Path, builds):
     assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 1
     logo.write_text(logo.read_text(encoding="utf-8").replace("#123456", "#654321"), encoding="utf-8")
     assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 2
+
+
+def test_a_new_commit_makes_the_command_line_build_the_docx_it_names(warm: Path, builds):
+    """The DOCX names the commit of a clean checkout: a commit without a change of file is a change to it."""
+    import subprocess
+    import zipfile
+
+    from briefkit.buildrecord import git_commit
+    from briefkit.cli import main
+
+    git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org"]
+    subprocess.run(["git", "init", "-q"], cwd=warm, check=True)
+    subprocess.run(git + ["add", "report", "data"], cwd=warm, check=True)
+    subprocess.run(git + ["commit", "-qm", "first"], cwd=warm, check=True)
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 1
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 1
+    subprocess.run(git + ["commit", "-q", "--allow-empty", "-m", "second"], cwd=warm, check=True)
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 2
+    with zipfile.ZipFile(warm / "build" / "mini.docx") as docx:
+        assert git_commit(warm) and git_commit(warm) in docx.read("docProps/custom.xml").decode("utf-8")
