@@ -58,10 +58,9 @@ WEB_BLOCKS = ("Basic Latin", "Latin-1 Supplement", "General Punctuation")
 
 
 def repertoire(characters: Iterable[int], language: str = "", base: tuple[str, ...] = BASE_BLOCKS) -> tuple[str, ...]:
-    """The Unicode blocks a face is subset to: the `base` blocks, those of the letters and punctuation of the
-    report's language (its script in CLDR's names of languages, months and days: Cyrillic for Russian,
-    Greek for Greek), and every block the
-    text reaches into. It follows the text only when a character of a new block comes in.
+    """The Unicode blocks a face is subset to: the `base` blocks, those of the report's language (its script, as
+    CLDR's names of languages, months and days in it use it: Cyrillic for Russian, Greek for Greek) and every
+    block the text reaches into. It follows the text only when a character of a new block comes in.
     """
     from fontTools.unicodedata import block
 
@@ -139,6 +138,7 @@ def _store(entry: Path, data: bytes) -> None:
     import os
     import tempfile
 
+    tmp = None
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".subset-", dir=entry.parent)
@@ -146,4 +146,5 @@ def _store(entry: Path, data: bytes) -> None:
             file.write(data)
         os.replace(tmp, entry)
     except OSError:
-        pass
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
