@@ -533,23 +533,30 @@ def print_edit(results: dict[str, dict[str, dict]], args) -> None:
              f"The shipped briefing from a warm cache; before each edited case a sentence is appended to a middle "
              f"section. Every case ran once a round, {args.runs} rounds, in turn"
              f"{' with the older checkout on its own copy of the project' if before else ''}; medians of wall "
-             f"time, each run a fresh process with the engine's bytecode written (as an installed package has "
-             f"it); run on {time.strftime('%Y-%m-%d')}.", ""]
-    head = "| case | " + ("older checkout | " if before else "") + "this checkout | peak memory |"
-    lines += [head, "|---|" + ("---:|" if before else "") + "---:|---:|"]
+             f"time and of CPU time (user and system, the process and its children), each run a fresh process "
+             f"with the engine's bytecode written (as an installed package has it); run on "
+             f"{time.strftime('%Y-%m-%d')}.", ""]
+    checkouts = [("older checkout", before)] if before else []
+    checkouts.append(("this checkout", now))
+    lines.append("| case | " + " | ".join(f"{n}, wall | {n}, CPU" for n, _ in checkouts) + " | peak memory |")
+    lines.append("|---|" + "---:|---:|" * len(checkouts) + "---:|")
     for key in [k for k, *_ in EDIT_CASES] + ["workload"]:
-        old = f"{before[key]['seconds']:.2f} s | " if before and key in before else ("| " if before else "")
-        lines.append(f"| {names[key]} | {old}{now[key]['seconds']:.2f} s | {now[key]['peak_mib']:.0f} MiB |")
-    lines += ["", "| goal (issue 25) | " + ("older checkout | " if before else "") + "this checkout | at most |",
-              "|---|" + ("---:|" if before else "") + "---:|---:|"]
-    def ratio(result: dict, key: str, against: str) -> str:
-        base = now["workload"] if against == "workload" else result[against]
-        return f"{result[key]['seconds'] / base['seconds']:.2f}"
+        cells = [f"{r[key]['seconds']:.2f} s | {r[key]['cpu']:.2f} s" if key in r else " | "
+                 for _, r in checkouts]
+        lines.append(f"| {names[key]} | {' | '.join(cells)} | {now[key]['peak_mib']:.0f} MiB |")
 
+    def ratio(result: dict, key: str, against: str, kind: str) -> str:
+        base = now["workload"] if against == "workload" else result[against]
+        return f"{result[key][kind] / base[kind]:.2f}"
+
+    lines += ["", "| goal (issue 25) | " + " | ".join(f"{n}, wall | {n}, CPU" for n, _ in checkouts)
+              + " | at most |", "|---|" + "---:|---:|" * len(checkouts) + "---:|"]
     for key, against, limit in EDIT_GOALS:
-        old = f"{ratio(before, key, against)} | " if before else ""
-        lines.append(f"| {names[key]} / {names[against]} | {old}{ratio(now, key, against)} | {limit} |")
+        cells = [f"{ratio(r, key, against, 'seconds')} | {ratio(r, key, against, 'cpu')}" for _, r in checkouts]
+        lines.append(f"| {names[key]} / {names[against]} | {' | '.join(cells)} | {limit} |")
     _put_section(args, EDIT_HEADING, "\n".join(lines) + "\n")
+
+
 COMPARE_HEADING = "## A new edition against the last (build --compare)"
 
 
