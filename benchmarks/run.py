@@ -8,6 +8,8 @@
     python benchmarks/run.py --only watch   # only watch mode with Typst: save -> new PDF, save -> page reloaded
     python benchmarks/run.py --only review  # only `briefkit review` of the briefing's DOCX with 50 changes
     python benchmarks/run.py --only compare # only `build --compare` against a revision with ten changes
+    python benchmarks/run.py --only edit [--previous CHECKOUT]  # the edit loop: a section edited, each format
+                                            # alone and all; the no-op and `check` against a fixed workload
 
 Every case runs in a fresh process, so imports count, as they do for a user. Both PDF engines are measured in
 the same run (WeasyPrint, the default, and Typst with --pdf-engine typst). Baselines are measured in the same
@@ -344,7 +346,7 @@ def main() -> None:
     parser.add_argument("--engine-before", type=Path,
                         help="an older checkout of the engine: its cold WeasyPrint PDF of this project, alternating"
                              " with this checkout's (twice --runs rounds)")
-    parser.add_argument("--only", choices=("all", "watch", "review", "compare"), default="all",
+    parser.add_argument("--only", choices=("all", "watch", "review", "compare", "edit"), default="all",
                         help="'watch': only watch mode with Typst (save -> new PDF, save -> page reloaded); "
                              "'review': only `briefkit review` of a returned DOCX with 50 changes")
     parser.add_argument("--out", type=Path)
@@ -363,6 +365,9 @@ def main() -> None:
             return
         if args.only == "compare":
             print_compare(compare_rows(build, Path(tmp), args.runs), args)
+            return
+        if args.only == "edit":
+            print_edit(edit_rows(build, Path(tmp), args.runs, args.previous), args)
             return
         prepare_baseline(root, Path(tmp) / "baseline")
         baseline_work = str(Path(tmp) / "baseline")
@@ -462,6 +467,106 @@ def main() -> None:
 
 
 REVIEW_HEADING = "## Review of a returned DOCX"
+EDIT_HEADING = "## The edit loop: a section edited, each format alone, the no-op and `check`"
+# A fixed pure-Python workload, timed in the same run as a yardstick of the machine's speed.
+WORKLOAD = "s = 0\nfor i in range(5_000_000):\n    s += i * i\n"
+# The edit loop's cases: name, the command's flags, whether a section is edited before each run.
+EDIT_CASES = [
+    ("pdf-weasyprint", "section edited, PDF only, WeasyPrint", ["--format", "pdf", "--pdf-engine", "weasyprint"], True),
+    ("docx", "section edited, DOCX only", ["--format", "docx"], True),
+    ("html", "section edited, HTML only", ["--format", "html"], True),
+    ("all-weasyprint", "section edited, all formats, WeasyPrint PDF", ["--pdf-engine", "weasyprint"], True),
+    ("pdf-typst", "section edited, PDF only, Typst", ["--format", "pdf", "--pdf-engine", "typst"], True),
+    ("all-typst", "section edited, all formats, Typst PDF", ["--pdf-engine", "typst"], True),
+    ("no-op", "no-op rebuild (all formats)", [], False),
+    ("check", "`check`", None, False),
+]
+# The goals of issue 25: (case, against, at most).
+EDIT_GOALS = [("docx", "pdf-weasyprint", 0.5), ("html", "pdf-weasyprint", 0.5), ("all-typst", "pdf-typst", 1.3),
+              ("all-weasyprint", "pdf-weasyprint", 1.1), ("no-op", "workload", 0.3), ("check", "workload", 0.4)]
+
+
+def edit_rows(build: list[str], tmp: Path, runs: int, previous: Path | None) -> dict[str, dict[str, dict]]:
+    """Each case of EDIT_CASES and the workload once a round, `runs` rounds (load on a shared machine falls on
+    all alike), for this checkout and, with `previous`, an older one on its own copy of the same project; each
+    from a warm cache, the section edited before every run that needs it. Timed with the bytecode of the engine
+    written, as an installed package has it."""
+    checkouts = {"now": build}
+    if previous:
+        checkouts["before"] = [PY, str(previous.resolve() / "build.py")]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    projects = {}
+    for name, command in checkouts.items():
+        root = copy_project(tmp / f"edit-{name}")
+        out = tmp / f"edit-{name}-out"
+        subprocess.run(command + ["--project", str(root), "--out", str(out), "-q"], check=True, env=env)
+        subprocess.run(command + ["--project", str(root), "--out", str(out), "-q", "--pdf-engine", "typst"],
+                       check=True, env=env)
+        subprocess.run(command + ["--project", str(root), "-q", "--check"], check=True, env=env)
+        projects[name] = (root, out)
+    counter = iter(range(10_000))
+    samples: dict[str, dict[str, list[dict]]] = {name: {} for name in checkouts}
+    samples["now"]["workload"] = []
+    for _ in range(runs):
+        samples["now"]["workload"].append(measure_env([PY, "-c", WORKLOAD], env))
+        for key, _, flags, edited in EDIT_CASES:
+            for name, command in checkouts.items():
+                root, out = projects[name]
+                if edited:
+                    section = root / "report" / "sections" / "03-diplomatic-relations.md"
+                    with section.open("a", encoding="utf-8") as handle:
+                        handle.write(f"\nA sentence added, edit {next(counter)}.\n")
+                if flags is None:
+                    full = command + ["--project", str(root), "-q", "--check"]
+                else:
+                    full = command + ["--project", str(root), "--out", str(out), "-q", *flags]
+                    if not edited:  # the no-op follows a build of the same request
+                        subprocess.run(full, check=True, env=env)
+                samples[name].setdefault(key, []).append(measure_env(full, env))
+    return {name: {key: {"seconds": statistics.median(s["seconds"] for s in values),
+                         "cpu": statistics.median(s["cpu"] for s in values),
+                         "peak_mib": max(s["peak_mib"] for s in values)} for key, values in cases.items()}
+            for name, cases in samples.items()}
+
+
+def measure_env(command: list[str], env: dict[str, str]) -> dict:
+    out = subprocess.run([PY, "-c", MEASURE, *command], capture_output=True, text=True, env=env)
+    if out.returncode:
+        raise SystemExit(f"failed: {' '.join(command)}\n{out.stderr}")
+    return json.loads(out.stdout)
+
+
+def print_edit(results: dict[str, dict[str, dict]], args) -> None:
+    now, before = results["now"], results.get("before")
+    names = {key: name for key, name, _, _ in EDIT_CASES} | {"workload": "fixed workload (5,000,000 × `s += i*i`)"}
+    lines = [EDIT_HEADING, "",
+             f"The shipped briefing from a warm cache; before each edited case a sentence is appended to a middle "
+             f"section. Every case ran once a round, {args.runs} rounds, in turn"
+             f"{' with the older checkout on its own copy of the project' if before else ''}; medians of wall "
+             f"time and of CPU time (user and system, the process and its children), each run a fresh process "
+             f"with the engine's bytecode written (as an installed package has it); run on "
+             f"{time.strftime('%Y-%m-%d')}.", ""]
+    checkouts = [("older checkout", before)] if before else []
+    checkouts.append(("this checkout", now))
+    lines.append("| case | " + " | ".join(f"{n}, wall | {n}, CPU" for n, _ in checkouts) + " | peak memory |")
+    lines.append("|---|" + "---:|---:|" * len(checkouts) + "---:|")
+    for key in [k for k, *_ in EDIT_CASES] + ["workload"]:
+        cells = [f"{r[key]['seconds']:.2f} s | {r[key]['cpu']:.2f} s" if key in r else " | "
+                 for _, r in checkouts]
+        lines.append(f"| {names[key]} | {' | '.join(cells)} | {now[key]['peak_mib']:.0f} MiB |")
+
+    def ratio(result: dict, key: str, against: str, kind: str) -> str:
+        base = now["workload"] if against == "workload" else result[against]
+        return f"{result[key][kind] / base[kind]:.2f}"
+
+    lines += ["", "| goal (issue 25) | " + " | ".join(f"{n}, wall | {n}, CPU" for n, _ in checkouts)
+              + " | at most |", "|---|" + "---:|---:|" * len(checkouts) + "---:|"]
+    for key, against, limit in EDIT_GOALS:
+        cells = [f"{ratio(r, key, against, 'seconds')} | {ratio(r, key, against, 'cpu')}" for _, r in checkouts]
+        lines.append(f"| {names[key]} / {names[against]} | {' | '.join(cells)} | {limit} |")
+    _put_section(args, EDIT_HEADING, "\n".join(lines) + "\n")
+
+
 COMPARE_HEADING = "## A new edition against the last (build --compare)"
 
 

@@ -7,7 +7,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-from importlib import metadata
 from pathlib import Path
 
 CACHE_DIR = ".cache"
@@ -46,6 +45,8 @@ def file_digest(path: Path) -> bytes:
 
 def package_version(name: str) -> str:
     """An installed package's version, read without importing it (WeasyPrint takes a second to import)."""
+    from importlib import metadata
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:

@@ -9,11 +9,11 @@ import os
 import re
 import sys
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
-from briefkit.errors import BriefkitError, InputError, Problem
-from briefkit.project import FORMATS, PDF_ENGINES
+from briefkit.errors import FORMATS, PDF_ENGINES, BriefkitError, InputError, Problem
 
 EXIT_OK, EXIT_USER, EXIT_USAGE = 0, 1, 2
 
@@ -129,10 +129,13 @@ def run() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
     try:
         args = parse(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:
         return EXIT_OK if exc.code == 0 else EXIT_USAGE
+    if args.command == "build" and args.compare is None and not args.no_cache and _up_to_date(args, started):
+        return EXIT_OK
     _configure_logging(args)
     _interrupt_on_sigterm()
     from briefkit import pipeline
@@ -177,6 +180,25 @@ def main(argv: list[str] | None = None) -> int:
         fresh = ", ".join(result.rebuilt) if result.rebuilt else "nothing (all up to date)"
         print(f"built in {result.seconds:.1f} s; rebuilt: {fresh}")
     return EXIT_OK
+
+
+def _up_to_date(args: argparse.Namespace, started: float) -> bool:
+    """Whether the stamp of the last build of this request shows nothing to do (briefkit.uptodate); then print
+    what that build would print, having imported neither the pipeline nor any engine."""
+    from briefkit import uptodate
+
+    stamp = uptodate.current(uptodate.request(args.project, args.out, tuple(args.formats or ()), args.pdf_engine,
+                                              args.strict))
+    if stamp is None:
+        return False
+    root, colour = args.project.resolve(), _colour(sys.stderr)
+    for warning in stamp["warnings"]:
+        print(format_finding(Problem(**warning), root, colour), file=sys.stderr)
+    if not args.quiet:
+        for name, path in stamp["outputs"]:
+            print(f"{name if name in FORMATS else 'data':>4}  {_shown(Path(path))}")
+        print(f"built in {time.perf_counter() - started:.1f} s; rebuilt: nothing (all up to date)")
+    return True
 
 
 def _new(args: argparse.Namespace) -> int:

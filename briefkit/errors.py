@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The formats and PDF engines one can ask for (report.yaml, the command line); here, where every module can
+# read them without loading more.
+FORMATS = ("pdf", "docx", "html")
+PDF_ENGINES = ("weasyprint", "typst")
+
 
 @dataclass(frozen=True)
 class Problem:

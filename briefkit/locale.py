@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Protocol
 
@@ -60,6 +60,9 @@ QUALIFIERS: tuple[str, ...] = ("", "over", "about", "under")
 FALLBACK = "en"
 _NEXT_SCALE = {"thousand": "million", "million": "billion"}
 _LOCALES = ("defaults", "locales")
+_PACKAGE = Path(__file__).resolve().parent  # a folder on disk: the package is never zipped (its fonts are read)
+# libyaml's loader where PyYAML has it: the catalogues are read on every run.
+_CATALOGUE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class DateLike(Protocol):
@@ -115,7 +118,7 @@ def _fields(text: str) -> set[str]:
 
 
 def _catalogue_path(code: str):
-    return resources.files("briefkit").joinpath(*_LOCALES, f"{code}.yaml")
+    return _PACKAGE.joinpath(*_LOCALES, f"{code}.yaml")
 
 
 @lru_cache(maxsize=16)
@@ -124,7 +127,11 @@ def _catalogue(code: str) -> Mapping[str, str] | None:
     path = _catalogue_path(code)
     if not path.is_file():
         return None
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    loader = _CATALOGUE_LOADER(path.read_text(encoding="utf-8"))  # a safe loader: plain values only
+    try:
+        data = loader.get_single_data()
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise ValueError(f"the phrase catalogue {code}.yaml is not a mapping of keys to phrases")
     bad = [str(k) for k, v in data.items() if not isinstance(k, str) or not isinstance(v, str)]
@@ -135,7 +142,7 @@ def _catalogue(code: str) -> Mapping[str, str] | None:
 
 def shipped_languages() -> list[str]:
     """The primary languages that briefkit ships a catalogue for ('de', 'en', 'fr', 'ru')."""
-    folder = resources.files("briefkit").joinpath(*_LOCALES)
+    folder = _PACKAGE.joinpath(*_LOCALES)
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 

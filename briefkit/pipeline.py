@@ -68,6 +68,7 @@ class Workspace:
     inputs: pandoc.PandocInputs = field(init=False)
     meta_file: Path = field(init=False)
     warm: Path | None = None  # the lasting folder of a kept-alive Typst compiler (watch mode)
+    font_cache: Path | None = None  # where the fonts' subsets are kept between builds (none with --no-cache)
 
 
 def build(root: Path, out_dir: Path | None = None, formats: tuple[str, ...] = (), use_cache: bool = True,
@@ -104,7 +105,11 @@ def fewer_collections() -> Iterator[None]:
 
 def _build(root: Path, out_dir: Path | None, formats: tuple[str, ...], use_cache: bool, parallel: bool,
            pdf_engine: str | None, strict: bool, warm: bool) -> BuildResult:
+    from briefkit import uptodate
+
     started = time.perf_counter()
+    # What the inputs are before they are read: the stamp of a no-op build (briefkit.uptodate).
+    before = uptodate.inputs(root) if use_cache else None
     project, data, findings = load_inputs(root)
     if project is None or data is None or _stops(findings, strict):
         # Render the sections too, against what did load, so that their mistakes come in the same run.
@@ -118,11 +123,13 @@ def _build(root: Path, out_dir: Path | None, formats: tuple[str, ...], use_cache
     cache = Cache(project.root / CACHE_DIR, enabled=use_cache)
     with source_date_epoch(project):
         try:
-            plan = plan_build(project, data, formats or project.formats)
+            plan = plan_build(project, data, formats or project.formats, use_cache)
         except InputError as exc:
             raise InputError(findings + exc.problems) from None
         with build_lock(out_dir), work_folder(out_dir) as work:
             workspace = prepare_workspace(plan, work)
+            if use_cache:
+                workspace.font_cache = project.root / CACHE_DIR / "fonts"
             if warm:
                 workspace.warm = project.root / CACHE_DIR / "typst-watch"
             cached = {fmt: cache.lookup(fmt, plan.keys[fmt]) for fmt in plan.formats}
@@ -140,8 +147,24 @@ def _build(root: Path, out_dir: Path | None, formats: tuple[str, ...], use_cache
                 rebuilt.extend(missing)
             keep_review_record(plan, staged)
             outputs = publish(project, data, staged, out_dir)
+    warnings = tuple(p for p in findings if p.severity == "warning")
+    if before is not None:
+        leave_stamp(plan, uptodate.request(root, out_dir, formats, pdf_engine, strict), before, outputs, warnings)
     return BuildResult(outputs=outputs, seconds=time.perf_counter() - started, rebuilt=tuple(rebuilt),
-                       warnings=tuple(p for p in findings if p.severity == "warning"))
+                       warnings=warnings)
+
+
+def leave_stamp(plan: Plan, asked: dict, before: dict, outputs: dict[str, Path], warnings: tuple[Problem, ...]) -> None:
+    """The stamp by which the next build of the same request, with nothing changed, is known to have nothing to do."""
+    from dataclasses import asdict
+
+    from briefkit import uptodate
+    from briefkit.buildrecord import record_path
+
+    record = str(record_path(plan.project.root, plan.stamp.build)) if plan.stamp is not None else None
+    commit = plan.stamp.commit if plan.stamp is not None else None
+    logo = (plan.project.theme.logo,) if plan.project.theme.logo else ()
+    uptodate.write(asked, before, outputs, [asdict(p) for p in warnings], record, commit, logo)
 
 
 def _stops(findings: list[Problem], strict: bool) -> bool:
@@ -220,14 +243,15 @@ def source_date_epoch(project: Project) -> Iterator[None]:
             del os.environ["SOURCE_DATE_EPOCH"]
 
 
-def plan_build(project: Project, data: Data, formats: tuple[str, ...]) -> Plan:
-    """Render the sections and compute each product's key; cheap, so a no-op build stops here."""
+def plan_build(project: Project, data: Data, formats: tuple[str, ...], use_cache: bool = True) -> Plan:
+    """Render the sections and compute each product's key; cheap, so a no-op build stops here (use_cache: keep the
+    sections' compiled code in the cache folder)."""
     from briefkit.templates import PRINT_ADDITIONS, SCREEN_ADDITIONS, template_files
 
     templates = template_files(project.templates_dir)
     markdown: dict[str, str] = {}
     specs: dict = {}
-    env = make_environment(project)
+    env = make_environment(project, cache=use_cache)
     # The sections are rendered once: the DOCX's Markdown differs only in pointing at the charts' PNG files.
     svg = assemble_markdown(project, data, "svg", specs, env)
     if "html" in formats or "pdf" in formats:
@@ -525,7 +549,8 @@ def build_html(project: Project, data: Data, markdown: str, workspace: Workspace
     PROGRESS.info("html: converting with pandoc")
     toc, body = converted or pandoc.html_body(markdown, workspace.inputs, workspace.meta_file, footnotes="end")
     target = workspace.root / "briefing.html"
-    page = web_page(project, toc, body, workspace.root, workspace.templates, csv_files(data))
+    page = web_page(project, toc, body, workspace.root, workspace.templates, csv_files(data),
+                    font_cache=workspace.font_cache)
     target.write_text(page, encoding="utf-8")
     return target
 
@@ -572,7 +597,8 @@ def build_docx(project: Project, markdown: str, workspace: Workspace, stamp=None
     markdown = _PNG_LINK.sub(lambda m: f"]({data_uri(workspace.root / m.group(1))})", markdown)
     reference = make_reference_docx(workspace.root / "reference.docx")
     target = workspace.root / "briefing.docx"
-    write_docx(project, markdown, workspace.inputs, workspace.meta_file, reference, target, stamp=stamp)
+    write_docx(project, markdown, workspace.inputs, workspace.meta_file, reference, target, stamp=stamp,
+               font_cache=workspace.font_cache)
     if project.theme.contents:
         number_contents(target, project.docx_layout, cache)
     return target

@@ -8,14 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefkit.decimals import DEFAULT_ROUNDING, ROUNDINGS
-from briefkit.errors import InputError, Problem
+from briefkit.errors import FORMATS, PDF_ENGINES, InputError, Problem
 from briefkit.hints import did_you_mean
 from briefkit.schema import PartialDate, Reader
 from briefkit.yamlfile import MAX_FILE_BYTES, load_yaml
 
-FORMATS = ("pdf", "docx", "html")
 PAPERS = ("A4", "Letter")
-PDF_ENGINES = ("weasyprint", "typst")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 REPORT_FILE = "report/report.yaml"
 MAX_NAME = 120  # file systems refuse names over 255 bytes; leave room for the extension and temporary prefixes

@@ -81,10 +81,12 @@ class _SectionEnvironment(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-def make_environment(project: Project, rewrite=None) -> ImmutableSandboxedEnvironment:
+def make_environment(project: Project, rewrite=None, cache: bool = True) -> ImmutableSandboxedEnvironment:
     """The one Jinja environment: sandboxed, strict, with delimiters that leave pandoc's {#id} alone.
 
     rewrite(name, text): the text to compile instead of a section's (the source map's traced rendering).
+    cache: keep the sections' compiled code in the project's cache folder, by their text (a later process,
+    `check` above all, then skips Jinja's compiler for every section that did not change).
     """
     sources = {s.display: s.path for s in project.sections}
 
@@ -103,8 +105,23 @@ def make_environment(project: Project, rewrite=None) -> ImmutableSandboxedEnviro
         comment_end_string="##}",
         autoescape=False,
         keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(project.root) if cache and rewrite is None else None,
     )
     return env
+
+
+def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
+    """Jinja's cache of compiled templates (checked against each section's text), in a folder of this engine's
+    code and Jinja's version: the compiled code follows the environment this module sets up."""
+    import hashlib
+
+    key = hashlib.sha256(Path(__file__).read_bytes() + jinja2.__version__.encode()).hexdigest()[:16]
+    folder = root / ".cache" / "jinja" / key
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def render_sections(project: Project, data: Data, image_format: str = "svg",

@@ -121,3 +121,187 @@ def test_a_chart_that_fails_in_its_own_process_fails_the_build_and_keeps_the_out
     with pytest.raises(EngineError, match="the chart could not be drawn"):
         build(warm, use_cache=False, parallel=True)
     assert {path.name: path.read_bytes() for path in (warm / "build").glob("*.*")} == before
+
+
+# The command line's no-op (briefkit.uptodate): decided from the stamp of the last build, before the pipeline loads.
+
+def _files(root: Path) -> dict[str, int]:
+    """Every file of the project, outputs and cache included, with its modification time."""
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def builds(monkeypatch) -> list[tuple]:
+    """The real builds the command line starts (none where it finds nothing to do)."""
+    import briefkit.pipeline as pipeline
+
+    made: list[tuple] = []
+    real = pipeline.build
+
+    def spy(*args, **kwargs):
+        made.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "build", spy)
+    return made
+
+
+def test_a_no_op_on_the_command_line_prints_what_the_build_prints_and_writes_nothing(warm: Path, builds, capsys):
+    from briefkit.cli import main
+
+    append(warm / "report/sections/02-trade.md", "\nIn 2019 exports rose to USD 865 million.\n")  # a warning
+    assert main(["--project", str(warm)]) == 0
+    built = capsys.readouterr()
+    assert len(builds) == 1 and "warning: figure 'USD 865 million' typed by hand" in built.err
+    before = _files(warm)
+    assert main(["--project", str(warm)]) == 0
+    again = capsys.readouterr()
+    assert len(builds) == 1
+    assert again.err == built.err
+    assert again.out.splitlines()[:-1] == built.out.splitlines()[:-1]
+    assert again.out.splitlines()[-1].endswith("rebuilt: nothing (all up to date)")
+    assert _files(warm) == before
+    # --strict turns the warning into an error: a real build, which stops.
+    assert main(["--project", str(warm), "--strict", "-q"]) == 1
+    assert len(builds) == 2 and _files(warm) == before
+
+
+def test_a_no_op_on_the_command_line_imports_no_yaml_jinja_or_pipeline(warm: Path):
+    import subprocess
+    import sys
+
+    probe = ("import sys; from briefkit.cli import main; code = main(sys.argv[1:]); "
+             "print(code, sorted(m for m in ('briefkit.pipeline', 'yaml', 'jinja2', 'fontTools', 'lxml')"
+             " if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe, "--project", str(warm)], capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "0 []"
+    assert "rebuilt: nothing (all up to date)" in result.stdout
+
+
+def _touch_later(path: Path) -> None:
+    import os
+
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10_000_000))
+
+
+FAST_PATH_MISSES = [
+    ("a data file", lambda r: edit(r / "data/trade.yaml", "value: 865", "value: 866")),
+    ("a section, same size and time", lambda r: _same_stat_edit(r / "report/sections/02-trade.md")),
+    ("a template of the project", lambda r: override(r, "screen.css", "\np { color: #111; }\n")),
+    ("a new file in report/", lambda r: (r / "report" / "notes.txt").write_text("x", encoding="utf-8")),
+    ("an output removed", lambda r: (r / "build" / "mini.docx").unlink()),
+    ("an output rewritten", lambda r: _touch_later(r / "build" / "mini.html")),
+    ("a CSV download removed", lambda r: (r / "build" / "data" / "trade.csv").unlink()),
+    ("the review record removed", lambda r: _remove(r / ".cache" / "review")),
+]
+
+
+def _remove(folder: Path) -> None:
+    import shutil
+
+    shutil.rmtree(folder)
+
+
+def _same_stat_edit(path: Path) -> None:
+    """A change that keeps the file's size and modification time: only its content tells."""
+    import os
+
+    stat = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert "shows" in text
+    path.write_text(text.replace("shows", "plots", 1), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+@pytest.mark.parametrize("change", [c for _, c in FAST_PATH_MISSES], ids=[n for n, _ in FAST_PATH_MISSES])
+def test_any_change_since_the_last_build_makes_the_command_line_build(warm: Path, builds, change):
+    from briefkit.cli import main
+
+    assert main(["--project", str(warm), "-q"]) == 0 and builds == []  # the fixture's build left its stamp
+    change(warm)
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 1
+    assert (warm / "build" / "mini.docx").is_file() and (warm / "build" / "data" / "trade.csv").is_file()
+    assert list((warm / ".cache" / "review").glob("*.json"))
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 1
+
+
+@pytest.mark.parametrize("flags, after", [(["--format", "docx"], 1), (["--pdf-engine", "typst"], 2),
+                                          (["--out", "elsewhere"], 1)], ids=["format", "pdf-engine", "out"])
+def test_another_request_is_another_stamp(warm: Path, builds, flags, after):
+    from briefkit.cli import main
+
+    flags = [f if f != "elsewhere" else str(warm / "elsewhere") for f in flags]
+    assert main(["--project", str(warm), "-q", *flags]) == 0 and len(builds) == 1
+    assert main(["--project", str(warm), "-q", *flags]) == 0 and len(builds) == 1
+    # The first request's stamp holds where the other build published nothing new in its place (the same DOCX,
+    # another folder); not after Typst's PDF replaced WeasyPrint's.
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == after
+
+
+def test_no_cache_and_compare_always_build(warm: Path, builds, monkeypatch):
+    import briefkit.compare.changes as changes
+    from briefkit.cli import main
+
+    monkeypatch.setattr(changes, "build_changes", lambda *a: {})
+    assert main(["--project", str(warm), "-q", "--no-cache"]) == 0 and len(builds) == 1
+    assert main(["--project", str(warm), "-q", "--compare", str(warm)]) == 0 and len(builds) == 2
+
+
+def test_the_engine_its_installed_packages_and_the_epoch_are_part_of_the_stamp(warm: Path, builds, monkeypatch,
+                                                                              tmp_path: Path):
+    import sys
+
+    from briefkit import uptodate
+    from briefkit.cli import main
+
+    engine, site = tmp_path / "engine", tmp_path / "site-packages"
+    engine.mkdir()
+    site.mkdir()
+    (engine / "locale.py").write_text("x = 1\n", encoding="utf-8")
+    monkeypatch.setattr(uptodate, "ENGINE", engine)
+    monkeypatch.setattr(sys, "path", [*sys.path, str(site)])
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 1
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 1
+    (engine / "locale.py").write_text("x = 22\n", encoding="utf-8")  # an engine file changed
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 2
+    (site / "newer-1.0.dist-info").mkdir()  # a package installed
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 3
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 4
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 4
+
+
+def test_a_logo_outside_report_is_part_of_the_stamp(warm: Path, builds):
+    from briefkit.cli import main
+
+    logo = warm / "assets" / "logo.svg"
+    logo.parent.mkdir()
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" '
+                    'fill="#123456"/></svg>', encoding="utf-8")
+    append(warm / "report/report.yaml", "theme:\n  logo: assets/logo.svg\n")
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 1
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 1
+    logo.write_text(logo.read_text(encoding="utf-8").replace("#123456", "#654321"), encoding="utf-8")
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 2
+
+
+def test_a_new_commit_makes_the_command_line_build_the_docx_it_names(warm: Path, builds):
+    """The DOCX names the commit of a clean checkout: a commit without a change of file is a change to it."""
+    import subprocess
+    import zipfile
+
+    from briefkit.buildrecord import git_commit
+    from briefkit.cli import main
+
+    git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org"]
+    subprocess.run(["git", "init", "-q"], cwd=warm, check=True)
+    subprocess.run(git + ["add", "report", "data"], cwd=warm, check=True)
+    subprocess.run(git + ["commit", "-qm", "first"], cwd=warm, check=True)
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 1
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 1
+    subprocess.run(git + ["commit", "-q", "--allow-empty", "-m", "second"], cwd=warm, check=True)
+    assert main(["--project", str(warm), "-q"]) == 0 and len(builds) == 2
+    with zipfile.ZipFile(warm / "build" / "mini.docx") as docx:
+        assert git_commit(warm) and git_commit(warm) in docx.read("docProps/custom.xml").decode("utf-8")

@@ -9,6 +9,8 @@ import pytest
 from briefkit.datasets import load_data
 from briefkit.errors import InputError
 
+REPO = Path(__file__).resolve().parent.parent
+
 
 def messages(data_dir: Path) -> list[str]:
     with pytest.raises(InputError) as info:
@@ -189,3 +191,34 @@ def test_each_schema_rule_gives_its_exact_message(mini, name, old, new, expected
     assert old in text
     path.write_text(text.replace(old, new, 1))
     assert expected in messages(mini / "data")
+
+
+def test_libyaml_gives_the_nodes_and_places_of_the_python_composer():
+    """The fast composer (libyaml, where PyYAML has it) and the exact one agree on every value and its place."""
+    import yaml
+
+    from briefkit import yamlfile
+
+    assert yamlfile._FAST_LOADER is yaml.CSafeLoader
+
+    def located(node):
+        value = node.value
+        if node.is_map():
+            value = {k: (m.line, m.column, located(v)) for k, (m, v) in value.items()}
+        elif node.is_list():
+            value = [located(item) for item in value]
+        return node.mark.line, node.mark.column, value
+
+    files = sorted(REPO.glob("data/*.yaml")) + sorted(REPO.glob("report/*.yaml"))
+    assert len(files) >= 3
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        fast = yamlfile._parse(text, path.name)
+        exact = yamlfile._nodes(yamlfile._compose(text, path.name), path.name)
+        assert located(fast) == located(exact), path.name
+    # What libyaml lets through and the Python composer refuses is judged by the latter, with its message.
+    for text, message in (("a: &x 1\nb: *x\n", "an alias (*x) repeats a value"),
+                          ("a: " + "[" * 40 + "]" * 40 + "\n", "nested more than 32 levels deep")):
+        with pytest.raises(InputError) as caught:
+            yamlfile._parse(text, "x.yaml")
+        assert message in caught.value.problems[0].message

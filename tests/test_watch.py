@@ -84,8 +84,10 @@ def test_a_data_file_edited_is_read_again(watching):
     assert "Trade reached USD\u00a0866\u00a0million" in fetch(port, "/")
 
 
-def test_font_subsets_are_made_once_for_the_same_face_and_characters(tmp_path: Path, monkeypatch):
-    """Each build subsets its own copy of the fonts: the copy of an unchanged face reuses the last subset."""
+def test_font_subsets_are_made_once_per_face_and_repertoire_and_kept_on_disk(tmp_path: Path, monkeypatch):
+    """Each build subsets its own copy of the fonts: the copy of an unchanged face reuses the subset of its
+    repertoire, in this process and, through the cache folder, in the next; new words of the same blocks make
+    none anew."""
     import shutil
 
     from briefkit import fonts
@@ -103,17 +105,32 @@ def test_font_subsets_are_made_once_for_the_same_face_and_characters(tmp_path: P
     monkeypatch.setattr(docx_fonts, "_subset", lambda *a: made.append("docx") or subset_docx(*a))
     monkeypatch.setattr(html, "_subset_font", lambda *a: made.append("web") or subset_web(*a))
     monkeypatch.setattr(fonts, "_SUBSETS", {})
-    docx = [docx_fonts.subset_font(copies[0], frozenset(map(ord, "Trade"))),
-            docx_fonts.subset_font(copies[1], frozenset(map(ord, "Trade"))),
-            docx_fonts.subset_font(copies[2], frozenset(map(ord, "Trade reached")))]
-    web = [html._subset_face(copies[0], "Tade"), html._subset_face(copies[1], "Tade"),
-           html._subset_face(copies[2], "Tacde")]
+    cache = tmp_path / "cache"
+    latin = fonts.repertoire(map(ord, "Trade"), "en-GB")
+    assert latin == fonts.repertoire(map(ord, "Trade reached £5 – “up” ½"), "en-GB")
+    greek = fonts.repertoire(map(ord, "Trade Ελλάδα"), "en-GB")
+    assert "Greek and Coptic" in greek and "Greek and Coptic" not in latin
+    assert "Cyrillic" in fonts.repertoire([], "ru") and "Cyrillic" not in latin
+    docx = [docx_fonts.subset_font(copies[0], latin, cache), docx_fonts.subset_font(copies[1], latin, cache),
+            docx_fonts.subset_font(copies[2], greek, cache)]
+    web = [html._subset_face(copies[0], latin, cache), html._subset_face(copies[1], latin, cache),
+           html._subset_face(copies[2], greek, cache)]
     assert made == ["docx", "docx", "web", "web"]
     assert docx[0] == docx[1] != docx[2] and web[0] == web[1] != web[2]
+    # The next process finds them in the cache folder.
+    monkeypatch.setattr(fonts, "_SUBSETS", {})
+    assert docx_fonts.subset_font(copies[1], greek, cache) == docx[2]
+    assert html._subset_face(copies[0], latin, cache) == web[0]
+    assert made == ["docx", "docx", "web", "web"]
     # Another face under the same name (a project's own font) is subset anew.
     copies[1].write_bytes((DEFAULT_TEMPLATES / "fonts" / "Lato-Bold.ttf").read_bytes())
-    assert html._subset_face(copies[1], "Tacde") != web[2]
+    assert html._subset_face(copies[1], greek, cache) != web[2]
     assert made[-1] == "web"
+    # Without a cache folder (--no-cache), nothing is read from it.
+    monkeypatch.setattr(fonts, "_SUBSETS", {})
+    count = len(made)
+    html._subset_face(copies[0], latin)
+    assert len(made) == count + 1
 
 
 def test_typst_pdf_first_and_a_mistake_only_typst_meets_keeps_the_last_good_pdf(mini: Path):

@@ -334,11 +334,17 @@ def theme_css(project: Project) -> str:
 
 
 def font_faces(fonts_dir: Path, characters: str, italic: bool = True,
-               families: tuple[str, ...] = ("Charis SIL", "Lato")) -> str:
-    """@font-face rules with each face subset to the page's characters, as WOFF2 data: URLs.
+               families: tuple[str, ...] = ("Charis SIL", "Lato"), language: str = "",
+               cache_dir: Path | None = None) -> str:
+    """@font-face rules with each face subset to whole Unicode blocks (briefkit.fonts.repertoire: Latin-1 and
+    general punctuation, the language's blocks and every block of the page's characters), as WOFF2 data: URLs.
 
-    italic=False leaves out the italic faces, for a page that sets nothing in italics.
+    italic=False leaves out the italic faces, for a page that sets nothing in italics; cache_dir: where subsets
+    are kept between builds.
     """
+    from briefkit.fonts import WEB_BLOCKS, repertoire
+
+    blocks = repertoire(map(ord, characters), language, WEB_BLOCKS)
     rules = []
     quiet = logging.getLogger("fontTools")
     level = quiet.level
@@ -348,7 +354,7 @@ def font_faces(fonts_dir: Path, characters: str, italic: bool = True,
             family, weight, style, path = face.family, face.weight, face.style, face.path
             if style == "italic" and not italic:
                 continue
-            data = _subset_face(path, characters)
+            data = _subset_face(path, blocks, cache_dir)
             rules.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: {style}; '
                          f'font-display: swap; src: url(data:font/woff2;base64,{data}) format("woff2"); }}')
     finally:
@@ -356,15 +362,14 @@ def font_faces(fonts_dir: Path, characters: str, italic: bool = True,
     return "\n".join(rules)
 
 
-def _subset_face(path: Path, characters: str) -> str:
-    """One face subset to `characters`, as base64 WOFF2 (the last one of this face again if nothing changed)."""
-    from briefkit.fonts import last_subset
+def _subset_face(path: Path, blocks: tuple[str, ...], cache_dir: Path | None = None) -> str:
+    """One face subset to the Unicode `blocks`, as base64 WOFF2 (made once per face and blocks)."""
+    from briefkit.fonts import cached_subset
 
-    return last_subset("web", path, characters,
-                       lambda face, chars: base64.b64encode(_subset_font(face, chars)).decode("ascii"))
+    return base64.b64encode(cached_subset("web", path, blocks, _subset_font, cache_dir)).decode("ascii")
 
 
-def _subset_font(path: Path, characters: str) -> bytes:
+def _subset_font(path: Path, characters: frozenset[int]) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -376,9 +381,9 @@ def _subset_font(path: Path, characters: str) -> bytes:
                                "pnum", "tnum", "onum"]
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]
     options.drop_tables += ["Silf", "Silt", "Sill", "Glat", "Gloc", "Feat", "DSIG"]
-    font = TTFont(path, recalcTimestamp=False, lazy=False)
+    font = TTFont(path, recalcTimestamp=False)  # read lazily: the same bytes, the glyphs kept decompiled alone
     subsetter = subset.Subsetter(options)
-    subsetter.populate(text=characters)
+    subsetter.populate(unicodes=sorted(characters))
     subsetter.subset(font)
     buffer = io.BytesIO()
     font.flavor = "woff2"
@@ -387,8 +392,9 @@ def _subset_font(path: Path, characters: str) -> bytes:
 
 
 def web_page(project: Project, toc: str, body: str, resource_dir: Path, templates_dir: Path,
-             downloads: dict[str, str], words: dict[str, str] | None = None) -> str:
-    """The self-contained page: the chart inline, the CSV files as data: links, the fonts subset and embedded."""
+             downloads: dict[str, str], words: dict[str, str] | None = None, font_cache: Path | None = None) -> str:
+    """The self-contained page: the chart inline, the CSV files as data: links, the fonts subset and embedded
+    (font_cache: the folder that keeps their subsets between builds)."""
     words = web_words(project) | (words or {})
     from briefkit.templates import SCREEN_ADDITIONS, additions
 
@@ -410,7 +416,7 @@ def web_page(project: Project, toc: str, body: str, resource_dir: Path, template
     draft = shell(project, toc, body, css, "web", templates_dir, sorted(hrefs.items()))
     italic = re.search(r"<(em|i|cite|dfn|var|address)\b|font-style:\s*italic", draft) is not None
     faces = font_faces(templates_dir / "fonts", page_characters(draft), italic,
-                       (project.theme.body_font, project.theme.heading_font))
+                       (project.theme.body_font, project.theme.heading_font), project.language, font_cache)
     return shell(project, toc, body, faces + "\n" + css, "web", templates_dir, sorted(hrefs.items()))
 
 

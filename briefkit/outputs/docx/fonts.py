@@ -28,10 +28,6 @@ OBFUSCATED_FONT = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
 FONT_TABLE = "word/fontTable.xml"
 # The font-table slot of each face, by the subfamily name in the font's own name table.
 SLOTS = {"Regular": "embedRegular", "Bold": "embedBold", "Italic": "embedItalic", "Bold Italic": "embedBoldItalic"}
-# Kept in every subset besides what the document uses, so that an editor can type in any Western European
-# language: Basic Latin, Latin-1, Latin Extended-A, general punctuation, the euro, the minus.
-EDITING_REPERTOIRE = frozenset([*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x2010, 0x2070), 0x20AC, 0x2122,
-                                0x2212])
 # Graphite tables: no Word or LibreOffice layout of a DOCX reads them.
 GRAPHITE_TABLES = ["Silf", "Glat", "Gloc", "Feat", "Sill", "Silt"]
 # w:font children in schema order, and the generic family Word falls back on (w:family) by the PANOSE family
@@ -70,11 +66,16 @@ def _names(path: Path) -> tuple[str, str]:
     return names.getDebugName(1) or path.stem, names.getDebugName(2) or "Regular"
 
 
-def embed_fonts(parts: dict[str, bytes], fonts_dir: Path) -> dict[str, bytes]:
-    """The package's parts with every face of the families the document names embedded, subset to the characters
-    the document uses plus an editing repertoire; parts that change or are new, by name.
+def embed_fonts(parts: dict[str, bytes], fonts_dir: Path, language: str = "",
+                cache_dir: Path | None = None) -> dict[str, bytes]:
+    """The package's parts with every face of the families the document names embedded, subset to whole Unicode
+    blocks (briefkit.fonts.repertoire: an editor can type any Western European language, and the scripts of the
+    report's language and of its text); parts that change or are new, by name. cache_dir: where subsets are kept
+    between builds.
     """
     from lxml import etree
+
+    from briefkit.fonts import repertoire
 
     table = etree.fromstring(parts[FONT_TABLE])
     named = _families_named(parts)
@@ -82,12 +83,12 @@ def embed_fonts(parts: dict[str, bytes], fonts_dir: Path) -> dict[str, bytes]:
     families = [family for family in sorted(available) if family in named]
     if not families:
         return {}
-    characters = frozenset(_characters(parts)) | EDITING_REPERTOIRE
+    blocks = repertoire(_characters(parts), language)
     relationships, added = [], {}
     for family in families:
         entry = _font_entry(table, family, available[family][0].path)
         for face in available[family]:
-            data = subset_font(face.path, characters)
+            data = subset_font(face.path, blocks, cache_dir)
             key = font_key(data)
             ident = f"rId{len(relationships) + 1}"
             name = f"fonts/font{len(relationships) + 1}.odttf"
@@ -123,13 +124,13 @@ def _characters(parts: dict[str, bytes]) -> set[int]:
     return found
 
 
-def subset_font(path: Path, characters: frozenset[int]) -> bytes:
-    """The font cut down to the glyphs of `characters` (and what its layout features reach from them), with its
-    names, hinting and kerning; identical inputs give identical bytes.
+def subset_font(path: Path, blocks: tuple[str, ...], cache_dir: Path | None = None) -> bytes:
+    """The font cut down to the glyphs of the Unicode `blocks` (and what its layout features reach from them),
+    with its names, hinting and kerning; identical inputs give identical bytes. Made once per face and blocks.
     """
-    from briefkit.fonts import last_subset
+    from briefkit.fonts import cached_subset
 
-    return last_subset("docx", path, characters, _subset)
+    return cached_subset("docx", path, blocks, _subset, cache_dir)
 
 
 def _subset(path: Path, characters: frozenset[int]) -> bytes:
@@ -141,21 +142,21 @@ def _subset(path: Path, characters: frozenset[int]) -> bytes:
     quiet = logging.Filter("no such logger")
     head_log.addFilter(quiet)
     try:
+        # Read lazily: the subsetter decompiles the tables and glyphs it keeps, the same bytes in less time.
         font = TTFont(str(path), recalcTimestamp=False)
-        font.ensureDecompiled()
+        options = subset.Options()
+        options.name_IDs = ["*"]
+        options.name_languages = ["*"]
+        options.notdef_outline = True
+        options.glyph_names = False
+        options.drop_tables = [*options.drop_tables, *GRAPHITE_TABLES]
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=sorted(characters))
+        subsetter.subset(font)
+        out = io.BytesIO()
+        font.save(out)
     finally:
         head_log.removeFilter(quiet)
-    options = subset.Options()
-    options.name_IDs = ["*"]
-    options.name_languages = ["*"]
-    options.notdef_outline = True
-    options.glyph_names = False
-    options.drop_tables = [*options.drop_tables, *GRAPHITE_TABLES]
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=sorted(characters))
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.save(out)
     return out.getvalue()
 
 

@@ -28,10 +28,10 @@ def make_reference_docx(target: Path) -> Path:
 
 
 def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, reference_doc: Path,
-               target: Path, fonts_dir: Path | None = None, stamp=None) -> None:
+               target: Path, fonts_dir: Path | None = None, stamp=None, font_cache: Path | None = None) -> None:
     """Convert with pandoc, then finish the document step by step; the fonts (default: the templates' fonts/
     folder) serve to measure the tables and are embedded; stamp (briefkit.buildrecord.Stamp): the build that
-    made it, in the custom properties.
+    made it, in the custom properties; font_cache: the folder that keeps the fonts' subsets between builds.
     """
     from docx import Document
 
@@ -98,7 +98,7 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
         "docProps/custom.xml": lambda _: custom_properties(project, stamp.properties() if stamp else ()),
         "word/document.xml": ignorable_w15,
         "word/footnotes.xml": lambda notes: plain_citation_links(notes, renamed),
-    }, embed_fonts(read_parts(package), fonts_dir)))
+    }, embed_fonts(read_parts(package), fonts_dir, project.language, font_cache)))
 
 
 def theme_edits(project: Project, parts: dict[str, bytes]) -> dict[str, Callable[[bytes], bytes]]:
