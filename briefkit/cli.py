@@ -192,7 +192,7 @@ def _up_to_date(args: argparse.Namespace, started: float) -> bool:
     if stamp is None:
         return False
     root, colour = args.project.resolve(), _colour(sys.stderr)
-    for warning in stamp["warnings"]:
+    for warning in [] if args.quiet else stamp["warnings"]:  # -q: errors only
         print(format_finding(Problem(**warning), root, colour), file=sys.stderr)
     if not args.quiet:
         for name, path in stamp["outputs"]:

@@ -194,8 +194,9 @@ def check(root: Path, notes: list[str] | None = None) -> list[Problem]:
     charts: dict = {}
     found = findings + section_problems(project, data, charts) + lint_findings(project, data)
     if notes is not None:
+        # Said on a terminal: the units' no-break spaces as plain ones, as an author would type them.
         notes += [f"chart {name.replace('-', ':', 1)}: '{spec.title}' is declared in {spec.declared} and drawn on "
-                  f"an axis in {spec.axis}" for name, spec in charts.items()
+                  f"an axis in {spec.axis}".replace("\u00a0", " ") for name, spec in charts.items()
                   if getattr(spec, "declared", "")]  # maps have no axis
     return found
 

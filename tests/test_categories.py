@@ -17,9 +17,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # The language, the fixture, the output's name, the table's header and its keys.
 CASES = {
-    "de": ("category-de", "flaechen", ["Land", "Fläche (Mio. km²)", "Art der Angabe", "Quelle"],
+    "de": ("category-de", "flaechen", ["Land", "Fläche (Mio.\u00a0km²)", "Art der Angabe", "Quelle"],
            ["Russland", "Kasachstan", "Turkmenistan", "Aserbaidschan"], "gemeldet"),
-    "ru": ("category-ru", "ploshchadi", ["Страна", "Площадь (млн км²)", "Характер данных", "Источник"],
+    "ru": ("category-ru", "ploshchadi", ["Страна", "Площадь (млн\u00a0км²)", "Характер данных", "Источник"],
            ["Россия", "Казахстан", "Туркменистан", "Азербайджан"], "опубликованные"),
 }
 FIGURES = ["17,098", "2,725", "0,491", "0,087"]  # one scale, millions, for 17,098.2 to 86.6 thousand km²

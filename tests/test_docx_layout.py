@@ -86,11 +86,12 @@ def test_libreoffice_shows_each_contents_entry_with_the_page_its_heading_is_on(n
 def test_the_build_names_the_layout_and_word_is_not_asked_to_update_fields(numbered):
     root, done = numbered
     said = [line.strip() for line in done.stderr.splitlines() if "page numbers" in line]
-    assert said == [f"docx: the contents' page numbers (44 of 44 entries) from LibreOffice "
-                    f"{LIBREOFFICE_VERSION()}'s layout of the file ({Path(shutil.which('soffice')).resolve()})"], said
     docx = root / "build" / f"{NAME}.docx"
     document = part(docx, "word/document.xml")
     links = document.xpath("//w:sdt//w:hyperlink[@w:anchor]", namespaces=W)
+    assert len(links) > 30
+    assert said == [f"docx: the contents' page numbers ({len(links)} of {len(links)} entries) from LibreOffice "
+                    f"{LIBREOFFICE_VERSION()}'s layout of the file ({Path(shutil.which('soffice')).resolve()})"], said
     bookmarks = set(document.xpath("//w:bookmarkStart/@w:name", namespaces=W))
     for link in links:
         anchor = link.get(f"{{{W['w']}}}anchor")

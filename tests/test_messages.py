@@ -144,7 +144,7 @@ def test_quiet_prints_errors_only(german, capsys):
     summary = german / SUMMARY
     summary.write_text(summary.read_text(encoding="utf-8") + "\nDas sind 12 % der Fläche.\n", encoding="utf-8")
     assert main(["check", "--project", str(german)]) == 0
-    assert "warning: figure '12 %' has no citation in its sentence" in capsys.readouterr().err
+    assert "warning: figure '12 %' has no citation in its paragraph" in capsys.readouterr().err
     for command in (["check"], ["build", "--format", "html"]):
         assert main([*command, "--project", str(german), "-q"]) == 0
         assert capsys.readouterr() == ("", "")
