@@ -99,7 +99,6 @@ def test_the_build_names_the_layout_and_word_is_not_asked_to_update_fields(numbe
         assert instruction == ["PAGEREF", anchor, "\\h"] and anchor in bookmarks
         assert re.fullmatch(r"\d+", "".join(link.xpath(".//w:fldChar[@w:fldCharType='separate']/../following-sibling"
                                                        "::w:r[w:t][1]/w:t/text()", namespaces=W)))
-    assert len(links) == 44
     # No prompt on opening: the contents, captions and cross-references all carry their text already.
     assert not part(docx, "word/settings.xml").xpath("w:updateFields", namespaces=W)
 
@@ -115,6 +114,7 @@ def test_the_layout_is_kept_by_the_docx_content_in_the_cache(numbered):
     docx = root / "build" / f"{NAME}.docx"
     before = docx.read_bytes()
     shutil.rmtree(root / ".cache" / "docx")  # the DOCX itself is made again, its layout comes from the cache
+    shutil.rmtree(root / ".cache" / "uptodate")  # (else the build is a no-op: its outputs are as it left them)
     done = cli(root, "--format", "docx")
     assert done.returncode == 0, done.stderr
     assert "from LibreOffice" in done.stderr and "'s layout of the file (cached)" in done.stderr
