@@ -267,7 +267,11 @@ def plan_build(project: Project, data: Data, formats: tuple[str, ...], use_cache
               for name, spec in sorted(specs.items())}
     chart = fingerprint(*(key for _, key in charts.values()))
     theme = repr(project.theme) + (fingerprint(project.theme.logo) if project.theme.logo else "")
-    common = (code, versions, chart, bibliography, meta, repr(project.__dict__ | {"root": ""}), theme,
+    # Keyed by what the project says, not where it is: an earlier edition's checkout elsewhere (build --compare)
+    # finds what the same sources built here.
+    where = str(project.root)
+    common = (code, versions, chart, bibliography, meta, repr(project.__dict__ | {"root": ""}).replace(where, ""),
+              theme.replace(where, ""),
               *_read_by(templates, "briefkit-note.csl", "filters/"), os.environ.get("SOURCE_DATE_EPOCH", ""))
     keys = {}
     if "html" in formats:
