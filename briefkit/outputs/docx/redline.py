@@ -156,6 +156,10 @@ def mark_paragraph(paragraph: Any, old: str, marks: _Marks) -> int:
                 anchor.addprevious(deletion)
             elif model is not None and any(u[2] >= start for u in units):
                 target = model if model.getparent().tag != w("ins") else model.getparent()
+                link = target.getparent()
+                if link.tag == w("hyperlink") and not any(u[2] < start and link in u[0].iterancestors()
+                                                          for u in units):
+                    target = link  # not inside a cross-reference's field result, which Word remakes
                 target.addprevious(deletion)
             elif model is not None:
                 (model if model.getparent().tag != w("ins") else model.getparent()).addnext(deletion)
