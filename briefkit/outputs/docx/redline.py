@@ -434,7 +434,7 @@ def sentence_moves(paragraphs: list[Any], marks: _Marks) -> int:
                     size -= 1
                 words = sum(1 for t in a[i:i + size] if t[0].isalnum() or t[0] == "_")
                 if words >= MOVE_WORDS and (best is None or words > best[0]):
-                    best = (words, source, (i, i + size), target, (j, j + size))
+                    best = (words, source, _to_edges(a, i, i + size), target, _to_edges(b, j, j + size))
         if best is None:
             break
         _, source, span_a, target, span_b = best
@@ -450,6 +450,15 @@ def sentence_moves(paragraphs: list[Any], marks: _Marks) -> int:
         _carve(stretch.paragraph, stretch.start + stretch.offsets[i], stretch.start + stretch.offsets[j], move,
                names[k], marks)
     return len(found)
+
+
+def _to_edges(keys: list[str], start: int, end: int) -> tuple[int, int]:
+    """A moved run with the spaces between it and its stretch's ends, so that no change of a lone space is left."""
+    if all(k == " " for k in keys[:start]):
+        start = 0
+    if all(k == " " for k in keys[end:]):
+        end = len(keys)
+    return start, end
 
 
 def _split_any(paragraph: Any, offset: int) -> None:
