@@ -256,6 +256,42 @@ def test_a_moved_sentence_is_an_inline_move_in_word_and_on_the_page(editions: Pa
         " ".join(p.text_content().split()) for p in page.xpath("//p[del[@class='bk-moved']]"))
 
 
+def test_a_sentence_moved_within_its_paragraph_is_a_move_in_both_marks(tmp_path: Path):
+    """The moves inside one paragraph: a redline of two small DOCX files and the marked Markdown of the page."""
+    import docx
+    import pypandoc
+
+    from briefkit.compare.text import mark_blocks
+    from briefkit.outputs.docx.reader import read_docx
+    from briefkit.outputs.docx.redline import write_redline
+
+    sentence = "The ports were surveyed in the spring of 2024."
+    rest = "Rail carries most of the goods and neither line has been modernised since the treaty was signed."
+    old, new = f"Alpha opens the paragraph. {sentence} {rest}", f"Alpha opens the paragraph. {rest} {sentence}"
+    for name, text in (("old", old), ("new", new)):
+        document = docx.Document()
+        document.add_paragraph("A paragraph that stays as it was.")
+        document.add_paragraph(text)
+        document.save(tmp_path / f"{name}.docx")
+    write_redline(tmp_path / "old.docx", tmp_path / "new.docx", tmp_path / "red.docx", "Ana Author", "")
+    block = [b for b in read_docx(tmp_path / "red.docx").blocks if b.changes][0]
+    assert (block.base, block.new) == (old, new)
+    moves = {c.move.split(":")[0]: c for c in block.changes if c.kind == "move"}
+    assert moves["from"].old.strip() == moves["to"].new.strip() == sentence.rstrip(".")
+    assert moves["from"].move[5:] == moves["to"].move[3:]
+    for view, text in (("accept", new), ("reject", old)):
+        plain = pypandoc.convert_file(str(tmp_path / "red.docx"), "plain",
+                                      extra_args=[f"--track-changes={view}", "--wrap=none"])
+        assert plain.split("\n\n")[1].strip() == text
+    marked, _ = mark_blocks([old], [new])
+    assert f"[{sentence.rstrip('.')}]{{.bk-moved-from}}" in marked
+    assert f"[{sentence.rstrip('.')}]{{.bk-moved-to}}" in marked
+    # Fewer than six words moved are a deletion and an insertion.
+    marked, _ = mark_blocks(["One two three. Four five six seven eight nine ten eleven."],
+                            ["Four five six seven eight nine ten eleven. One two three."])
+    assert "bk-moved" not in marked and "{.bk-del}" in marked and "{.bk-ins}" in marked
+
+
 def test_changes_since_prints_the_data_changes_in_the_plain_edition(editions: Path, tmp_path: Path, capsys):
     root = tmp_path / "project"
     shutil.copytree(editions, root, symlinks=True)
