@@ -4,6 +4,9 @@ The Markdown of each edition (as the build renders it) is cut into blocks at bla
 (briefkit.review.pair_blocks' way: equal ones, then the most alike), and a pair that differs is compared by
 whole Markdown atoms (a word, a citation, a link, an emphasised phrase), so that a mark never cuts markup in two.
 The marks are pandoc spans and divs (`.bk-ins`, `.bk-del`), which the changes filter turns into <ins> and <del>.
+A paragraph deleted in one place and inserted as it was in another, or a run of MOVE_WORDS words or more (a
+sentence) deleted in one paragraph and inserted in another or elsewhere in its own, is a move (`.bk-moved-from`,
+`.bk-moved-to`).
 """
 
 from __future__ import annotations

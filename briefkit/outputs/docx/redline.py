@@ -5,7 +5,9 @@ edition's text; reject all gives the old one's.
 Paragraphs are paired by their text (body, table cells and notes each on their own); a paired paragraph that
 differs is compared by word, and its runs are split so that each inserted word is its own run inside w:ins and
 each deleted word a w:delText run inside w:del. A paragraph of the old edition with no counterpart comes back as a
-deleted paragraph where it stood; a new one is marked inserted, its paragraph mark too.
+deleted paragraph where it stood; a new one is marked inserted, its paragraph mark too. A paragraph, or a run of
+MOVE_WORDS words or more, deleted in one place and inserted as it was in another is Word's move (w:moveFrom,
+w:moveTo between range marks named alike) rather than a deletion and an insertion.
 """
 
 from __future__ import annotations
