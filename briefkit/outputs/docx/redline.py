@@ -336,6 +336,8 @@ def moves(deleted: list[Any], inserted: list[Any], marks: _Marks) -> int:
 def _as_move(paragraph: Any, tag: str, move: str, name: str, marks: _Marks) -> None:
     for node in list(paragraph.iter(w(tag))):
         node.tag = w(move)
+    for text in paragraph.iter(w("delText")):
+        text.tag = w("t")  # Word writes moved-away text as w:t inside w:moveFrom
     start = marks.element(f"{move}RangeStart")
     start.set(w("name"), name)
     end = marks.element(f"{move}RangeEnd")
