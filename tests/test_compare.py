@@ -13,12 +13,15 @@ from briefkit.cli import main
 from tests.conftest import REVIEW_FIXTURE, committed_copy, git, pdf_text
 
 NAME = "review-fixture"
+MOVED_SENTENCE = "The customs service publishes one figure a year, and its series has a gap in 2022 [@customs]."
 
 
 def second_edition(root: Path) -> None:
     """Reworded sentences, a new paragraph, a deleted one, a changed figure, a new record, a changed cell."""
     summary = root / "report/sections/01-summary.md"
     text = summary.read_text()
+    # A sentence moved from the trade section's first paragraph to the end of the summary's first.
+    text = text.replace("in 2019.\n", f"in 2019. {MOVED_SENTENCE}\n")
     text = text.replace("have been cool towards any expansion", "have been wary of any expansion")
     text = text.replace("\n\nThe treaty of", "\n\nA new paragraph says that the ports were surveyed in 2024 "
                                               "[@news].\n\nThe treaty of")
@@ -26,7 +29,7 @@ def second_edition(root: Path) -> None:
     moved = text[text.index("The treaty of"):].split("\n\n")[0]
     summary.write_text(text.replace("\n\n" + moved, ""))
     trade = root / "report/sections/02-trade.md"
-    trade.write_text(trade.read_text().replace(
+    trade.write_text(trade.read_text().replace(MOVED_SENTENCE + " ", "").replace(
         "Ports and rail carry most of the goods, and neither has been modernised since the treaty was signed.\n\n", "")
         .replace("## Agreements", moved + "\n\n## Agreements"))
     data = root / "data/trade.yaml"
@@ -187,14 +190,106 @@ def test_a_moved_paragraph_is_one_move_in_word_and_on_the_page(editions: Path):
         document = etree.fromstring(package.read("word/document.xml"))
     ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
     starts = document.xpath("//w:moveFromRangeStart/@w:name", namespaces=ns)
-    assert starts and starts == document.xpath("//w:moveToRangeStart/@w:name", namespaces=ns)
-    moved = [c for b in read_docx(redline).blocks for c in b.changes if c.kind == "move"]
+    assert starts and sorted(starts) == sorted(document.xpath("//w:moveToRangeStart/@w:name", namespaces=ns))
+    moved = [c for b in read_docx(redline).blocks for c in b.changes if c.kind == "move"
+             and "officials describe it as stable" in (c.old or c.new)]
     assert {c.move.split(":")[0] for c in moved} == {"from", "to"}
-    assert all("officials describe it as stable" in (c.old or c.new) for c in moved)
     page = html.fromstring((editions / "build" / f"{NAME}-changes.html").read_text(encoding="utf-8"))
-    labels = [" ".join(e.text_content().split())[:40] for e in page.xpath("//*[contains(@class, 'bk-moved')]")]
+    labels = [" ".join(e.text_content().split())[:40] for e in page.xpath("//*[contains(@class, 'bk-block')]"
+                                                                          "[contains(@class, 'bk-moved')]")]
     assert len(labels) == 2 and labels[0].startswith("moved from here: The treaty of 23 April")
     assert labels[1].startswith("moved here: The treaty of 23 April")
+
+
+def test_a_moved_sentence_is_an_inline_move_in_word_and_on_the_page(editions: Path):
+    """A sentence taken from one paragraph to the end of another: Word's inline move (moveFrom and moveTo runs
+    inside the two paragraphs, between range marks named alike), read back as one move by the review reader and
+    as the two editions by pandoc; on the page, the moved-from and moved-to marks inside the paragraphs."""
+    import zipfile
+
+    import pypandoc
+    from lxml import etree, html
+
+    from briefkit.outputs.docx.reader import read_docx
+
+    redline = editions / "build" / f"{NAME}-changes.docx"
+    with zipfile.ZipFile(redline) as package:
+        document = etree.fromstring(package.read("word/document.xml"))
+    ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+    words = "publishes one figure a year"
+
+    def paragraph_of(move: str):
+        found = [p for p in document.iter(f"{{{ns['w']}}}p")
+                 if words in "".join(p.xpath(f".//w:{move}//w:t/text()", namespaces=ns))]
+        assert len(found) == 1
+        return found[0]
+
+    source, target = paragraph_of("moveFrom"), paragraph_of("moveTo")
+    assert source is not target
+    # Each is a sentence inside a paragraph whose other words stay as they were.
+    unchanged = "".join(source.xpath("./w:r//w:t/text() | ./w:hyperlink/w:r//w:t/text()", namespaces=ns))
+    assert "shows the series" in unchanged and words not in unchanged
+    unchanged = "".join(target.xpath("./w:r//w:t/text() | ./w:hyperlink/w:r//w:t/text()", namespaces=ns))
+    assert "Trade reached USD" in unchanged and words not in unchanged
+    assert not source.xpath(".//w:moveFrom//w:delText", namespaces=ns)  # moved-away text is w:t, as Word writes it
+    name = source.xpath(".//w:moveFromRangeStart/@w:name", namespaces=ns)
+    assert len(name) == 1 and target.xpath(".//w:moveToRangeStart/@w:name", namespaces=ns) == name
+    for paragraph, move in ((source, "moveFrom"), (target, "moveTo")):
+        start = paragraph.xpath(f".//w:{move}RangeStart/@w:id", namespaces=ns)
+        assert paragraph.xpath(f".//w:{move}RangeEnd/@w:id", namespaces=ns) == start
+        assert paragraph.xpath(f".//w:{move}/@w:author", namespaces=ns)[0] == "Ana Author"
+    moves = [c for b in read_docx(redline).blocks for c in b.changes if c.kind == "move" and words in (c.old or c.new)]
+    assert sorted(c.move for c in moves) == [f"from:{name[0]}", f"to:{name[0]}"]
+    accepted = pypandoc.convert_file(str(redline), "plain", extra_args=["--track-changes=accept", "--wrap=none"])
+    rejected = pypandoc.convert_file(str(redline), "plain", extra_args=["--track-changes=reject", "--wrap=none"])
+    for text, before, after in ((accepted, "in 2019. The customs service", "2022"),
+                                (rejected, "The customs service", "shows the series")):
+        assert text.count(words) == 1
+        paragraph = next(p for p in text.split("\n\n") if words in p)
+        assert before in paragraph and after in paragraph
+    assert "shows the series" not in next(p for p in accepted.split("\n\n") if words in p)
+    page = html.fromstring((editions / "build" / f"{NAME}-changes.html").read_text(encoding="utf-8"))
+    marks = {e.tag: " ".join(e.text_content().split()) for e in page.xpath("//p//*[@class='bk-moved']")}
+    assert marks["del"].startswith(f"moved from here: The customs service {words}")
+    assert marks["ins"].startswith(f"moved here: The customs service {words}")
+    assert "shows the series" in marks["del"].join(
+        " ".join(p.text_content().split()) for p in page.xpath("//p[del[@class='bk-moved']]"))
+
+
+def test_a_sentence_moved_within_its_paragraph_is_a_move_in_both_marks(tmp_path: Path):
+    """The moves inside one paragraph: a redline of two small DOCX files and the marked Markdown of the page."""
+    import docx
+    import pypandoc
+
+    from briefkit.compare.text import mark_blocks
+    from briefkit.outputs.docx.reader import read_docx
+    from briefkit.outputs.docx.redline import write_redline
+
+    sentence = "The ports were surveyed in the spring of 2024."
+    rest = "Rail carries most of the goods and neither line has been modernised since the treaty was signed."
+    old, new = f"Alpha opens the paragraph. {sentence} {rest}", f"Alpha opens the paragraph. {rest} {sentence}"
+    for name, text in (("old", old), ("new", new)):
+        document = docx.Document()
+        document.add_paragraph("A paragraph that stays as it was.")
+        document.add_paragraph(text)
+        document.save(tmp_path / f"{name}.docx")
+    write_redline(tmp_path / "old.docx", tmp_path / "new.docx", tmp_path / "red.docx", "Ana Author", "")
+    block = [b for b in read_docx(tmp_path / "red.docx").blocks if b.changes][0]
+    assert (block.base, block.new) == (old, new)
+    moves = {c.move.split(":")[0]: c for c in block.changes if c.kind == "move"}
+    assert moves["from"].old.strip() == moves["to"].new.strip() == sentence.rstrip(".")
+    assert moves["from"].move[5:] == moves["to"].move[3:]
+    for view, text in (("accept", new), ("reject", old)):
+        plain = pypandoc.convert_file(str(tmp_path / "red.docx"), "plain",
+                                      extra_args=[f"--track-changes={view}", "--wrap=none"])
+        assert plain.split("\n\n")[1].strip() == text
+    marked, _ = mark_blocks([old], [new])
+    assert f"[{sentence.rstrip('.')}]{{.bk-moved-from}}" in marked
+    assert f"[{sentence.rstrip('.')}]{{.bk-moved-to}}" in marked
+    # Fewer than six words moved are a deletion and an insertion.
+    marked, _ = mark_blocks(["One two three. Four five six seven eight nine ten eleven."],
+                            ["Four five six seven eight nine ten eleven. One two three."])
+    assert "bk-moved" not in marked and "{.bk-del}" in marked and "{.bk-ins}" in marked
 
 
 def test_changes_since_prints_the_data_changes_in_the_plain_edition(editions: Path, tmp_path: Path, capsys):

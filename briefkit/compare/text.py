@@ -4,6 +4,9 @@ The Markdown of each edition (as the build renders it) is cut into blocks at bla
 (briefkit.review.pair_blocks' way: equal ones, then the most alike), and a pair that differs is compared by
 whole Markdown atoms (a word, a citation, a link, an emphasised phrase), so that a mark never cuts markup in two.
 The marks are pandoc spans and divs (`.bk-ins`, `.bk-del`), which the changes filter turns into <ins> and <del>.
+A paragraph deleted in one place and inserted as it was in another, or a run of MOVE_WORDS words or more (a
+sentence) deleted in one paragraph and inserted in another or elsewhere in its own, is a move (`.bk-moved-from`,
+`.bk-moved-to`).
 """
 
 from __future__ import annotations
@@ -89,9 +92,11 @@ def compare_sections(old: list[tuple[str, str]], new: list[tuple[str, str]]) -> 
 
 
 def mark_blocks(old: list[str], new: list[str]) -> tuple[str, int]:
-    """The new blocks with their changes against the old marked; deleted blocks where they stood."""
+    """The new blocks with their changes against the old marked; deleted blocks where they stood; paragraphs
+    and sentences moved marked as moves at both ends."""
     matcher = SequenceMatcher(None, old, new, autojunk=False)
     out: list[str] = []
+    pieces: list[_Piece] = []
     changed = 0
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -109,10 +114,12 @@ def mark_blocks(old: list[str], new: list[str]) -> tuple[str, int]:
                 out.append(f"::: {{.{INS}}}\n{news[j]}\n:::")
                 changed += len(_words(news[j]))
             else:
-                text, count = mark_block(olds[i], news[j])
+                text, count = mark_block(olds[i], news[j], pieces)
                 out.append(text)
                 changed += count
-    return "\n\n".join(_moves(out)), changed
+    out = [_as_piece(block, pieces) for block in _moves(out)]
+    sentence_moves(pieces)
+    return _PLACE.sub(lambda m: pieces[int(m.group(1))].render(), "\n\n".join(out)), changed
 
 
 def _moves(blocks_out: list[str]) -> list[str]:
@@ -127,6 +134,103 @@ def _moves(blocks_out: list[str]) -> list[str]:
                 blocks_out[k] = f"::: {{.{MOVED_TO}}}\n{inner}\n:::"
                 blocks_out[source] = blocks_out[source].replace(f"{{.{DEL}}}", f"{{.{MOVED_FROM}}}", 1)
     return blocks_out
+
+
+MOVE_WORDS = 6  # the fewest words a run deleted in one place and inserted in another must have to be a move
+_PLACE = re.compile("\x00(\\d+)\x00")
+
+
+@dataclass
+class _Piece:
+    """A stretch of atoms deleted or inserted (inline, or a whole paragraph), and the runs of it that moved."""
+
+    kind: str  # INS or DEL
+    atoms: list[str]
+    block: bool = False
+    moved: list[tuple[int, int]] = field(default_factory=list)
+
+    def keys(self) -> list[str]:
+        """The atoms to match, spaces as one; an atom already moved matches nothing."""
+        out = [" " if t.isspace() else t for t in self.atoms]
+        for start, end in self.moved:
+            out[start:end] = [f"\x01{id(self)}:{k}" for k in range(start, end)]
+        return out
+
+    def render(self) -> str:
+        text = "".join(self.atoms)
+        if not self.moved:
+            return f"::: {{.{self.kind}}}\n{text}\n:::" if self.block else _span(text, self.kind)
+        moved = MOVED_FROM if self.kind == DEL else MOVED_TO
+        out, at = [], 0
+        for start, end in sorted(self.moved):
+            out += [_span_or_space("".join(self.atoms[at:start]), self.kind),
+                    _span("".join(self.atoms[start:end]), moved)]
+            at = end
+        out.append(_span_or_space("".join(self.atoms[at:]), self.kind))
+        inline = "".join(out)
+        return f"::: {{.{CHANGED}}}\n{inline}\n:::" if self.block else inline
+
+
+def _span_or_space(text: str, kind: str) -> str:
+    return _span(text, kind) if text.strip() else text
+
+
+def _place(pieces: list[_Piece], piece: _Piece) -> str:
+    """A piece's place in the marked Markdown, where it is written out once the moves are known."""
+    pieces.append(piece)
+    place = f"\x00{len(pieces) - 1}\x00"
+    if piece.block:
+        return place
+    atoms = piece.atoms  # the spaces at its ends stay outside its span
+    first = next(k for k, t in enumerate(atoms) if not t.isspace())
+    last = max(k for k, t in enumerate(atoms) if not t.isspace()) + 1
+    piece.atoms = atoms[first:last]
+    return "".join(atoms[:first]) + place + "".join(atoms[last:])
+
+
+def _as_piece(block: str, pieces: list[_Piece]) -> str:
+    """A paragraph deleted or inserted whole (and not moved whole) as a piece, so that a sentence of it can be
+    found moved; other blocks as they are."""
+    for kind in (DEL, INS):
+        prefix = f"::: {{.{kind}}}\n"
+        inner = block[len(prefix):-4]
+        if block.startswith(prefix) and _kind(inner) == "text" and not _is_list(inner) and not inner.startswith(":"):
+            atoms = _ATOM.findall(inner)
+            if "".join(atoms) == inner:
+                return _place(pieces, _Piece(kind, atoms, block=True))
+    return block
+
+
+def sentence_moves(pieces: list[_Piece]) -> int:
+    """Runs of at least MOVE_WORDS words deleted in one place and inserted as they were in another (in another
+    paragraph or the same one): marked as moved at both ends, the longest first; the number of moves."""
+    def wordy(piece: _Piece) -> bool:
+        return len(_words("".join(piece.atoms))) >= MOVE_WORDS
+
+    deleted = [p for p in pieces if p.kind == DEL and wordy(p)]
+    inserted = [p for p in pieces if p.kind == INS and wordy(p)]
+    found = 0
+    while True:
+        best: tuple[int, _Piece, _Piece, tuple[int, int], tuple[int, int]] | None = None
+        for target in inserted:
+            b = target.keys()
+            for source in deleted:
+                a = source.keys()
+                match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+                i, j, size = match.a, match.b, match.size
+                while size and a[i] == " ":
+                    i, j, size = i + 1, j + 1, size - 1
+                while size and a[i + size - 1] == " ":
+                    size -= 1
+                words = sum(1 for t in a[i:i + size] if re.search(r"\w", t))
+                if words >= MOVE_WORDS and (best is None or words > best[0]):
+                    best = (words, source, target, (i, i + size), (j, j + size))
+        if best is None:
+            return found
+        _, source, target, span_a, span_b = best
+        source.moved.append(span_a)
+        target.moved.append(span_b)
+        found += 1
 
 
 def _pair(olds: list[str], news: list[str]) -> list[tuple[int | None, int]]:
@@ -171,20 +275,20 @@ def deleted_block(block: str) -> str:
     return f"::: {{.{DEL}}}\n{text}\n:::"
 
 
-def mark_block(old: str, new: str) -> tuple[str, int]:
+def mark_block(old: str, new: str, pieces: list[_Piece] | None = None) -> tuple[str, int]:
     """One paired block: the new one with words inserted and deleted marked, in a change bar."""
     kind = _kind(new)
     if kind == "heading":
         a, b = _HEADING.match(old), _HEADING.match(new)
         if a and b:
-            inner, count = mark_inline(a.group(2), b.group(2))
+            inner, count = mark_inline(a.group(2), b.group(2), pieces)
             return f"{b.group(1)}{inner}{b.group(3) or ''}", count
     if kind == "table":
-        return mark_table(old, new)
+        return mark_table(old, new, pieces)
     if kind in ("div", "image"):
         old_lines, new_lines = old.split("\n"), new.split("\n")
         if kind == "div" and len(old_lines) == len(new_lines) and old_lines[0] == new_lines[0]:
-            inner, count = mark_inline("\n".join(old_lines[1:-1]), "\n".join(new_lines[1:-1]))
+            inner, count = mark_inline("\n".join(old_lines[1:-1]), "\n".join(new_lines[1:-1]), pieces)
             return "\n".join([new_lines[0], inner, new_lines[-1]]), count
         return new, 0
     lines_old, lines_new = old.split("\n"), new.split("\n")
@@ -194,13 +298,13 @@ def mark_block(old: str, new: str) -> tuple[str, int]:
             prefix = re.match(r"^\s*(?:[-*+]|\d+\.)\s+", b)
             head = prefix.group() if prefix else ""
             old_prefix = re.match(r"^\s*(?:[-*+]|\d+\.)\s+", a)
-            text, n = mark_inline(a[len(old_prefix.group()) if old_prefix else 0:], b[len(head):])
+            text, n = mark_inline(a[len(old_prefix.group()) if old_prefix else 0:], b[len(head):], pieces)
             marked.append(head + text)
             count += n
         return "\n".join(marked), count
     if _is_list(new) or _is_list(old) or new.startswith(":"):
         return f"::: {{.{CHANGED}}}\n{deleted_block(old)}\n\n{new}\n:::", len(_words(old)) + len(_words(new))
-    text, count = mark_inline(old, new)
+    text, count = mark_inline(old, new, pieces)
     return (f"::: {{.{CHANGED}}}\n{text}\n:::" if count else text), count
 
 
@@ -208,8 +312,10 @@ def _is_list(block: str) -> bool:
     return bool(re.match(r"^\s*(?:[-*+]|\d+\.)\s+", block))
 
 
-def mark_inline(old: str, new: str) -> tuple[str, int]:
-    """Inline Markdown of the new text with the atoms deleted and inserted since the old marked as spans."""
+def mark_inline(old: str, new: str, pieces: list[_Piece] | None = None) -> tuple[str, int]:
+    """Inline Markdown of the new text with the atoms deleted and inserted since the old marked as spans. With
+    `pieces`, each span is left as a place (\\x00n\\x00) of a piece there, which sentence_moves may mark as moved
+    before it is written out."""
     a = _ATOM.findall(old)
     b = _ATOM.findall(new)
     matcher = SequenceMatcher(None, [" " if t.isspace() else t for t in a],
@@ -222,10 +328,10 @@ def mark_inline(old: str, new: str) -> tuple[str, int]:
             continue
         gone, came = "".join(a[i1:i2]), "".join(b[j1:j2])
         if gone.strip():
-            out.append(_span(gone, DEL))
+            out.append(_span(gone, DEL) if pieces is None else _place(pieces, _Piece(DEL, a[i1:i2])))
             count += max(1, len(_words(gone)))
         if came.strip():
-            out.append(_span(came, INS))
+            out.append(_span(came, INS) if pieces is None else _place(pieces, _Piece(INS, b[j1:j2])))
             count += max(1, len(_words(came)))
         elif came:
             out.append(came)
@@ -239,7 +345,7 @@ def _span(text: str, kind: str) -> str:
     return f"{lead}[{text.strip()}]{{.{kind}}}{tail}"
 
 
-def mark_table(old: str, new: str) -> tuple[str, int]:
+def mark_table(old: str, new: str, pieces: list[_Piece] | None = None) -> tuple[str, int]:
     """A pipe table compared row by row and cell by cell; rows added and removed marked whole."""
     old_lines, new_lines = old.split("\n"), new.split("\n")
     old_rows = [line for line in old_lines if line.startswith("|")]
@@ -252,7 +358,7 @@ def mark_table(old: str, new: str) -> tuple[str, int]:
     if len(old_rows) > 1 and len(new_rows) > 1 and len(_cells(old_rows[0])) == len(_cells(new_rows[0])):
         header = []
         for x, y in zip(_cells(old_rows[0]), _cells(new_rows[0]), strict=True):
-            text, n = mark_inline(x, y)
+            text, n = mark_inline(x, y, pieces)
             header.append(text)
             count += n
         rows[0] = "| " + " | ".join(header) + " |"
@@ -268,7 +374,7 @@ def mark_table(old: str, new: str) -> tuple[str, int]:
             if before is not None and len(_cells(before)) == len(_cells(row)):
                 cells = []
                 for x, y in zip(_cells(before), _cells(row), strict=True):
-                    text, n = mark_inline(x, y)
+                    text, n = mark_inline(x, y, pieces)
                     cells.append(text)
                     count += n
                 rows.append("| " + " | ".join(cells) + " |")
@@ -279,7 +385,7 @@ def mark_table(old: str, new: str) -> tuple[str, int]:
             rows.append("| " + " | ".join(_span(_LABEL.sub("", c), DEL) if c.strip() else c for c in _cells(row))
                         + " |")
             count += len(_words(row))
-    tail, n = mark_inline("\n".join(rest_old), "\n".join(rest_new)) if rest_old != rest_new else (
+    tail, n = mark_inline("\n".join(rest_old), "\n".join(rest_new), pieces) if rest_old != rest_new else (
         "\n".join(rest_new), 0)
     return "\n".join(rows + ([tail] if tail else [])), count + n
 

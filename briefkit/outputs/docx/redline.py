@@ -5,7 +5,9 @@ edition's text; reject all gives the old one's.
 Paragraphs are paired by their text (body, table cells and notes each on their own); a paired paragraph that
 differs is compared by word, and its runs are split so that each inserted word is its own run inside w:ins and
 each deleted word a w:delText run inside w:del. A paragraph of the old edition with no counterpart comes back as a
-deleted paragraph where it stood; a new one is marked inserted, its paragraph mark too.
+deleted paragraph where it stood; a new one is marked inserted, its paragraph mark too. A paragraph, or a run of
+MOVE_WORDS words or more, deleted in one place and inserted as it was in another is Word's move (w:moveFrom,
+w:moveTo between range marks named alike) rather than a deletion and an insertion.
 """
 
 from __future__ import annotations
@@ -156,6 +158,10 @@ def mark_paragraph(paragraph: Any, old: str, marks: _Marks) -> int:
                 anchor.addprevious(deletion)
             elif model is not None and any(u[2] >= start for u in units):
                 target = model if model.getparent().tag != w("ins") else model.getparent()
+                link = target.getparent()
+                if link.tag == w("hyperlink") and not any(u[2] < start and link in u[0].iterancestors()
+                                                          for u in units):
+                    target = link  # not inside a cross-reference's field result, which Word remakes
                 target.addprevious(deletion)
             elif model is not None:
                 (model if model.getparent().tag != w("ins") else model.getparent()).addnext(deletion)
@@ -295,6 +301,7 @@ def redline_part(old_root: Any, new_root: Any, marks: _Marks) -> int:
                 news[0].addprevious(copy_)
             count += 1
     count -= moves(deleted, inserted, marks)
+    count -= sentence_moves(news + deleted, marks)
     return count
 
 
@@ -329,6 +336,8 @@ def moves(deleted: list[Any], inserted: list[Any], marks: _Marks) -> int:
 def _as_move(paragraph: Any, tag: str, move: str, name: str, marks: _Marks) -> None:
     for node in list(paragraph.iter(w(tag))):
         node.tag = w(move)
+    for text in paragraph.iter(w("delText")):
+        text.tag = w("t")  # Word writes moved-away text as w:t inside w:moveFrom
     start = marks.element(f"{move}RangeStart")
     start.set(w("name"), name)
     end = marks.element(f"{move}RangeEnd")
@@ -339,6 +348,189 @@ def _as_move(paragraph: Any, tag: str, move: str, name: str, marks: _Marks) -> N
     index = 1 if properties is not None else 0
     paragraph.insert(index, start)
     paragraph.append(end)
+
+
+MOVE_WORDS = 6  # the fewest words a run deleted in one place and inserted in another must have to be a move
+_CHANGE_KINDS = {w("ins"): "ins", w("del"): "del", w("moveFrom"): "move", w("moveTo"): "move"}
+
+
+def _all_units(paragraph: Any) -> list[tuple[Any, Any, int, int, str]]:
+    """Every text-bearing child of a paragraph's runs, deleted or not: (run, child, start, end, kind), kind
+    same, ins, del or move (the offsets count the deleted text too)."""
+    out = []
+    offset = 0
+    for run in paragraph.iter(w("r")):
+        parent = run.getparent()
+        kind = _CHANGE_KINDS.get(parent.tag, "same") if parent is not None else "same"
+        for child in run:
+            if child.tag in (w("t"), w("delText")):
+                length = len(child.text or "")
+            elif child.tag in (w("tab"), w("noBreakHyphen"), w("cr")) or (
+                    child.tag == w("br") and child.get(w("type"), "textWrapping") == "textWrapping"):
+                length = 1
+            else:
+                continue
+            out.append((run, child, offset, offset + length, kind))
+            offset += length
+    return out
+
+
+def _unit_text(child: Any) -> str:
+    if child.tag in (w("t"), w("delText")):
+        return child.text or ""
+    return "\t" if child.tag == w("tab") else "\u2011" if child.tag == w("noBreakHyphen") else "\n"
+
+
+class _Stretch:
+    """Text deleted (or inserted) in one stretch of a paragraph: its offsets there, its words, what of it moved."""
+
+    def __init__(self, paragraph: Any, kind: str, start: int, text: str):
+        self.paragraph, self.kind, self.start, self.text = paragraph, kind, start, text
+        self.tokens = _TOKEN.findall(text)
+        self.offsets = [0]
+        for token in self.tokens:
+            self.offsets.append(self.offsets[-1] + len(token))
+        self.moved: list[tuple[int, int]] = []
+
+    def keys(self) -> list[str]:
+        out = [" " if t.isspace() else t for t in self.tokens]
+        for start, end in self.moved:
+            out[start:end] = [f"\x01{id(self)}:{k}" for k in range(start, end)]
+        return out
+
+    def words(self) -> int:
+        return sum(1 for t in self.tokens if t[0].isalnum() or t[0] == "_")
+
+
+def _stretches(paragraphs: list[Any]) -> list[_Stretch]:
+    out = []
+    for paragraph in paragraphs:
+        kind, start, parts = "same", 0, []
+        for _, child, a, _, unit_kind in [*_all_units(paragraph), (None, None, -1, -1, "same")]:
+            if unit_kind != kind:
+                if kind in ("ins", "del") and parts:
+                    out.append(_Stretch(paragraph, kind, start, "".join(parts)))
+                kind, start, parts = unit_kind, a, []
+            if child is not None:
+                parts.append(_unit_text(child))
+    return out
+
+
+def sentence_moves(paragraphs: list[Any], marks: _Marks) -> int:
+    """Runs of at least MOVE_WORDS words deleted in one place and inserted as they were in another (another
+    paragraph or the same one): Word's inline moves, moveFrom and moveTo runs between range marks named alike,
+    the longest first; the number of moves."""
+    stretches = [s for s in _stretches(paragraphs) if s.words() >= MOVE_WORDS]
+    deleted = [s for s in stretches if s.kind == "del"]
+    inserted = [s for s in stretches if s.kind == "ins"]
+    found: list[tuple[_Stretch, tuple[int, int], _Stretch, tuple[int, int]]] = []
+    while True:
+        best = None
+        for target in inserted:
+            b = target.keys()
+            for source in deleted:
+                a = source.keys()
+                match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+                i, j, size = match.a, match.b, match.size
+                while size and a[i] == " ":
+                    i, j, size = i + 1, j + 1, size - 1
+                while size and a[i + size - 1] == " ":
+                    size -= 1
+                words = sum(1 for t in a[i:i + size] if t[0].isalnum() or t[0] == "_")
+                if words >= MOVE_WORDS and (best is None or words > best[0]):
+                    best = (words, source, _to_edges(a, i, i + size), target, _to_edges(b, j, j + size))
+        if best is None:
+            break
+        _, source, span_a, target, span_b = best
+        source.moved.append(span_a)
+        target.moved.append(span_b)
+        found.append((source, span_a, target, span_b))
+    # Carved last to first in each paragraph, so that the offsets of what is still to carve hold.
+    carvings = [(s, span, "moveFrom", k) for k, (s, span, _, _) in enumerate(found)]
+    carvings += [(t, span, "moveTo", k) for k, (_, _, t, span) in enumerate(found)]
+    names = [f"move{marks.next + k}" for k in range(len(found))]
+    marks.next += len(found)
+    for stretch, (i, j), move, k in sorted(carvings, key=lambda c: -(c[0].start + c[0].offsets[c[1][0]])):
+        _carve(stretch.paragraph, stretch.start + stretch.offsets[i], stretch.start + stretch.offsets[j], move,
+               names[k], marks)
+    return len(found)
+
+
+def _to_edges(keys: list[str], start: int, end: int) -> tuple[int, int]:
+    """A moved run with the spaces between it and its stretch's ends, so that no change of a lone space is left."""
+    if all(k == " " for k in keys[:start]):
+        start = 0
+    if all(k == " " for k in keys[end:]):
+        end = len(keys)
+    return start, end
+
+
+def _split_any(paragraph: Any, offset: int) -> None:
+    """Split the run (deleted or not) that holds `offset` so that a run starts there."""
+    for run, child, start, end, _ in _all_units(paragraph):
+        if start < offset < end and child.tag in (w("t"), w("delText")):
+            cut = offset - start
+            twin = copy.deepcopy(run)
+            index = list(run).index(child)
+            for extra in list(run)[index + 1:]:
+                run.remove(extra)
+            for extra in list(twin)[:index]:
+                if extra.tag != w("rPr"):
+                    twin.remove(extra)
+            text = child.text or ""
+            child.text = text[:cut]
+            twin_t = [c for c in twin if c.tag == child.tag][0]
+            twin_t.text = text[cut:]
+            for t in (child, twin_t):
+                t.set(XML_SPACE, "preserve")
+            run.addnext(twin)
+            return
+
+
+def _carve(paragraph: Any, start: int, end: int, move: str, name: str, marks: _Marks) -> None:
+    """The runs of a paragraph's deletion (moveFrom) or insertion (moveTo) between two offsets taken out of their
+    w:del or w:ins into a w:moveFrom or w:moveTo of their own, between range marks named `name`."""
+    _split_any(paragraph, start)
+    _split_any(paragraph, end)
+    kind = "del" if move == "moveFrom" else "ins"
+    runs: list[Any] = []
+    for run, _, a, b, unit_kind in _all_units(paragraph):
+        if a >= start and b <= end and unit_kind == kind and run not in runs:
+            runs.append(run)
+    groups: list[list[Any]] = []
+    for run in runs:
+        if groups and groups[-1][-1].getnext() is run:
+            groups[-1].append(run)
+        else:
+            groups.append([run])
+    made = []
+    for group in groups:
+        change = group[0].getparent()
+        after = list(change)[change.index(group[-1]) + 1:]
+        if after:
+            rest = marks.element(kind)
+            change.addnext(rest)
+            for run in after:
+                rest.append(run)
+        mark = marks.element(move)
+        change.addnext(mark)
+        for run in group:
+            mark.append(run)
+            for text in run.iter(w("delText")):
+                text.tag = w("t")  # Word writes moved-away text as w:t inside w:moveFrom
+        if not len(change):
+            change.getparent().remove(change)
+        made.append(mark)
+    if not made:
+        return
+    range_start = marks.element(f"{move}RangeStart")
+    range_start.set(w("name"), name)
+    range_end = marks.element(f"{move}RangeEnd")
+    for attribute in ("author", "date"):
+        range_end.attrib.pop(w(attribute), None)
+    range_end.set(w("id"), range_start.get(w("id")))
+    made[0].addprevious(range_start)
+    made[-1].addnext(range_end)
 
 
 def write_redline(old_docx: Path, new_docx: Path, target: Path, author: str, date: str,

@@ -38,7 +38,8 @@ function Span(el)
     if el.classes:includes(class) and FORMAT:match("typst") then
       return wrapped(pandoc.RawInline, "typst", typst_call("bk-change", class), el.content, "]")
     elseif el.classes:includes(class) then
-      return wrapped(pandoc.RawInline, "html", "<" .. tag(class) .. ">" .. label(class), el.content,
+      local moved = class:find("moved") and ' class="bk-moved"' or ""
+      return wrapped(pandoc.RawInline, "html", "<" .. tag(class) .. moved .. ">" .. label(class), el.content,
                      "</" .. tag(class) .. ">")
     end
   end
