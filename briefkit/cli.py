@@ -154,13 +154,17 @@ def main(argv: list[str] | None = None) -> int:
             return _watch(args, pipeline)
         if args.command == "review":
             return _review(args)
-        result = pipeline.build(args.project, args.out, tuple(args.formats or ()), use_cache=not args.no_cache,
-                                pdf_engine=args.pdf_engine, strict=args.strict)
-        if getattr(args, "compare", None) is not None:
-            from briefkit.compare.changes import build_changes
+        def plain() -> pipeline.BuildResult:
+            return pipeline.build(args.project, args.out, tuple(args.formats or ()), use_cache=not args.no_cache,
+                                  pdf_engine=args.pdf_engine, strict=args.strict)
 
-            changes = build_changes(args.project, args.compare, args.out)
+        if getattr(args, "compare", None) is not None:
+            from briefkit.compare.changes import build_with_changes
+
+            result, changes = build_with_changes(plain, args.project, args.compare, args.out)
             result = replace(result, outputs={**result.outputs, **{f"{k}-changes": v for k, v in changes.items()}})
+        else:
+            result = plain()
     except BriefkitError as exc:
         print(describe_error(exc, args.project.resolve() if hasattr(args, "project") else None,
                              _colour(sys.stderr), getattr(args, "strict", False), args.quiet), file=sys.stderr)

@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from briefkit.compare import EditionError, author_of_changes, earlier_edition
 from briefkit.compare.figures import DataChanges, data_changes
@@ -15,13 +18,80 @@ from briefkit.compare.text import compare_sections
 from briefkit.errors import InputError
 from briefkit.exhibits import md_escape
 
+T = TypeVar("T")
+
 
 def build_changes(root: Path, revision: str = "", out_dir: Path | None = None) -> dict[str, Path]:
     """Write the three changes documents beside the plain edition's outputs; their paths by format."""
+    with tempfile.TemporaryDirectory(prefix="briefkit-compare-") as folder:
+        prepared = prepare_changes(root, revision, Path(folder))
+        return finish_changes(prepared, out_dir)
+
+
+def build_with_changes(build: Callable[[], T], root: Path, revision: str, out_dir: Path | None) -> tuple[T, dict]:
+    """The plain edition (`build`) and its changes documents side by side: the earlier edition, the comparison and
+    the marked page and PDF are made in a forked process while this one builds the plain edition; the redline,
+    which reads the new edition's DOCX, follows. A mistake on either side is raised here, the other side ended."""
+    import multiprocessing
+
+    with tempfile.TemporaryDirectory(prefix="briefkit-compare-") as folder:
+        receiving, sending = multiprocessing.get_context("fork").Pipe(duplex=False)
+        worker = multiprocessing.get_context("fork").Process(
+            target=_prepare_in_child, args=(sending, root, revision, Path(folder)), daemon=False)
+        worker.start()
+        sending.close()
+        try:
+            result = build()
+        except BaseException:
+            worker.terminate()
+            raise
+        finally:
+            if not worker.is_alive():
+                worker.join()
+        try:
+            outcome, value = receiving.recv()
+        except EOFError:  # the process ended without a word (killed)
+            outcome, value = "error", EditionError(f"--compare {revision}: the comparison was stopped")
+        finally:
+            worker.join()
+            receiving.close()
+        if outcome == "error":
+            raise value
+        # The plain edition's own DOCX, where this build made one, is the new edition's: not made again.
+        return result, finish_changes(value, out_dir, getattr(result, "outputs", {}).get("docx"))
+
+
+def _prepare_in_child(sending, root: Path, revision: str, scratch: Path) -> None:
+    import os
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends this process
+    try:
+        sending.send(("ok", prepare_changes(root, revision, scratch)))
+    except Exception as exc:  # noqa: BLE001 - handed to the parent, which reports it as it reports its own
+        sending.send(("error", exc))
+    finally:
+        sending.close()
+        os._exit(0)  # no atexit handlers of the parent's (its logging, its locks) run twice
+
+
+@dataclass
+class Prepared:
+    """What the changes documents need of both editions, made before the new edition's DOCX is there."""
+
+    root: Path
+    revision: str
+    old_docx: Path
+    staged: dict[str, Path]  # the marked web page and PDF
+    author: str
+    date: str
+    captions: list[tuple[str, str]]
+
+
+def prepare_changes(root: Path, revision: str, scratch: Path) -> Prepared:
+    """The earlier edition's DOCX, both editions compared, and the marked page and PDF, in `scratch`."""
     from briefkit import pipeline
     from briefkit.cache import CACHE_DIR, Cache
-    from briefkit.files import ensure_folder
-    from briefkit.lock import build_lock
     from briefkit.project import load_project
 
     project = load_project(root)
@@ -29,32 +99,43 @@ def build_changes(root: Path, revision: str = "", out_dir: Path | None = None) -
     if not revision:
         raise EditionError("--compare needs the earlier edition: a git revision or a folder (--compare "
                            "edition-2025-12), or previous_edition in report/report.yaml")
-    out_dir = ensure_folder(out_dir or project.root / "build")
-    with tempfile.TemporaryDirectory(prefix="briefkit-compare-") as folder:
-        scratch = Path(folder)
-        old_root = earlier_edition(project.root, revision, scratch)
-        share_cache(project.root, old_root)
-        old_docx = _docx_of(old_root, scratch / "old", revision)
-        new_docx = _docx_of(project.root, scratch / "new", "")
-        old, new = _edition(old_root), _edition(project.root)
-        data = data_changes(old["data"], new["data"], old["context"], new["context"])
-        text = compare_sections(old["sections"], new["sections"])
-        words = project.words()
-        edition = _edition_name(old["project"], revision)
-        notes = chart_notes(old["charts"], new["charts"], data, words, edition)
-        titles = old["titles"] | new["titles"]
-        marked = changes_section(words, edition, data, text, titles) + "\n\n" + with_chart_notes(text.marked, notes)
-        author, date = author_of_changes(project.root, revision)
-        with build_lock(out_dir), pipeline.source_date_epoch(project):
-            cache = Cache(project.root / CACHE_DIR)
-            with pipeline.work_folder(out_dir) as work:
-                staged = _marked_formats(project, new["data"], marked, words, cache, work)
-                from briefkit.outputs.docx.redline import write_redline
+    old_root = earlier_edition(project.root, revision, scratch)
+    share_cache(project.root, old_root)
+    old_docx = _docx_of(old_root, scratch / "old", revision)
+    old, new = _edition(old_root), _edition(project.root)
+    data = data_changes(old["data"], new["data"], old["context"], new["context"])
+    text = compare_sections(old["sections"], new["sections"])
+    words = project.words()
+    edition = _edition_name(old["project"], revision)
+    notes = chart_notes(old["charts"], new["charts"], data, words, edition)
+    titles = old["titles"] | new["titles"]
+    marked = changes_section(words, edition, data, text, titles) + "\n\n" + with_chart_notes(text.marked, notes)
+    author, date = author_of_changes(project.root, revision)
+    work = scratch / "marked"
+    work.mkdir()
+    with pipeline.source_date_epoch(project):
+        staged = _marked_formats(project, new["data"], marked, words, Cache(project.root / CACHE_DIR), work)
+    captions = [(_caption(new["sections"], name), note) for name, (_, note) in notes.items()]
+    return Prepared(project.root, revision, old_docx, staged, author, date or _report_date(project), captions)
 
-                staged["docx"] = work / "changes.docx"
-                captions = [(_caption(new["sections"], name), note) for name, (_, note) in notes.items()]
-                write_redline(old_docx, new_docx, staged["docx"], author, date or _report_date(project), captions)
-                return _publish(project, staged, out_dir)
+
+def finish_changes(prepared: Prepared, out_dir: Path | None, new_docx: Path | None = None) -> dict[str, Path]:
+    """The redline of the two editions' DOCX files (new_docx: the new edition's, where it is made already), then
+    the three changes documents published."""
+    from briefkit import pipeline
+    from briefkit.files import ensure_folder
+    from briefkit.lock import build_lock
+    from briefkit.outputs.docx.redline import write_redline
+    from briefkit.project import load_project
+
+    project = load_project(prepared.root)
+    out_dir = ensure_folder(out_dir or project.root / "build")
+    new_docx = new_docx or _docx_of(project.root, prepared.old_docx.parent.parent / "new", "")
+    with build_lock(out_dir), pipeline.source_date_epoch(project), pipeline.work_folder(out_dir) as work:
+        staged = {fmt: shutil.copyfile(path, work / path.name) for fmt, path in prepared.staged.items()}
+        staged["docx"] = work / "changes.docx"
+        write_redline(prepared.old_docx, new_docx, staged["docx"], prepared.author, prepared.date, prepared.captions)
+        return _publish(project, {fmt: Path(path) for fmt, path in staged.items()}, out_dir)
 
 
 def share_cache(root: Path, earlier: Path) -> None:
