@@ -35,24 +35,17 @@ def float_figures(page_html: str, render: Callable[[str], object]) -> object:
     gaps = figure_gaps(document)
     if not gaps:
         return document
-    best, best_gaps, moved = document, gaps, {}
-    for _ in range(len(MOVES)):
-        # Each figure still at the head of a page after a gap moves one paragraph further than it did before.
-        for gap in best_gaps:
-            moved[gap.figure] = moved.get(gap.figure, 0) + 1
-        plan = {figure: n for figure, n in moved.items() if n <= max(MOVES)}
-        html = move_figures(page_html, plan)
+    best, best_gaps = document, gaps
+    for count in MOVES:
+        html = move_figures(page_html, {gap.figure: count for gap in gaps})
         if html is None:
             break
         candidate = render(html)
         candidate_gaps = figure_gaps(candidate)
-        LOG.debug("figures moved %s: gaps %s", plan, candidate_gaps)
+        LOG.debug("figures moved after %d paragraphs: gaps %s", count, candidate_gaps)
         if len(candidate.pages) <= len(document.pages) and _blank(candidate_gaps) < _blank(best_gaps):
             best, best_gaps = candidate, candidate_gaps
-        else:
-            for figure in plan:  # keep what the best layout moved
-                moved[figure] -= 1
-        if not best_gaps:
+        if not candidate_gaps:
             break
     return best
 
