@@ -84,6 +84,7 @@ def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: li
     from weasyprint import CSS, HTML, Attachment
     from weasyprint.text.fonts import FontConfiguration
 
+    from briefkit.outputs.pdf_floats import float_figures
     from briefkit.outputs.pdf_speed import speed_up_weasyprint
     from briefkit.templates import PRINT_ADDITIONS, additions
 
@@ -97,7 +98,6 @@ def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: li
     ]
     if house := additions(templates, PRINT_ADDITIONS):  # the project's own rules, after everything the engine sets
         stylesheets.append(CSS(filename=str(house), url_fetcher=fetcher, font_config=fonts))
-    document = HTML(string=page_html, base_url=str(base_dir) + "/", url_fetcher=fetcher)
     options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
     if attachments:
         options = {
@@ -105,9 +105,14 @@ def write_pdf(project: Project, page_html: str, base_dir: Path, allowed_dirs: li
             "pdf_tags": True,
             "attachments": [Attachment(filename=str(p), url_fetcher=fetcher, name=p.name) for p in attachments],
         }
-    document.write_pdf(
-        target, stylesheets=stylesheets, font_config=fonts, pdf_identifier=_identifier(page_html), **options
-    )
+    options["pdf_identifier"] = _identifier(page_html)
+
+    def render(html: str):
+        return HTML(string=html, base_url=str(base_dir) + "/", url_fetcher=fetcher).render(
+            font_config=fonts, stylesheets=stylesheets, **options)
+
+    # A figure that would leave a blank page foot lets the text after it flow in first (outputs/pdf_floats.py).
+    float_figures(page_html, render).write_pdf(target, **options)
 
 
 def _identifier(page_html: str) -> bytes:

@@ -33,7 +33,7 @@ _PACKAGE = re.compile(r'(?:import|include)\s*\(?\s*"(@[^"]*)"')
 _MEDIA_TYPES = {".yaml": "application/yaml", ".yml": "application/yaml", ".csv": "text/csv",
                 ".json": "application/json"}
 # The body's first line imports the template's block functions; Typst's line numbers count it.
-_BODY_PREAMBLE = f'#import "{TEMPLATE}": bk-section, bk-div, bk-change, bk-change-block\n'
+_BODY_PREAMBLE = f'#import "{TEMPLATE}": bk-section, bk-div, bk-change, bk-change-block, bk-text-end\n'
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,12 @@ def write_pdf(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta
     design = design or project_design(project)
     if warm is None:
         job = prepare(project, markdown, inputs, meta_file, work, attachments, timestamp, design, body)
-        target.write_bytes(compact(compile_pdf(project, job)))
+        compiler = make_compiler(job)
+        pdf = compile_pdf(project, job, compiler)
+        pdf = float_figures(project, job, compiler, pdf, lambda plan: prepare(
+            project, markdown, inputs, meta_file, work, attachments, timestamp, design,
+            typst_body(image_files(markdown, work / "images"), inputs, meta_file, _filters_of(body), plan)))
+        target.write_bytes(compact(pdf))
         return target
     from briefkit.cache import fingerprint
 
@@ -74,8 +79,78 @@ def write_pdf(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta
         shutil.copytree(job.fonts, warm / "fonts")
         (warm / "fonts" / fonts).touch()
     job = replace(job, fonts=warm / "fonts")
-    target.write_bytes(compact(compile_pdf(project, job, warm_compiler(job, fonts))))
+    compiler = warm_compiler(job, fonts)
+    pdf = compile_pdf(project, job, compiler)
+    pdf = float_figures(project, job, compiler, pdf, lambda plan: replace(prepare(
+        project, markdown, inputs, meta_file, warm, attachments, timestamp, design,
+        typst_body(image_files(markdown, warm / "images"), inputs, meta_file, _filters_of(body), plan)),
+        fonts=warm / "fonts"))
+    target.write_bytes(compact(pdf))
     return target
+
+
+GAP = 0.25  # a blank page foot larger than this share of the text area is a gap (as outputs/pdf_floats.py)
+TOP = 18.0  # a figure within this many points of the top of the text area starts its page
+MOVES = 2  # a figure moves after at most this many of the paragraphs that follow it
+
+
+def float_figures(project: Project, job: TypstJob, compiler, pdf: bytes, remake) -> bytes:
+    """The PDF, or one made again with figures moved after the text that follows them where they left a gap.
+
+    Each figure that starts a page after a page whose foot is blank for more than a quarter of its text area moves
+    after the next paragraph, then the next two (filters/floats.lua), as in the WeasyPrint PDF; the text that refers
+    to it stays before it. The result with the least blank before figures is kept, if it has no more pages.
+    remake(plan): the job with the markup made again with the figures of `plan` moved.
+    """
+    gaps = figure_gaps(compiler, job)
+    if not gaps:
+        return pdf
+    pages = _page_count(pdf)
+    best, best_gaps = pdf, gaps
+    for count in range(1, MOVES + 1):
+        plan = dict.fromkeys(gaps, count)
+        remake(plan)
+        candidate = compile_pdf(project, job, compiler)
+        candidate_gaps = figure_gaps(compiler, job)
+        LOG.debug("figures moved %s: gaps %s", plan, candidate_gaps)
+        if _page_count(candidate) <= pages and sum(candidate_gaps.values()) < sum(best_gaps.values()):
+            best, best_gaps = candidate, candidate_gaps
+        if not candidate_gaps:
+            break
+    return best
+
+
+def figure_gaps(compiler, job: TypstJob) -> dict[str, float]:
+    """Each figure that starts a page after a page with a blank foot: its id and the blank's share of the area."""
+    ends = {entry["value"]["id"]: entry["value"] for entry in _query(compiler, job, "<bk-text-end>")}
+    gaps = {}
+    for entry in _query(compiler, job, "<bk-figure-at>"):
+        figure = entry["value"]
+        end = ends.get(figure["id"])
+        if end is None or figure["page"] != end["page"] + 1 or figure["top"] > TOP:
+            continue
+        share = (end["bottom"] - end["y"]) / end["area"]
+        if share > GAP:
+            gaps[figure["id"]] = share
+    return gaps
+
+
+def _query(compiler, job: TypstJob, selector: str) -> list[dict]:
+    return json.loads(compiler.query(selector, format="json"))
+
+
+def _page_count(pdf: bytes) -> int:
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return len(document.pages)
+
+
+def _filters_of(body: str | None) -> tuple[str, ...]:
+    """The extra filters a markup made beforehand was made with: changes.lua for a marked edition."""
+    return ("changes.lua",) if body is not None and "#bk-change" in body else ()
 
 
 _WARM: dict[tuple[str, str, str], object] = {}
@@ -133,10 +208,15 @@ def typst_markup(markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, wo
     return typst_body(image_files(markdown, work / "images"), inputs, meta_file, filters)
 
 
-def typst_body(markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, extra: tuple[str, ...] = ()) -> str:
-    """The sections as Typst markup: citations become footnotes, divs and sections calls of the template."""
+def typst_body(markdown: str, inputs: pandoc.PandocInputs, meta_file: Path, extra: tuple[str, ...] = (),
+               floats: dict[str, int] | None = None) -> str:
+    """The sections as Typst markup: citations become footnotes, divs and sections calls of the template.
+    floats: figures (by id) to move after that many of the paragraphs that follow them (filters/floats.lua)."""
     filters = inputs.templates_dir / "filters"
+    plan = ",".join(f"{figure}={count}" for figure, count in sorted((floats or {}).items()))
     args = pandoc._common_args(inputs, meta_file) + [f"--lua-filter={filters / name}" for name in extra] + [
+        f"--lua-filter={filters / 'floats.lua'}",
+        *([f"--metadata=bk-floats:{plan}"] if plan else []),
         f"--lua-filter={filters / 'drop-downloads.lua'}",
         f"--lua-filter={filters / 'typst-blocks.lua'}",
         "--wrap=preserve",
