@@ -33,7 +33,13 @@ def build_with_changes(build: Callable[[], T], root: Path, revision: str, out_di
     the marked page and PDF are made in a forked process while this one builds the plain edition; the redline,
     which reads the new edition's DOCX, follows. A mistake on either side is raised here, the other side ended."""
     import multiprocessing
+    import sys
 
+    if "typst" in sys.modules:
+        # Typst's compiler, once it has run in this process, leaves threads that a forked child lacks: its PDF
+        # would wait for them forever. One after the other, then.
+        result = build()
+        return result, build_changes(root, revision, out_dir)
     with tempfile.TemporaryDirectory(prefix="briefkit-compare-") as folder:
         receiving, sending = multiprocessing.get_context("fork").Pipe(duplex=False)
         worker = multiprocessing.get_context("fork").Process(
