@@ -326,3 +326,25 @@ def test_the_typst_engine_marks_the_changes_pdf_too(editions: Path, tmp_path: Pa
     assert "Trade, 2021: USD 865 million (reported) → USD 880 million (reported)" in text
     # Both the deleted and the inserted word are on the page (struck through and underlined).
     assert "cool" in text and "wary" in text and "A new paragraph says" in text
+
+
+def test_a_fresh_process_makes_the_changes_beside_the_plain_build(editions: Path, tmp_path: Path):
+    """From the command line (no Typst run before in the process) the comparison runs in a forked process beside
+    the plain build: the same three documents, and a broken earlier edition named with exit 1 and no traceback."""
+    import sys
+
+    root = tmp_path / "project"
+    shutil.copytree(editions, root, symlinks=True)
+    for path in (root / "build").glob(f"{NAME}-changes.*"):
+        path.unlink()
+    command = [sys.executable, "-m", "briefkit", "build", "--project", str(root), "--format", "html", "-q"]
+    done = subprocess.run(command + ["--compare", "edition-1"], capture_output=True, text=True, timeout=600)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert {p.suffix for p in (root / "build").glob(f"{NAME}-changes.*")} == {".docx", ".html", ".pdf"}
+    broken = tmp_path / "broken"
+    shutil.copytree(REVIEW_FIXTURE, broken)
+    section = broken / "report/sections/01-summary.md"
+    section.write_text(section.read_text().replace("value('trade', 2021)", "valeu('trade', 2021)"))
+    done = subprocess.run(command + ["--compare", str(broken)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"error: --compare {broken}: the earlier edition does not build:\n")
