@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from briefkit.moves import longest_shared_run
+
 INS, DEL, CHANGED = "bk-ins", "bk-del", "bk-changed"
 MOVED_FROM, MOVED_TO = "bk-moved-from", "bk-moved-to"
 _ATOM = re.compile(r"\^\[(?:[^\[\]]|\[[^\[\]]*\])*\]|!?\[(?:[^\[\]]|\[[^\[\]]*\])*\](?:\([^()]*\)|\{[^{}]*\})?"
@@ -211,23 +213,10 @@ def sentence_moves(pieces: list[_Piece]) -> int:
     inserted = [p for p in pieces if p.kind == INS and wordy(p)]
     found = 0
     while True:
-        best: tuple[int, _Piece, _Piece, tuple[int, int], tuple[int, int]] | None = None
-        for target in inserted:
-            b = target.keys()
-            for source in deleted:
-                a = source.keys()
-                match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
-                i, j, size = match.a, match.b, match.size
-                while size and a[i] == " ":
-                    i, j, size = i + 1, j + 1, size - 1
-                while size and a[i + size - 1] == " ":
-                    size -= 1
-                words = sum(1 for t in a[i:i + size] if re.search(r"\w", t))
-                if words >= MOVE_WORDS and (best is None or words > best[0]):
-                    best = (words, source, target, (i, i + size), (j, j + size))
+        best = longest_shared_run(deleted, inserted, lambda t: re.search(r"\w", t) is not None, MOVE_WORDS)
         if best is None:
             return found
-        _, source, target, span_a, span_b = best
+        source, span_a, target, span_b = best
         source.moved.append(span_a)
         target.moved.append(span_b)
         found += 1

@@ -18,6 +18,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
+from briefkit.moves import longest_shared_run
 from briefkit.outputs.docx.openxml import W_NS, insert_in_order, w
 
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
@@ -425,23 +426,12 @@ def sentence_moves(paragraphs: list[Any], marks: _Marks) -> int:
     inserted = [s for s in stretches if s.kind == "ins"]
     found: list[tuple[_Stretch, tuple[int, int], _Stretch, tuple[int, int]]] = []
     while True:
-        best = None
-        for target in inserted:
-            b = target.keys()
-            for source in deleted:
-                a = source.keys()
-                match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
-                i, j, size = match.a, match.b, match.size
-                while size and a[i] == " ":
-                    i, j, size = i + 1, j + 1, size - 1
-                while size and a[i + size - 1] == " ":
-                    size -= 1
-                words = sum(1 for t in a[i:i + size] if t[0].isalnum() or t[0] == "_")
-                if words >= MOVE_WORDS and (best is None or words > best[0]):
-                    best = (words, source, _to_edges(a, i, i + size), target, _to_edges(b, j, j + size))
+        best = longest_shared_run(deleted, inserted, lambda t: t[0].isalnum() or t[0] == "_", MOVE_WORDS)
         if best is None:
             break
-        _, source, span_a, target, span_b = best
+        source, (i, j), target, (k, m) = best
+        a, b = source.keys(), target.keys()
+        span_a, span_b = _to_edges(a, i, j), _to_edges(b, k, m)
         source.moved.append(span_a)
         target.moved.append(span_b)
         found.append((source, span_a, target, span_b))
