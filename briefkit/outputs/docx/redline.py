@@ -51,12 +51,8 @@ def _units(paragraph: Any) -> list[tuple[Any, Any, int, int]]:
         if any(a.tag in (w("del"), w("moveFrom")) for a in run.iterancestors()):
             continue
         for child in run:
-            if child.tag == w("t"):
-                length = len(child.text or "")
-            elif child.tag in (w("tab"), w("noBreakHyphen"), w("cr")) or (
-                    child.tag == w("br") and child.get(w("type"), "textWrapping") == "textWrapping"):
-                length = 1
-            else:
+            length = _text_length(child, (w("t"),))
+            if length is None:
                 continue
             out.append((run, child, offset, offset + length))
             offset += length
@@ -364,12 +360,8 @@ def _all_units(paragraph: Any) -> list[tuple[Any, Any, int, int, str]]:
         parent = run.getparent()
         kind = _CHANGE_KINDS.get(parent.tag, "same") if parent is not None else "same"
         for child in run:
-            if child.tag in (w("t"), w("delText")):
-                length = len(child.text or "")
-            elif child.tag in (w("tab"), w("noBreakHyphen"), w("cr")) or (
-                    child.tag == w("br") and child.get(w("type"), "textWrapping") == "textWrapping"):
-                length = 1
-            else:
+            length = _text_length(child, (w("t"), w("delText")))
+            if length is None:
                 continue
             out.append((run, child, offset, offset + length, kind))
             offset += length
@@ -569,3 +561,14 @@ def _chart_notes(root: Any, notes: list[tuple[str, str]], marks: _Marks) -> int:
                 count += 1
                 break
     return count
+
+
+def _text_length(child, texts: tuple[str, ...]) -> int | None:
+    """How many characters a run's child stands for in the paragraph's text: a text element (of the tags `texts`)
+    its own, a tab, a non-breaking hyphen or a line break one; None for what is no text (properties, a drawing)."""
+    if child.tag in texts:
+        return len(child.text or "")
+    if child.tag in (w("tab"), w("noBreakHyphen"), w("cr")) or (
+            child.tag == w("br") and child.get(w("type"), "textWrapping") == "textWrapping"):
+        return 1
+    return None
