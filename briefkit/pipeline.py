@@ -594,18 +594,24 @@ def build_docx(project: Project, markdown: str, workspace: Workspace, stamp=None
     """The DOCX, stamped with the build that made it (for `briefkit review`), its contents numbered from a layout
     of the finished file where a layout program is available (in the DOCX's own process, beside the other formats).
     """
-    from briefkit.outputs.docx.layout import number_contents
+    from briefkit.outputs.docx.layout import number_contents, start_office
     from briefkit.outputs.docx.writer import make_reference_docx, write_docx
 
-    PROGRESS.info("docx: converting with pandoc")
-    # pandoc runs sandboxed and reads no file by itself: the PNG travels inside the Markdown.
-    markdown = _PNG_LINK.sub(lambda m: f"]({data_uri(workspace.root / m.group(1))})", markdown)
-    reference = make_reference_docx(workspace.root / "reference.docx")
-    target = workspace.root / "briefing.docx"
-    write_docx(project, markdown, workspace.inputs, workspace.meta_file, reference, target, stamp=stamp,
-               font_cache=workspace.font_cache)
-    if project.theme.contents:
-        number_contents(target, project.docx_layout, cache)
+    # The layout program starts now, beside pandoc: its start is most of what a layout costs.
+    office = start_office(project.docx_layout, cache) if project.theme.contents else None
+    try:
+        PROGRESS.info("docx: converting with pandoc")
+        # pandoc runs sandboxed and reads no file by itself: the PNG travels inside the Markdown.
+        markdown = _PNG_LINK.sub(lambda m: f"]({data_uri(workspace.root / m.group(1))})", markdown)
+        reference = make_reference_docx(workspace.root / "reference.docx")
+        target = workspace.root / "briefing.docx"
+        write_docx(project, markdown, workspace.inputs, workspace.meta_file, reference, target, stamp=stamp,
+                   font_cache=workspace.font_cache)
+        if project.theme.contents:
+            number_contents(target, project.docx_layout, cache, office)
+    finally:
+        if office is not None:
+            office.close()
     return target
 
 

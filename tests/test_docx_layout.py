@@ -36,6 +36,19 @@ def cli(root: Path, *flags: str, layout: str | None = None, path: str | None = N
                           capture_output=True, text=True, env=env, timeout=600)
 
 
+def running(profile: Path) -> list[str]:
+    """The command lines of the processes that use a LibreOffice profile in `profile`."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().decode("utf-8", "replace").split("\0")
+        except OSError:
+            continue
+        if any(profile.as_uri() in arg for arg in args):
+            found.append(" ".join(args))
+    return found
+
+
 def part(docx: Path, name: str):
     with zipfile.ZipFile(docx) as package:
         return etree.fromstring(package.read(name))
@@ -66,7 +79,12 @@ def numbered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess
 @soffice
 def test_libreoffice_shows_each_contents_entry_with_the_page_its_heading_is_on(numbered, tmp_path: Path):
     root, _ = numbered
-    pages = libreoffice_pages(root / "build" / f"{NAME}.docx", tmp_path)
+    assert_contents_agree(root / "build" / f"{NAME}.docx", tmp_path)
+
+
+def assert_contents_agree(docx: Path, folder: Path) -> None:
+    """Each contents entry of LibreOffice's own PDF of `docx` (a new profile) lists the page its heading is on."""
+    pages = libreoffice_pages(docx, folder)
     contents = next(n for n, page in enumerate(pages) if re.search(r"^\s*Contents\s*$", page, re.MULTILINE))
     entries = [m for line in pages[contents].splitlines() if (m := CONTENTS_LINE.match(line))]
     assert len(entries) >= 30, pages[contents]
@@ -121,6 +139,25 @@ def test_the_layout_is_kept_by_the_docx_content_in_the_cache(numbered):
     assert docx.read_bytes() == before
 
 
+@soffice
+def test_after_an_edit_the_kept_profile_lays_out_the_new_file_with_the_right_pages(numbered, tmp_path: Path):
+    """The second layout runs on the profile the first one left in the project's cache, LibreOffice started
+    before the DOCX was ready: the contents follow headings that a long addition pushed on by pages."""
+    root, _ = numbered
+    profile = root / ".cache" / "docx-layout-profile"
+    assert list(profile.glob("*/profile/user/registrymodifications.xcu"))
+    section = root / "report" / "sections" / "03-diplomatic-relations.md"
+    added = " ".join(["An added sentence of a colleague's draft, long enough to push the headings on."] * 60)
+    section.write_text(section.read_text(encoding="utf-8") + "\n" + added + "\n", encoding="utf-8")
+    done = cli(root, "--format", "docx")
+    assert done.returncode == 0, done.stderr
+    said = [line.strip() for line in done.stderr.splitlines() if "page numbers" in line]
+    assert len(said) == 1 and said[0].startswith("docx: the contents' page numbers (42 of 42 entries) from "
+                                                 "LibreOffice") and "(cached)" not in said[0], said
+    assert_contents_agree(root / "build" / f"{NAME}.docx", tmp_path)
+    assert not running(profile.resolve())
+
+
 @pytest.mark.parametrize("where", ["nowhere on PATH", "none asked for"])
 def test_without_a_layout_program_the_build_says_so_once_and_word_numbers_the_contents(tmp_path: Path, where):
     root = copy_project(FIXTURE, tmp_path / "mini")
@@ -145,13 +182,21 @@ def test_a_layout_program_named_in_report_yaml_is_the_one_run(tmp_path: Path):
     root = copy_project(FIXTURE, tmp_path / "mini")
     program = root / "tools" / "layout"
     program.parent.mkdir()
-    program.write_text(f'#!/bin/sh\necho run >> "{root}/tools/calls"\nexec "{shutil.which("soffice")}" "$@"\n')
+    program.write_text(f'#!/bin/sh\necho "$@" >> "{root}/tools/calls"\nexec "{shutil.which("soffice")}" "$@"\n')
     program.chmod(0o755)
     report = root / "report" / "report.yaml"
     report.write_text(report.read_text() + "docx:\n  layout: tools/layout\n")
     done = cli(root, "--format", "docx")
     assert done.returncode == 0, done.stderr
-    assert (root / "tools" / "calls").read_text() == "run\n"
+    # Started ahead, beside pandoc, waiting on a pipe; then handed the finished file by a second run on the same
+    # profile (the project's own, kept in its cache).
+    ahead, convert = (root / "tools" / "calls").read_text().splitlines()
+    profile = (root / ".cache" / "docx-layout-profile").resolve()
+    assert "--accept=pipe,name=briefkit-" in ahead and "--convert-to" not in ahead
+    assert "--convert-to" in convert and convert.endswith("briefing.docx")
+    assert ahead.count(f"-env:UserInstallation={profile.as_uri()}/") == convert.count(
+        f"-env:UserInstallation={profile.as_uri()}/") == 1
+    assert not running(profile), "the layout left LibreOffice running"
     assert f"'s layout of the file ({program})" in done.stderr
     document = part(root / "build" / "mini.docx", "word/document.xml")
     assert document.xpath("//w:sdt//w:instrText[contains(., 'PAGEREF')]", namespaces=W)

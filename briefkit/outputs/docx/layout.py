@@ -24,9 +24,11 @@ from briefkit.cache import Cache, fingerprint
 
 PROGRESS = logging.getLogger("briefkit.progress")
 STAGE = "docx-layout"
+PROFILE_STAGE = "docx-layout-profile"  # the project's LibreOffice profile, in its cache
 ENVIRONMENT = "BRIEFKIT_DOCX_LAYOUT"  # "none", "auto" or a program: overrides report.yaml (tests, benchmarks)
 PROGRAMS = ("soffice", "libreoffice")
 TIMEOUT = 300  # seconds; a first start makes LibreOffice's profile (1-3 s), a briefing prints in a few seconds
+PIPES = "/tmp"  # where LibreOffice (its OSL layer) opens its named pipes on Unix
 PDF_FILTER = 'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
 LEFT_TO_WORD = "Word numbers them when it updates the fields on opening"
 
@@ -74,9 +76,11 @@ def layout_key(setting: str = "auto") -> str:
     return layout.identity if layout else "none"
 
 
-def number_contents(docx: Path, setting: str, cache: Cache | None = None) -> int:
+def number_contents(docx: Path, setting: str, cache: Cache | None = None, office: Office | None = None) -> int:
     """Write the page numbers of a layout into the contents of the DOCX at `docx` (in place); returns how many
     entries got one. The build output says which layout gave them, or that there was none.
+
+    office: LibreOffice started ahead (start_office) while the DOCX was made; without it one is started now.
     """
     from briefkit.outputs.docx.writer import read_parts, rewrite_zip
 
@@ -85,7 +89,7 @@ def number_contents(docx: Path, setting: str, cache: Cache | None = None) -> int
     anchors = contents_anchors(parts["word/document.xml"])
     if not anchors:
         return 0
-    layout = find_layout(setting)
+    layout = office.layout if office else find_layout(setting)
     if layout is None:
         PROGRESS.info("docx: no layout for the contents' page numbers (%s): %s", why_none(setting), LEFT_TO_WORD)
         return 0
@@ -96,7 +100,8 @@ def number_contents(docx: Path, setting: str, cache: Cache | None = None) -> int
         how = "cached"
     else:
         try:
-            found = lay_out(content, layout)
+            with office or Office(layout, cache, ahead=False) as laying:
+                found = laying.lay_out(content)
         except LayoutError as error:
             PROGRESS.info("docx: %s could not lay the file out (%s): %s", layout.program.name, error,
                           LEFT_TO_WORD.replace("them", "the contents"))
@@ -126,48 +131,149 @@ class LayoutError(Exception):
     """The layout program failed: the build goes on without page numbers."""
 
 
-def lay_out(content: bytes, layout: Layout) -> dict[str, Any]:
-    """The page label of every named destination (by its name in the PDF) of the DOCX laid out and printed to PDF
-    by LibreOffice, and the name of the program that did it ("LibreOffice 7.4").
-    """
-    import pikepdf
+def start_office(setting: str, cache: Cache | None = None) -> Office | None:
+    """LibreOffice started now, to lay out a DOCX that is still being made (None where there is no layout program).
 
-    with tempfile.TemporaryDirectory(prefix="briefkit-layout-") as folder:
-        work = Path(folder)
-        source = work / "briefing.docx"
+    Its start is most of a layout's time (a second and a half here, against under one for the briefing itself):
+    begun before pandoc, it runs beside the conversion. Use it as a context manager; it lays out one file.
+    """
+    layout = find_layout(setting)
+    return Office(layout, cache) if layout else None
+
+
+class Office:
+    """One LibreOffice on a profile of its own, laying out one file, then ended with all it started.
+
+    Started ahead (ahead=True), it waits with a pipe open; a second soffice on the same profile, run when the file
+    is ready, hands the file over and waits for its PDF. Otherwise the one soffice run does it all. The profile is
+    the project's own, kept in its cache (LibreOffice makes a new one in a second or so), under a lock; where
+    there is no cache or another build holds that lock, a new one of this layout's own.
+    """
+
+    def __init__(self, layout: Layout, cache: Cache | None = None, ahead: bool = True):
+        self.layout = layout
+        self.work = Path(tempfile.mkdtemp(prefix="briefkit-layout-"))
+        self._held = _kept_profile(cache, layout) if cache is not None and cache.enabled else None
+        self.profile = self._held[0] if self._held else self.work / "profile"
+        self.process: subprocess.Popen | None = None
+        self.pipe = f"briefkit-{os.getpid()}-{self.work.name}"
+        if ahead:
+            pipe = self.pipe
+            try:
+                self.process = _start([*self._command(), f"--accept=pipe,name={pipe};urp;"], self.work)
+            except LayoutError:
+                self.process = None  # the layout itself says why, when it runs the program again
+
+    def _command(self) -> list[str]:
+        return [str(self.layout.program), "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
+                f"-env:UserInstallation={self.profile.as_uri()}"]
+
+    def lay_out(self, content: bytes) -> dict[str, Any]:
+        """The page label of every named destination (by its name in the PDF) of the DOCX laid out and printed to
+        PDF, and the name of the program that did it ("LibreOffice 7.4")."""
+        import pikepdf
+
+        source = self.work / "briefing.docx"
         source.write_bytes(content)
-        command = [str(layout.program), "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
-                   f"-env:UserInstallation={(work / 'profile').as_uri()}", "--convert-to", PDF_FILTER,
-                   "--outdir", str(work), str(source)]
-        returncode, said = run(command, work)
-        printed = work / "briefing.pdf"
+        if self.process is not None and not self._ready():
+            _end(self.process)  # it never came up: the one run below does it all
+            self.process = None
+        returncode, said = run([*self._command(), "--convert-to", PDF_FILTER, "--outdir", str(self.work),
+                                str(source)], self.work)
+        printed = self.work / "briefing.pdf"
         if not printed.is_file():
             lines = said.strip().splitlines()
             raise LayoutError(f"exit code {returncode}{': ' + lines[-1] if lines else ''}")
         try:
             with pikepdf.open(printed) as pdf:
                 labels = {page.obj.objgen: page.label for page in pdf.pages}
-                producer = str(pdf.docinfo.get("/Producer", layout.program.name))
+                producer = str(pdf.docinfo.get("/Producer", self.layout.program.name))
                 return {"producer": producer, "pages": destinations(pdf, labels)}
         except pikepdf.PdfError as error:
             raise LayoutError(f"its PDF cannot be read: {error}") from None
 
+    def _ready(self) -> bool:
+        """Wait for the office started ahead to open its pipe: only then does a second soffice hand it the file
+        (one started before would do the layout itself, and the first, handing over its pipe, keep it running)."""
+        import time
 
-def run(command: list[str], work: Path) -> tuple[int, str]:
-    """Run the layout program in a session of its own (soffice is a script that starts oosplash, which starts
-    soffice.bin): on a timeout the whole group is ended, none of it left running. (exit code, what it said)."""
-    import signal
+        socket = Path(PIPES) / f"OSL_PIPE_{os.getuid()}_{self.pipe}"
+        deadline = time.monotonic() + TIMEOUT
+        while self.process.poll() is None and time.monotonic() < deadline:
+            if socket.exists():
+                return True
+            time.sleep(0.02)
+        return False
 
+    def close(self) -> None:
+        """End the office started ahead and everything it started, release the profile, remove the work folder."""
+        if self.process is not None:
+            _end(self.process)
+            self.process = None
+        if self._held:
+            self._held[1].close()  # the lock goes with its file descriptor
+            self._held = None
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def __enter__(self) -> Office:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _kept_profile(cache: Cache, layout: Layout) -> tuple[Path, Any] | None:
+    """The project's LibreOffice profile for this program, and the open lock file that holds it; None where another
+    build holds it or the cache cannot be written."""
+    import fcntl
+
+    folder = cache.root / PROFILE_STAGE / fingerprint(layout.identity)
     try:
-        process = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   start_new_session=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = open(folder / "lock", "w")  # noqa: SIM115 - held until Office.close
+    except OSError:
+        return None
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        return None
+    return folder / "profile", lock
+
+
+def _start(command: list[str], work: Path) -> subprocess.Popen:
+    """The program started in a session of its own (soffice is a script that starts oosplash, which starts
+    soffice.bin), so that all of it can be ended at once."""
+    try:
+        return subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
     except OSError as error:
         raise LayoutError(str(error)) from None
+
+
+def _end(process: subprocess.Popen) -> None:
+    """End the program's whole session: asked first, then made to."""
+    import signal
+
+    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, None)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.communicate(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def run(command: list[str], work: Path) -> tuple[int, str]:
+    """Run the layout program to its end, none of it left running after a timeout. (exit code, what it said)."""
+    process = _start(command, work)
     try:
         said, _ = process.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
+        _end(process)
         raise LayoutError(f"no PDF after {TIMEOUT} s") from None
     return process.returncode, said or ""
 
