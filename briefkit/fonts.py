@@ -95,6 +95,20 @@ def block_characters(blocks: tuple[str, ...]) -> frozenset[int]:
                      for c in range(ranges[i], ranges[i + 1]))
 
 
+def shared_subsets() -> Path:
+    """Where the fonts' subsets are kept for every project of this user: a subset is a function of the font's
+    bytes, the blocks, fontTools and this code alone, so a new project, or one after `clean`, finds the faces it
+    shares with another already cut. `BRIEFKIT_FONT_CACHE`, else `$XDG_CACHE_HOME/briefkit/fonts`, else
+    `~/.cache/briefkit/fonts`."""
+    import os
+
+    named = os.environ.get("BRIEFKIT_FONT_CACHE")
+    if named:
+        return Path(named)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
+    return Path(base) / "briefkit" / "fonts"
+
+
 # The subsets made in this process, by use and the face's content and blocks (watch mode rebuilds after each save).
 _SUBSETS: dict[tuple[str, bytes, Hashable], bytes] = {}
 
@@ -102,7 +116,7 @@ _SUBSETS: dict[tuple[str, bytes, Hashable], bytes] = {}
 def cached_subset(use: str, path: Path, blocks: tuple[str, ...], make: Callable[[Path, frozenset[int]], bytes],
                   cache_dir: Path | None = None) -> bytes:
     """make(path, characters of `blocks`): subsetting decompiles the whole font (a second a face), so each subset is
-    made once per font file and repertoire and kept in `cache_dir` (the project's cache; None: this process only),
+    made once per font file and repertoire and kept in `cache_dir` (`shared_subsets()`; None: this process only),
     keyed by the face's content, the blocks, fontTools' version and the code of `make`.
     """
     from briefkit.cache import file_digest, fingerprint, package_version

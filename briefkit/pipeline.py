@@ -22,6 +22,7 @@ from briefkit.datasets import Data, growth_mismatches, read_data
 from briefkit.errors import InputError, OutputError, Problem
 from briefkit.exports import csv_files
 from briefkit.files import ensure_folder
+from briefkit.fonts import shared_subsets
 from briefkit.images import check_images, data_uri, inline_images
 from briefkit.lint import literal_figures, uncited_sources
 from briefkit.lock import LOCK_NAME, build_lock, remove_leftovers
@@ -129,7 +130,7 @@ def _build(root: Path, out_dir: Path | None, formats: tuple[str, ...], use_cache
         with build_lock(out_dir), work_folder(out_dir) as work:
             workspace = prepare_workspace(plan, work)
             if use_cache:
-                workspace.font_cache = project.root / CACHE_DIR / "fonts"
+                workspace.font_cache = shared_subsets()
             if warm:
                 workspace.warm = project.root / CACHE_DIR / "typst-watch"
             cached = {fmt: cache.lookup(fmt, plan.keys[fmt]) for fmt in plan.formats}

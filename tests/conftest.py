@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,9 @@ from briefkit.cli import main
 
 # No LibreOffice layout for the DOCX's contents (seconds a build) but in the tests of it, tests/test_docx_layout.py.
 os.environ["BRIEFKIT_DOCX_LAYOUT"] = "none"
+# The fonts' subsets shared by the tests' projects, in a folder of this run (not the user's ~/.cache).
+os.environ["BRIEFKIT_FONT_CACHE"] = tempfile.mkdtemp(prefix="briefkit-fonts-")
+atexit.register(shutil.rmtree, os.environ["BRIEFKIT_FONT_CACHE"], True)
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mini"

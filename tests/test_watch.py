@@ -133,6 +133,44 @@ def test_font_subsets_are_made_once_per_face_and_repertoire_and_kept_on_disk(tmp
     assert len(made) == count + 1
 
 
+def test_a_new_project_and_one_after_clean_find_the_subsets_another_made(tmp_path: Path, monkeypatch):
+    """The subsets are kept for every project of the user (BRIEFKIT_FONT_CACHE here): a second project, and the
+    first after `clean`, cut no face again and embed the same bytes as a build with --no-cache, which keeps
+    nothing there."""
+    import zipfile
+
+    from conftest import FIXTURE, copy_project
+
+    from briefkit import fonts
+    from briefkit.cli import main
+
+    shared = tmp_path / "fonts"
+    monkeypatch.setenv("BRIEFKIT_FONT_CACHE", str(shared))
+    first, second = copy_project(FIXTURE, tmp_path / "first"), copy_project(FIXTURE, tmp_path / "second")
+
+    def build(*args: str) -> None:
+        monkeypatch.setattr(fonts, "_SUBSETS", {})  # each build a process of its own
+        assert main([*args, "-q"]) == 0
+
+    def faces(root: Path) -> dict[str, bytes]:
+        (docx,) = (root / "build").glob("*.docx")
+        with zipfile.ZipFile(docx) as package:
+            return {n: package.read(n) for n in package.namelist() if n.startswith("word/fonts/")}
+
+    build("--project", str(first), "--no-cache", "--format", "docx")
+    assert not shared.exists()
+    uncached = faces(first)
+    assert uncached
+    build("--project", str(first), "--format", "docx")
+    kept = {entry.name: entry.stat().st_mtime_ns for entry in shared.iterdir()}
+    assert kept and all(name.startswith("docx-") for name in kept)
+    build("--project", str(second), "--format", "docx")
+    build("clean", "--project", str(first))
+    build("--project", str(first), "--format", "docx")
+    assert {entry.name: entry.stat().st_mtime_ns for entry in shared.iterdir()} == kept
+    assert faces(first) == faces(second) == uncached
+
+
 def test_typst_pdf_first_and_a_mistake_only_typst_meets_keeps_the_last_good_pdf(mini: Path):
     """As `briefkit watch` runs with Typst: a broken link fails the PDF alone; the page reloads and shows why."""
     from tests.conftest import pdf_text
