@@ -262,16 +262,15 @@ def scale_project(root: Path, factor: int) -> None:
             source = (root / "report" / "sections" / name).read_text(encoding="utf-8")
             source = re.sub(r"\{#([a-z0-9-]+)", rf"{{#\1-{copy}", source)
             source = re.sub(r"^(#+ .*?)(\s*\{|$)", rf"\1 ({copy})\2", source, flags=re.M)
-            for label in ("tbl:agreements", "tbl:trade", "fig:trade", "fig:locator", "fig:routes"):
+            # Each exhibit placed again under a label of its copy, and the references to it follow.
+            for helper, exhibit, label, more in (("table", "agreements", "tbl:agreements", ""),
+                                                 ("table", "trade", "tbl:trade", ""),
+                                                 ("chart", "trade", "fig:trade", f" first={first}, last={last},"),
+                                                 ("map", "locator", "fig:locator", ""),
+                                                 ("map", "routes", "fig:routes", "")):
                 source = source.replace(f"ref('{label}')", f"ref('{label}-{copy}')")
-            for name_of_map in ("locator", "routes"):
-                source = source.replace(f"{{{{ map('{name_of_map}',",
-                                        f"{{{{ map('{name_of_map}', label='fig:{name_of_map}-{copy}',")
-            source = source.replace("{{ table('agreements',",
-                                    f"{{{{ table('agreements', label='tbl:agreements-{copy}',")
-            source = source.replace("{{ table('trade',", f"{{{{ table('trade', label='tbl:trade-{copy}',")
-            source = source.replace(
-                "{{ chart('trade',", f"{{{{ chart('trade', first={first}, last={last}, label='fig:trade-{copy}',")
+                source = source.replace(f"{{{{ {helper}('{exhibit}',",
+                                        f"{{{{ {helper}('{exhibit}',{more} label='{label}-{copy}',")
             new = f"{copy:02d}x-{name}"
             (root / "report" / "sections" / new).write_text(source, encoding="utf-8")
             extra.append(new)
