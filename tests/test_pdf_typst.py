@@ -286,3 +286,64 @@ def test_one_design_feeds_both_engines():
         "'accent' must be a colour such as #1f3a5f; got 'red'", "'paper' must be one of A4, Letter; got 'A3'"]
     print_css = (REPO / "briefkit" / "defaults" / "templates" / "print.css").read_text(encoding="utf-8")
     assert "#b5472b" not in print_css and "var(--accent)" in print_css
+
+
+
+class _Compiler:
+    """A stand-in for typst.Compiler: each compilation gives the next of `runs` (its PDF, its warnings), and the
+    figure queries answer with `gaps` (a figure after a blank page foot) until the figures moved."""
+
+    def __init__(self, runs: list[tuple[bytes, list[str]]]):
+        self.runs = runs
+        self.compiled = 0
+
+    def compile_with_warnings(self, **_: object) -> tuple[bytes, list[str]]:
+        self.compiled += 1
+        return self.runs[self.compiled - 1]
+
+    def query(self, selector: str, format: str) -> str:
+        import json
+
+        if self.compiled > 1:
+            return "[]"  # moved: no gap
+        if selector == "<bk-text-end>":
+            return json.dumps([{"value": {"id": "fig:a", "page": 2, "y": 100.0, "bottom": 700.0, "area": 700.0}}])
+        return json.dumps([{"value": {"id": "fig:a", "page": 3, "top": 0.0}}])
+
+
+def _pdf(pages: int) -> bytes:
+    import io
+
+    import pikepdf
+
+    document = pikepdf.new()
+    for _ in range(pages):
+        document.add_blank_page()
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+UNSETTLED = ["document did not converge within five attempts", "heading position did not stabilize"]
+
+
+def test_a_layout_that_never_settled_is_one_warning_and_never_wins_the_figure_pass(
+        mini: Path, caplog: pytest.LogCaptureFixture):
+    from briefkit.project import load_project
+
+    project = load_project(mini)
+    job = pdf_typst.TypstJob(root=mini, main=mini / "main.typ", fonts=mini, standards=(), timestamp=0)
+    first, moved = _pdf(3), _pdf(3) + b"\n% moved"
+    with caplog.at_level("WARNING", logger="briefkit.outputs.pdf_typst"):
+        assert pdf_typst.compile_settled(project, job, _Compiler([(first, UNSETTLED)])) == (first, False)
+    assert [r.getMessage() for r in caplog.records] == [
+        "typst: the layout did not settle in five passes (2 elements still moved); page numbers, notes or running"
+        " headers may be wrong"]
+    # The figure moved leaves no gap, but its layout did not settle: the first one stays.
+    unsettled = _Compiler([(first, []), (moved, UNSETTLED), (moved, UNSETTLED)])
+    pdf_typst.compile_pdf(project, job, unsettled)
+    assert pdf_typst.float_figures(project, job, unsettled, first, lambda plan: None) == first
+    # Settled, it wins.
+    settled = _Compiler([(first, []), (moved, [])])
+    pdf_typst.compile_pdf(project, job, settled)
+    assert pdf_typst.float_figures(project, job, settled, first, lambda plan: None) == moved

@@ -30,6 +30,7 @@ _DATA_IMAGE = re.compile(r"\]\(data:(?P<type>image/[a-z+.-]+);base64,(?P<data>[A
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/svg+xml": "svg"}
 _WHERE = re.compile(r"┌─ (?P<file>[^\n:]+):(?P<line>\d+):(?P<column>\d+)")
 _PACKAGE = re.compile(r'(?:import|include)\s*\(?\s*"(@[^"]*)"')
+_UNSETTLED = re.compile(r"did not (stabilize|converge)")
 _MEDIA_TYPES = {".yaml": "application/yaml", ".yml": "application/yaml", ".csv": "text/csv",
                 ".json": "application/json"}
 # The body's first line imports the template's block functions; Typst's line numbers count it.
@@ -61,9 +62,14 @@ def write_pdf(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta
         job = prepare(project, markdown, inputs, meta_file, work, attachments, timestamp, design, body)
         compiler = make_compiler(job)
         pdf = compile_pdf(project, job, compiler)
-        pdf = float_figures(project, job, compiler, pdf, lambda plan: prepare(
-            project, markdown, inputs, meta_file, work, attachments, timestamp, design,
-            typst_body(image_files(markdown, work / "images"), inputs, meta_file, _filters_of(body), plan)))
+        try:
+            pdf = float_figures(project, job, compiler, pdf, lambda plan: prepare(
+                project, markdown, inputs, meta_file, work, attachments, timestamp, design,
+                typst_body(image_files(markdown, work / "images"), inputs, meta_file, _filters_of(body), plan)),
+                cold=_page_count(pdf) > LONG)
+        finally:
+            # Nothing compiles again in this build: what Typst memoised goes back to the rest of it.
+            free_typst_caches()
         target.write_bytes(compact(pdf))
         return target
     from briefkit.cache import fingerprint
@@ -92,15 +98,20 @@ def write_pdf(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta
 GAP = 0.25  # a blank page foot larger than this share of the text area is a gap (as outputs/pdf_floats.py)
 TOP = 18.0  # a figure within this many points of the top of the text area starts its page
 MOVES = 2  # a figure moves after at most this many of the paragraphs that follow it
+# Pages: a longer report makes its figures' second and third layouts cold, each after Typst's memo of the one before
+# is dropped. Kept, the memo of each layout adds most of a layout's memory (at 20x the briefing, 1.5 GB, then 2.1,
+# then 2.5 GB) for a recompilation twice as fast.
+LONG = 100
 
 
-def float_figures(project: Project, job: TypstJob, compiler, pdf: bytes, remake) -> bytes:
+def float_figures(project: Project, job: TypstJob, compiler, pdf: bytes, remake, cold: bool = False) -> bytes:
     """The PDF, or one made again with figures moved after the text that follows them where they left a gap.
 
     Each figure that starts a page after a page whose foot is blank for more than a quarter of its text area moves
     after the next paragraph, then the next two (filters/floats.lua), as in the WeasyPrint PDF; the text that refers
     to it stays before it. The result with the least blank before figures is kept, if it has no more pages.
-    remake(plan): the job with the markup made again with the figures of `plan` moved.
+    remake(plan): the job with the markup made again with the figures of `plan` moved. cold: each layout after the
+    first starts with Typst's memo empty, so that memory holds one layout at a time.
     """
     gaps = figure_gaps(compiler, job)
     if not gaps:
@@ -110,7 +121,12 @@ def float_figures(project: Project, job: TypstJob, compiler, pdf: bytes, remake)
     for count in range(1, MOVES + 1):
         plan = dict.fromkeys(gaps, count)
         remake(plan)
-        candidate = compile_pdf(project, job, compiler)
+        if cold:
+            free_typst_caches()
+        candidate, settled = compile_settled(project, job, compiler, quiet=True)
+        if not settled:
+            LOG.debug("figures moved %s: the layout did not settle", plan)
+            continue  # never one whose page numbers may be wrong
         candidate_gaps = figure_gaps(compiler, job)
         LOG.debug("figures moved %s: gaps %s", plan, candidate_gaps)
         if _page_count(candidate) <= pages and sum(candidate_gaps.values()) < sum(best_gaps.values()):
@@ -118,6 +134,20 @@ def float_figures(project: Project, job: TypstJob, compiler, pdf: bytes, remake)
         if not candidate_gaps:
             break
     return best
+
+
+def free_typst_caches() -> None:
+    """Drop all that Typst has memoised in this process (its layouts, shaped text, decoded images).
+
+    typst-py evicts, after each compilation, what the last ten did not use, and offers no call to evict more; so
+    eleven compilations of an empty document, with no fonts to load (a millisecond each), leave nothing of the ones
+    before.
+    """
+    import typst
+
+    fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=[])
+    for _ in range(11):
+        typst.compile(b"", format="pdf", font_paths=fonts, ignore_system_fonts=True)
 
 
 def figure_gaps(compiler, job: TypstJob) -> dict[str, float]:
@@ -286,6 +316,13 @@ def check_fonts(design: Design, fonts: Path) -> None:
 
 def compile_pdf(project: Project, job: TypstJob, compiler=None) -> bytes:
     """Run the Typst compiler; its errors and font warnings become the author's problems."""
+    return compile_settled(project, job, compiler)[0]
+
+
+def compile_settled(project: Project, job: TypstJob, compiler=None, quiet: bool = False) -> tuple[bytes, bool]:
+    """The PDF, and whether its layout settled: Typst lays a document out again until nothing it asked of the last
+    pass (a page, a position, a measure) changed, five passes at most; one that never settled may have wrong page
+    numbers, notes or headers. quiet: say nothing of a layout that did not settle (the caller drops it)."""
     import typst
 
     if compiler is None:
@@ -295,13 +332,20 @@ def compile_pdf(project: Project, job: TypstJob, compiler=None) -> bytes:
             format="pdf", pdf_standards=list(job.standards), timestamp=job.timestamp)
     except typst.TypstError as exc:
         raise describe_failure(project, job, exc) from None
+    unsettled = 0
     for warning in warnings:
         message = str(getattr(warning, "message", warning))
         if "unknown font family" in message:
             raise InputError([Problem("templates/fonts", None, None,
                                       f"{message}: add its files to templates/fonts or name another family")])
-        LOG.warning("typst: %s", message)
-    return pdf
+        if _UNSETTLED.search(message):
+            unsettled += 1
+        else:
+            LOG.warning("typst: %s", message)
+    if unsettled and not quiet:
+        LOG.warning("typst: the layout did not settle in five passes (%d elements still moved); page numbers, "
+                    "notes or running headers may be wrong", unsettled)
+    return pdf, not unsettled
 
 
 def make_compiler(job: TypstJob):
