@@ -288,10 +288,9 @@ def test_one_design_feeds_both_engines():
     assert "#b5472b" not in print_css and "var(--accent)" in print_css
 
 
-
 class _Compiler:
-    """A stand-in for typst.Compiler: each compilation gives the next of `runs` (its PDF, its warnings), and the
-    figure queries answer with `gaps` (a figure after a blank page foot) until the figures moved."""
+    """A stand-in for typst.Compiler: each compilation gives the next of `runs` (its PDF, its warnings); the figure
+    queries find one figure after a blank page foot in the first layout, and none once the figures moved."""
 
     def __init__(self, runs: list[tuple[bytes, list[str]]]):
         self.runs = runs

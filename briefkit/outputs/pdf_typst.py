@@ -66,7 +66,7 @@ def write_pdf(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta
             pdf = float_figures(project, job, compiler, pdf, lambda plan: prepare(
                 project, markdown, inputs, meta_file, work, attachments, timestamp, design,
                 typst_body(image_files(markdown, work / "images"), inputs, meta_file, _filters_of(body), plan)),
-                cold=_page_count(pdf) > LONG)
+                warm=False)
         finally:
             # Nothing compiles again in this build: what Typst memoised goes back to the rest of it.
             free_typst_caches()
@@ -98,25 +98,27 @@ def write_pdf(project: Project, markdown: str, inputs: pandoc.PandocInputs, meta
 GAP = 0.25  # a blank page foot larger than this share of the text area is a gap (as outputs/pdf_floats.py)
 TOP = 18.0  # a figure within this many points of the top of the text area starts its page
 MOVES = 2  # a figure moves after at most this many of the paragraphs that follow it
-# Pages: a longer report makes its figures' second and third layouts cold, each after Typst's memo of the one before
-# is dropped. Kept, the memo of each layout adds most of a layout's memory (at 20x the briefing, 1.5 GB, then 2.1,
-# then 2.5 GB) for a recompilation twice as fast.
+# Pages: a longer report, built once (not warm), makes its figures' second and third layouts cold, each after
+# Typst's memo of the one before is dropped. Kept, the memo of each layout adds most of a layout's memory (at 10x the
+# briefing, 0.88 GB, then 1.33, then 1.61 GB) for a recompilation twice as fast.
 LONG = 100
 
 
-def float_figures(project: Project, job: TypstJob, compiler, pdf: bytes, remake, cold: bool = False) -> bytes:
+def float_figures(project: Project, job: TypstJob, compiler, pdf: bytes, remake, warm: bool = True) -> bytes:
     """The PDF, or one made again with figures moved after the text that follows them where they left a gap.
 
     Each figure that starts a page after a page whose foot is blank for more than a quarter of its text area moves
     after the next paragraph, then the next two (filters/floats.lua), as in the WeasyPrint PDF; the text that refers
     to it stays before it. The result with the least blank before figures is kept, if it has no more pages.
-    remake(plan): the job with the markup made again with the figures of `plan` moved. cold: each layout after the
-    first starts with Typst's memo empty, so that memory holds one layout at a time.
+    remake(plan): the job with the markup made again with the figures of `plan` moved. warm: Typst's memo is kept
+    for the next build (watch); otherwise, over LONG pages, each layout after the first starts with it empty, so that
+    memory holds one layout at a time.
     """
     gaps = figure_gaps(compiler, job)
     if not gaps:
         return pdf
     pages = _page_count(pdf)
+    cold = not warm and pages > LONG
     best, best_gaps = pdf, gaps
     for count in range(1, MOVES + 1):
         plan = dict.fromkeys(gaps, count)
