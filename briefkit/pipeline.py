@@ -225,6 +225,9 @@ def clean(root: Path, out_dir: Path | None = None) -> list[Path]:
         out_dir.rmdir()
         removed.append(out_dir)
     if (root / CACHE_DIR).exists():
+        from briefkit.outputs.docx.layout import end_kept_offices
+
+        end_kept_offices(root / CACHE_DIR)  # the LibreOffice kept for the layouts runs on a profile in the cache
         shutil.rmtree(root / CACHE_DIR)
         removed.append(root / CACHE_DIR)
     return removed

@@ -26,13 +26,16 @@ soffice = pytest.mark.skipif(shutil.which("soffice") is None,
                              reason="LibreOffice is not installed (Debian: apt-get install libreoffice-writer-nogui)")
 
 
-def cli(root: Path, *flags: str, layout: str | None = None, path: str | None = None) -> subprocess.CompletedProcess:
-    """briefkit build as a user runs it (its progress lines come from the format workers too)."""
-    env = dict(os.environ, PYTHONPATH=str(REPO), **({"PATH": path} if path is not None else {}))
+def cli(root: Path, *flags: str, layout: str | None = None, path: str | None = None, stays: str = "0",
+        command: str = "build") -> subprocess.CompletedProcess:
+    """briefkit build as a user runs it (its progress lines come from the format workers too); stays: how long
+    LibreOffice stays for the next build (BRIEFKIT_OFFICE_STAYS; none but in the tests of it)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), BRIEFKIT_OFFICE_STAYS=stays,
+               **({"PATH": path} if path is not None else {}))
     env.pop("BRIEFKIT_DOCX_LAYOUT", None)
     if layout is not None:
         env["BRIEFKIT_DOCX_LAYOUT"] = layout
-    return subprocess.run([sys.executable, "-m", "briefkit", "build", "--project", str(root), *flags],
+    return subprocess.run([sys.executable, "-m", "briefkit", command, "--project", str(root), *flags],
                           capture_output=True, text=True, env=env, timeout=600)
 
 
@@ -227,3 +230,104 @@ def test_a_layout_program_that_fails_leaves_the_contents_to_word_and_says_why(tm
     docx = root / "build" / "mini.docx"
     assert not part(docx, "word/document.xml").xpath("//w:sdt//w:instrText[contains(., 'PAGEREF')]", namespaces=W)
     assert part(docx, "word/settings.xml").xpath("w:updateFields/@w:val", namespaces=W) == ["true"]
+
+
+def recording_layout(root: Path) -> Path:
+    """A layout program that notes each of its command lines in tools/calls, then runs LibreOffice's soffice."""
+    program = root / "tools" / "layout"
+    program.parent.mkdir(exist_ok=True)
+    program.write_text(f'#!/bin/sh\necho "$@" >> "{root}/tools/calls"\nexec "{shutil.which("soffice")}" "$@"\n')
+    program.chmod(0o755)
+    return program
+
+
+def numbers(docx: Path) -> list[str]:
+    """The page number of each contents entry, as the DOCX carries it."""
+    return part(docx, "word/document.xml").xpath(
+        "//w:sdt//w:hyperlink[@w:anchor]//w:fldChar[@w:fldCharType='separate']/../following-sibling::w:r[w:t][1]"
+        "/w:t/text()", namespaces=W)
+
+
+def wait_until_ended(profile: Path, seconds: float) -> list[str]:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while (left := running(profile)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
+
+
+@soffice
+def test_libreoffice_stays_for_the_next_build_which_hands_it_the_file_and_clean_ends_it(tmp_path: Path):
+    root = copy_project(REPO, tmp_path / "project")
+    program = recording_layout(root)
+    profile = (root / ".cache" / "docx-layout-profile").resolve()
+    try:
+        first = cli(root, "--format", "docx", layout=str(program), stays="120")
+        assert first.returncode == 0, first.stderr
+        assert ("docx: LibreOffice stays for the next builds' layouts; it ends after 2 minutes unused, or with "
+                "'briefkit clean' (BRIEFKIT_OFFICE_STAYS=0 ends it with each build)") in first.stderr
+        start, convert = (root / "tools" / "calls").read_text().splitlines()
+        assert "--accept=pipe,name=briefkit-kept-" in start and start.endswith("private:factory/swriter")
+        assert "--convert-to" in convert
+        assert running(profile), "LibreOffice did not stay"
+
+        # A colleague's long addition pushes the later headings on by pages.
+        section = root / "report" / "sections" / "03-diplomatic-relations.md"
+        added = " ".join(["An added sentence of a colleague's draft, long enough to push the headings on."] * 60)
+        section.write_text(section.read_text(encoding="utf-8") + "\n" + added + "\n", encoding="utf-8")
+        second = cli(root, "--format", "docx", layout=str(program), stays="120")
+        assert second.returncode == 0, second.stderr
+        calls = (root / "tools" / "calls").read_text().splitlines()
+        assert len(calls) == 3 and "--convert-to" in calls[2], calls  # handed over: no LibreOffice started
+        assert "stays for the next builds" not in second.stderr
+        assert "(42 of 42 entries)" in second.stderr, second.stderr
+        kept = numbers(root / "build" / f"{NAME}.docx")
+
+        # The same file laid out by a LibreOffice of its own (no cache: a new profile, ended with the build).
+        alone = cli(root, "--format", "docx", "--no-cache", "--out", str(tmp_path / "alone"), layout=str(program))
+        assert alone.returncode == 0, alone.stderr
+        assert numbers(tmp_path / "alone" / f"{NAME}.docx") == kept and kept != numbers_before(tmp_path)
+
+        done = cli(root, command="clean")
+        assert done.returncode == 0, done.stderr
+        assert not wait_until_ended(profile, 20), "clean left LibreOffice running"
+    finally:
+        subprocess.run(["pkill", "-f", str(profile)], check=False)
+
+
+def numbers_before(tmp_path: Path) -> list[str]:
+    """The contents' page numbers of the shipped briefing, not edited (laid out by a LibreOffice of its own)."""
+    root = copy_project(REPO, tmp_path / "unedited")
+    done = cli(root, "--format", "docx", "--no-cache")
+    assert done.returncode == 0, done.stderr
+    return numbers(root / "build" / f"{NAME}.docx")
+
+
+@soffice
+def test_a_kept_libreoffice_ends_once_unused_and_one_that_died_is_replaced(tmp_path: Path):
+    import signal
+
+    root = copy_project(FIXTURE, tmp_path / "mini")
+    profile = (root / ".cache" / "docx-layout-profile").resolve()
+    try:
+        done = cli(root, "--format", "docx", stays="600")
+        assert done.returncode == 0 and running(profile), done.stderr
+        # LibreOffice dies (killed, or it crashed): the next build starts another and numbers the contents.
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                args = cmdline.read_bytes().decode("utf-8", "replace").split("\0")
+            except OSError:
+                continue
+            if args[0].endswith("soffice.bin") and any(profile.as_uri() in arg for arg in args):
+                os.kill(int(cmdline.parent.name), signal.SIGKILL)
+        assert not wait_until_ended(profile, 20), "the keeper outlived its LibreOffice"
+        (root / "report" / "sections" / "01-summary.md").open("a").write("\nOne more sentence.\n")
+        done = cli(root, "--format", "docx", stays="1")
+        assert done.returncode == 0, done.stderr
+        assert "stays for the next builds' layouts; it ends after 1 second unused" in done.stderr
+        assert numbers(root / "build" / "mini.docx")
+        assert not wait_until_ended(profile, 30), "LibreOffice stayed past its time"
+        assert not (next(profile.iterdir()) / "office.json").exists()
+    finally:
+        subprocess.run(["pkill", "-f", str(profile)], check=False)

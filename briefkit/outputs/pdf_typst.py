@@ -150,6 +150,21 @@ def free_typst_caches() -> None:
     fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=[])
     for _ in range(11):
         typst.compile(b"", format="pdf", font_paths=fonts, ignore_system_fonts=True)
+    release_free_memory()
+
+
+def release_free_memory() -> None:
+    """Give the memory that the C allocator keeps free back to the system (glibc's malloc_trim; elsewhere nothing).
+
+    Typst allocates through it: after a long layout is dropped, glibc keeps most of it for the next allocations,
+    and the next layout (the figure pass's) is laid over it. At 20x the briefing, 160 MB less at the peak.
+    """
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).malloc_trim(0)  # the symbols of the process, the C library's among them
+    except (OSError, AttributeError):
+        pass
 
 
 def figure_gaps(compiler, job: TypstJob) -> dict[str, float]:

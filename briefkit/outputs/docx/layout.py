@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +96,7 @@ def number_contents(docx: Path, setting: str, cache: Cache | None = None, office
         return 0
     key = fingerprint(STAGE, content, layout.identity)
     entry = cache.lookup(STAGE, key) if cache else None
+    kept = False  # whether this build left LibreOffice running for the next ones
     if entry is not None:
         found = json.loads((entry / "pages.json").read_text(encoding="utf-8"))
         how = "cached"
@@ -102,6 +104,7 @@ def number_contents(docx: Path, setting: str, cache: Cache | None = None, office
         try:
             with office or Office(layout, cache, ahead=False) as laying:
                 found = laying.lay_out(content)
+                kept = laying.keeper is not None and laying.kept
         except LayoutError as error:
             PROGRESS.info("docx: %s could not lay the file out (%s): %s", layout.program.name, error,
                           LEFT_TO_WORD.replace("them", "the contents"))
@@ -124,7 +127,17 @@ def number_contents(docx: Path, setting: str, cache: Cache | None = None, office
     }))
     PROGRESS.info("docx: the contents' page numbers (%d of %d entries) from %s's layout of the file (%s)",
                   len(pages), len(anchors), found["producer"], how)
+    if kept:
+        PROGRESS.info("docx: LibreOffice stays for the next builds' layouts; it ends after %s unused, or with "
+                      "'briefkit clean' (%s=0 ends it with each build)", _duration(stays()), STAYS)
     return len(pages)
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes and not rest:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{round(seconds)} second{'s' if round(seconds) != 1 else ''}"
 
 
 class LayoutError(Exception):
@@ -135,19 +148,37 @@ def start_office(setting: str, cache: Cache | None = None) -> Office | None:
     """LibreOffice started now, to lay out a DOCX that is still being made (None where there is no layout program).
 
     Its start is most of a layout's time (a second and a half here, against under one for the briefing itself):
-    begun before pandoc, it runs beside the conversion. Use it as a context manager; it lays out one file.
+    begun before pandoc, it runs beside the conversion; kept from an earlier build (stays()), it is not started at
+    all. Use it as a context manager; it lays out one file.
     """
     layout = find_layout(setting)
     return Office(layout, cache) if layout else None
 
 
-class Office:
-    """One LibreOffice on a profile of its own, laying out one file, then ended with all it started.
+STAYS = "BRIEFKIT_OFFICE_STAYS"  # seconds the project's LibreOffice stays for the next layout; 0: ended each build
+DEFAULT_STAYS = 600
+MAX_USES = 100  # layouts on one kept LibreOffice before a new one is started (its memory grows a little each)
+KEEPER = Path(__file__).resolve().with_name("keeper.py")
 
-    Started ahead (ahead=True), it waits with a pipe open; a second soffice on the same profile, run when the file
-    is ready, hands the file over and waits for its PDF. Otherwise the one soffice run does it all. The profile is
-    the project's own, kept in its cache (LibreOffice makes a new one in a second or so), under a lock; where
-    there is no cache or another build holds that lock, a new one of this layout's own.
+
+def stays() -> float:
+    """How long (seconds) a kept LibreOffice waits unused for the next build before it ends: BRIEFKIT_OFFICE_STAYS,
+    else ten minutes; 0 keeps none."""
+    try:
+        return max(0.0, float(os.environ.get(STAYS) or DEFAULT_STAYS))
+    except ValueError:
+        return float(DEFAULT_STAYS)
+
+
+class Office:
+    """One LibreOffice on a profile of its own, laying out one file.
+
+    The profile is the project's own, kept in its cache (LibreOffice makes a new one in a second or so), under a
+    lock; where there is no cache or another build holds that lock, a new one of this layout's own. On the project's
+    profile the LibreOffice stays after the build (keeper.py ends it after stays() seconds unused, or when the cache
+    goes), and the next build hands its file to it: LibreOffice's start, most of a layout's time, is paid once.
+    Otherwise, started ahead (ahead=True), it waits with a pipe open, a second soffice on the same profile hands it
+    the file when it is ready, and it is ended with all it started; or the one soffice run does it all.
     """
 
     def __init__(self, layout: Layout, cache: Cache | None = None, ahead: bool = True):
@@ -156,6 +187,13 @@ class Office:
         self._held = _kept_profile(cache, layout) if cache is not None and cache.enabled else None
         self.profile = self._held[0] if self._held else self.work / "profile"
         self.process: subprocess.Popen | None = None
+        self.kept = self._held is not None and stays() > 0
+        self.keeper: subprocess.Popen | None = None  # the keeper this build started, if it started one
+        if self.kept:
+            self.pipe = f"briefkit-kept-{fingerprint(str(self.profile))[:16]}"
+            if not self._ready(wait=False):
+                self._keep()
+            return
         self.pipe = f"briefkit-{os.getpid()}-{self.work.name}"
         if ahead:
             pipe = self.pipe
@@ -168,6 +206,25 @@ class Office:
         return [str(self.layout.program), "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
                 f"-env:UserInstallation={self.profile.as_uri()}"]
 
+    @property
+    def folder(self) -> Path:
+        """The folder of the project's profile: its lock, the kept LibreOffice's state and use stamp."""
+        return self.profile.parent
+
+    def _keep(self) -> None:
+        """Start a LibreOffice that stays (under keeper.py), ending one that is there but unusable.
+
+        It opens an empty text document of its own: a LibreOffice with no document ends after the file handed to
+        it is printed."""
+        end_kept(self.folder)
+        command = [*self._command(), f"--accept=pipe,name={self.pipe};urp;", "private:factory/swriter"]
+        try:
+            self.keeper = subprocess.Popen(
+                [sys.executable, "-I", str(KEEPER), str(self.folder), str(stays()), "--", *command], cwd="/",
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        except OSError:
+            self.kept = False
+
     def lay_out(self, content: bytes) -> dict[str, Any]:
         """The page label of every named destination (by its name in the PDF) of the DOCX laid out and printed to
         PDF, and the name of the program that did it ("LibreOffice 7.4")."""
@@ -175,12 +232,19 @@ class Office:
 
         source = self.work / "briefing.docx"
         source.write_bytes(content)
+        if self.kept and not self._ready():
+            end_kept(self.folder)  # it never came up: the one run below does it all
+            self.kept = False
         if self.process is not None and not self._ready():
             _end(self.process)  # it never came up: the one run below does it all
             self.process = None
-        returncode, said = run([*self._command(), "--convert-to", PDF_FILTER, "--outdir", str(self.work),
-                                str(source)], self.work)
         printed = self.work / "briefing.pdf"
+        command = [*self._command(), "--convert-to", PDF_FILTER, "--outdir", str(self.work), str(source)]
+        returncode, said = run(command, self.work)
+        if not printed.is_file() and self.kept:
+            end_kept(self.folder)  # the kept LibreOffice failed: a LibreOffice of this layout's own tries once more
+            self.kept = False
+            returncode, said = run(command, self.work)
         if not printed.is_file():
             lines = said.strip().splitlines()
             raise LayoutError(f"exit code {returncode}{': ' + lines[-1] if lines else ''}")
@@ -192,24 +256,37 @@ class Office:
         except pikepdf.PdfError as error:
             raise LayoutError(f"its PDF cannot be read: {error}") from None
 
-    def _ready(self) -> bool:
-        """Wait for the office started ahead to open its pipe: only then does a second soffice hand it the file
-        (one started before would do the layout itself, and the first, handing over its pipe, keep it running)."""
+    def _ready(self, wait: bool = True) -> bool:
+        """Whether the office started ahead, or kept, has opened its pipe (waiting for it, with `wait`): only then
+        does a second soffice hand it the file (one started before would do the layout itself, and the first,
+        handing over its pipe, keep it running)."""
         import time
 
         socket = Path(PIPES) / f"OSL_PIPE_{os.getuid()}_{self.pipe}"
-        deadline = time.monotonic() + TIMEOUT
-        while self.process.poll() is None and time.monotonic() < deadline:
+        deadline = time.monotonic() + (TIMEOUT if wait else 0)
+        while self._up():
             if socket.exists():
                 return True
+            if time.monotonic() >= deadline:
+                return False
             time.sleep(0.02)
         return False
 
+    def _up(self) -> bool:
+        if self.kept:
+            if self.keeper is not None and self.keeper.poll() is None and _kept_state(self.folder) is None:
+                return True  # the keeper this build started has not yet started LibreOffice
+            return kept_office(self.folder) is not None
+        return self.process is not None and self.process.poll() is None
+
     def close(self) -> None:
-        """End the office started ahead and everything it started, release the profile, remove the work folder."""
+        """End the office started ahead and everything it started (a kept one stays, its use noted), release the
+        profile, remove the work folder."""
         if self.process is not None:
             _end(self.process)
             self.process = None
+        if self.kept and self._held:
+            _note_use(self.folder)
         if self._held:
             self._held[1].close()  # the lock goes with its file descriptor
             self._held = None
@@ -220,6 +297,83 @@ class Office:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _kept_state(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / "office.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def kept_office(folder: Path) -> dict | None:
+    """The state of the LibreOffice kept on the profile in `folder` (its keeper's and its own process ids, how many
+    layouts it made) where it is running; None otherwise."""
+    state = _kept_state(folder)
+    if not state or not _is_keeper(state.get("keeper"), folder) or not _alive(state.get("office")):
+        return None
+    return state
+
+
+def _alive(pid: object) -> bool:
+    """Whether the process `pid` runs (a zombie does not)."""
+    try:
+        stat = Path(f"/proc/{int(pid)}/stat").read_text()
+    except (OSError, TypeError, ValueError):
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def _is_keeper(pid: object, folder: Path) -> bool:
+    """Whether `pid` is the keeper of `folder` (not another program that got its number since)."""
+    try:
+        args = Path(f"/proc/{int(pid)}/cmdline").read_bytes().decode("utf-8", "replace").split("\0")
+    except (OSError, TypeError, ValueError):
+        return False
+    return str(KEEPER) in args and str(folder) in args and _alive(pid)
+
+
+def _note_use(folder: Path) -> None:
+    """A layout was made on the kept LibreOffice: its idle time starts again; after MAX_USES it is replaced."""
+    state = kept_office(folder)
+    if state is None:
+        return
+    state["uses"] = state.get("uses", 0) + 1
+    if state["uses"] >= MAX_USES:
+        end_kept(folder)
+        return
+    written = folder / "office.json.new"
+    written.write_text(json.dumps(state), encoding="utf-8")
+    written.replace(folder / "office.json")
+    (folder / "used").touch()
+
+
+def end_kept(folder: Path) -> bool:
+    """End the LibreOffice kept on the profile in `folder`, and its keeper; True if one was running."""
+    import signal
+    import time
+
+    state = kept_office(folder)
+    if state is None:
+        return False
+    os.kill(state["keeper"], signal.SIGTERM)  # it ends LibreOffice's session, then itself
+    deadline = time.monotonic() + 15
+    while (_alive(state["keeper"]) or _alive(state["office"])) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in (state["office"], state["keeper"]):
+        if _alive(pid):
+            try:
+                os.killpg(pid, signal.SIGKILL) if pid == state["office"] else os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    (folder / "office.json").unlink(missing_ok=True)
+    return True
+
+
+def end_kept_offices(cache_root: Path) -> int:
+    """End every LibreOffice kept on the profiles of the cache at `cache_root` (`briefkit clean`); how many."""
+    folder = cache_root / PROFILE_STAGE
+    return sum(end_kept(profile) for profile in sorted(folder.glob("*")) if profile.is_dir()) if folder.is_dir() else 0
 
 
 def _kept_profile(cache: Cache, layout: Layout) -> tuple[Path, Any] | None:
