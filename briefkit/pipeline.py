@@ -138,10 +138,14 @@ def _build(root: Path, out_dir: Path | None, formats: tuple[str, ...], use_cache
             missing = tuple(fmt for fmt in plan.formats if cached[fmt] is None)
             rebuilt: list[str] = []
             if missing:
-                drawn, bodies = prepare_formats(plan, cache, workspace, missing, parallel)
-                if drawn:
-                    rebuilt.append("chart")
-                made = make_formats(plan, workspace, missing, parallel, bodies, cache)
+                with early_docx(plan, cache, workspace, missing, parallel) as docx:
+                    others = tuple(fmt for fmt in missing if docx is None or fmt != "docx")
+                    drawn, bodies = prepare_formats(plan, cache, workspace, others, parallel)
+                    if drawn:
+                        rebuilt.append("chart")
+                    made = make_formats(plan, workspace, others, parallel, bodies, cache)
+                    if docx is not None:
+                        made["docx"] = docx()
                 for fmt, path in made.items():
                     cache.store(fmt, plan.keys[fmt], {f"briefing.{fmt}": path})
                 staged.update(made)
@@ -384,6 +388,72 @@ def prepare_formats(plan: Plan, cache: Cache, workspace: Workspace, formats: tup
         drawn = charts()
         converted = {fmt: future.result() for fmt, future in converting.items()}
     return drawn, converted
+
+
+@contextmanager
+def early_docx(plan: Plan, cache: Cache, workspace: Workspace, formats: tuple[str, ...],
+               parallel: bool) -> Iterator[Callable[[], Path] | None]:
+    """The DOCX begun first, in a child process of its own, where it is one of several formats and its charts are
+    all in the cache: its chain (pandoc, python-docx, LibreOffice's layout) is a build's longest, and it waits for
+    nothing the other formats make. Yields the wait for its file, or None: it is then made with the others.
+
+    Not in a process with other threads (watch mode's server): a fork copies only the thread that forks.
+    """
+    import threading
+
+    if (not parallel or "docx" not in formats or len(formats) < 2 or (os.cpu_count() or 1) < 2
+            or threading.active_count() > 1 or charts_to_draw(plan, cache, formats)):
+        yield None
+        return
+    ensure_charts(plan, cache, workspace.root, formats)
+    with _forked(build_docx, plan.project, plan.markdown.get("png"), workspace, plan.stamp, cache) as wait:
+        yield wait
+
+
+@contextmanager
+def _forked(job: Callable[..., Path], *args: object) -> Iterator[Callable[[], Path]]:
+    """`job(*args)` in a forked child (no executor: it would leave a thread of its own behind, and the format
+    workers are forked after); yields the wait for its result, which raises what the job raised. An interrupted
+    build ends the child at once."""
+    from multiprocessing import get_context
+
+    context = get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_run_forked, args=(send, job, args), daemon=True)
+    child.start()
+    send.close()
+
+    waited = []
+
+    def wait() -> Path:
+        waited.append(True)
+        try:
+            done, value = receive.recv()
+        except EOFError:
+            child.join()
+            raise OutputError(f"the {job.__name__} worker ended without a result (exit code {child.exitcode})") \
+                from None
+        if done:
+            return value
+        raise value
+
+    try:
+        yield wait
+    finally:
+        receive.close()
+        if not waited:
+            child.terminate()
+        child.join()
+
+
+def _run_forked(send, job: Callable[..., Path], args: tuple) -> None:
+    _worker_signals()
+    try:
+        send.send((True, job(*args)))
+    except BaseException as exc:  # noqa: BLE001 - handed to the build, which raises it
+        send.send((False, exc))
+    finally:
+        send.close()
 
 
 def conversion(plan: Plan, workspace: Workspace, fmt: str) -> Callable[[], object] | None:

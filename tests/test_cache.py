@@ -123,6 +123,42 @@ def test_a_chart_that_fails_in_its_own_process_fails_the_build_and_keeps_the_out
     assert {path.name: path.read_bytes() for path in (warm / "build").glob("*.*")} == before
 
 
+
+def test_after_an_edit_the_docx_begun_first_in_its_own_process_has_the_serial_bytes(warm: Path, tmp_path: Path,
+                                                                                    monkeypatch):
+    import shutil
+
+    import briefkit.pipeline as pipeline
+
+    begun = []
+    real = pipeline._forked
+    monkeypatch.setattr(pipeline, "_forked", lambda job, *args: begun.append(job.__name__) or real(job, *args))
+    append(warm / "report/sections/02-trade.md", "\nOne more sentence of the trade section.\n")
+    result = build(warm, out_dir=tmp_path / "parallel", parallel=True)
+    assert begun == ["build_docx"] and set(result.rebuilt) == {"html", "pdf", "docx"}  # the chart from the cache
+    for stage in ("html", "pdf", "docx"):
+        shutil.rmtree(warm / ".cache" / stage)
+    build(warm, out_dir=tmp_path / "serial", parallel=False)
+    assert outputs(tmp_path / "parallel") == outputs(tmp_path / "serial")
+
+
+def test_a_docx_that_fails_in_the_process_begun_first_fails_the_build_and_keeps_the_outputs(warm: Path,
+                                                                                           monkeypatch):
+    import briefkit.pipeline as pipeline
+    from briefkit.errors import EngineError
+
+    before = outputs(warm / "build")
+
+    def broken(*args, **kwargs):
+        raise EngineError("pandoc failed: the DOCX could not be written")
+
+    monkeypatch.setattr(pipeline, "build_docx", broken)  # the forked process inherits the replacement
+    append(warm / "report/sections/02-trade.md", "\nOne more sentence of the trade section.\n")
+    with pytest.raises(EngineError, match="pandoc failed: the DOCX could not be written"):
+        build(warm, parallel=True)
+    assert outputs(warm / "build") == before
+
+
 # The command line's no-op (briefkit.uptodate): decided from the stamp of the last build, before the pipeline loads.
 
 def _files(root: Path) -> dict[str, int]:
