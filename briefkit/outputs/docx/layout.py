@@ -187,7 +187,8 @@ class Office:
         self._held = _kept_profile(cache, layout) if cache is not None and cache.enabled else None
         self.profile = self._held[0] if self._held else self.work / "profile"
         self.process: subprocess.Popen | None = None
-        self.kept = self._held is not None and stays() > 0
+        # Kept only where the kept LibreOffice can be known again by its process (Linux's /proc).
+        self.kept = self._held is not None and stays() > 0 and Path("/proc/self/cmdline").is_file()
         self.keeper: subprocess.Popen | None = None  # the keeper this build started, if it started one
         if self.kept:
             self.pipe = f"briefkit-kept-{fingerprint(str(self.profile))[:16]}"

@@ -92,7 +92,9 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
               "%d pictures (%d with an SVG)", entries, numbered, tables, len(captions), references, pictures, vectors)
     buffer = io.BytesIO()
     document.save(buffer)
-    package = rewrite_zip(buffer.getvalue(), theme_edits(project, read_parts(buffer.getvalue())))
+    # Stored, not compressed: only the rewrite below reads it, and that one compresses every entry anew.
+    package = rewrite_zip(buffer.getvalue(), theme_edits(project, read_parts(buffer.getvalue())),
+                          compression=zipfile.ZIP_STORED)
     target.write_bytes(rewrite_zip(package, {
         "docProps/app.xml": lambda _: extended_properties(project),
         "docProps/custom.xml": lambda _: custom_properties(project, stamp.properties() if stamp else ()),
@@ -136,18 +138,18 @@ def read_parts(data: bytes) -> dict[str, bytes]:
 
 
 def rewrite_zip(data: bytes, edits: dict[str, Callable[[bytes], bytes]] | None = None,
-                replaced: dict[str, bytes] | None = None) -> bytes:
+                replaced: dict[str, bytes] | None = None, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
     """The same archive with some entries rewritten, some replaced or added (after the others, in the order
-    given) and every entry dated 1980-01-01, so that identical inputs give identical bytes.
+    given) and every entry dated 1980-01-01, so that identical inputs give identical bytes; compression: how
+    every entry is written (an archive that only another rewrite reads need not be compressed).
     """
     edits, replaced = edits or {}, dict(replaced or {})
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dest:
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", compression) as dest:
         entries = [(info.filename, source.read(info)) for info in source.infolist()]
         entries = [(name, replaced.pop(name, content)) for name, content in entries] + list(replaced.items())
         for name, content in entries:
             if name in edits:
                 content = edits[name](content)
-            dest.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), content,
-                          compress_type=zipfile.ZIP_DEFLATED)
+            dest.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), content, compress_type=compression)
     return out.getvalue()
