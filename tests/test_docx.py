@@ -262,6 +262,68 @@ def test_the_chart_is_an_svg_with_a_png_of_200_dpi_and_its_alt_text(docx: Path, 
     assert b"<svg" in svg.blob[:500] and b"<path" in svg.blob
 
 
+
+def test_every_picture_is_the_real_png_drawn_not_the_stand_in_pandoc_was_given(docx: Path, built_briefing: Path):
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    with zipfile.ZipFile(docx) as package:
+        pngs = {name: package.read(name) for name in package.namelist() if name.endswith(".png")}
+    drawn = [png for png in pngs.values() if len(png) > 50_000]
+    assert len(drawn) == 3, sorted((n, len(b)) for n, b in pngs.items())  # two maps and the trade chart
+    for name, png in pngs.items():
+        assert b"briefkit stand-in" not in png, name
+        with Image.open(io.BytesIO(png)) as image:
+            image.load()
+            assert image.getextrema() != ((0, 0),) * len(image.getbands()), f"{name} is blank"
+
+
+def test_a_stand_in_has_the_size_and_resolution_of_its_png_and_no_two_are_alike(tmp_path: Path):
+    import io
+    import random
+
+    from PIL import Image
+
+    from briefkit.outputs.docx.stand_ins import blank_png, real_markdown, stand_in_markdown
+
+    buffer = io.BytesIO()
+    Image.frombytes("RGBA", (640, 300), random.Random(7).randbytes(640 * 300 * 4)).save(buffer, "PNG",
+                                                                                       dpi=(200, 200))
+    real = buffer.getvalue()
+    first, second = blank_png(real, 0), blank_png(real, 1)
+    assert first != second and len(first) < 2_000 < len(real)
+    with Image.open(io.BytesIO(first)) as image:
+        image.load()
+        assert image.size == (640, 300) and round(image.info["dpi"][0]) == 200 and image.mode == "RGBA"
+    assert blank_png(b"GIF89a not a PNG", 0) is None
+    interlaced = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(interlaced, "PNG", interlace=1)  # Pillow writes no interlace: forge the flag
+    assert blank_png(interlaced.getvalue()[:28] + b"\x01" + interlaced.getvalue()[29:], 0) is None
+
+    import base64
+
+    uri = "data:image/png;base64," + base64.b64encode(real).decode()
+    markdown = f"![A chart]({uri})\n\nText that quotes `data:image/png;base64,AAAA` stays.\n\n![Again]({uri})\n"
+    swapped, stand_ins = stand_in_markdown(markdown)
+    assert len(stand_ins) == 1 and uri not in swapped and "`data:image/png;base64,AAAA`" in swapped
+    assert real_markdown(swapped, stand_ins) == markdown
+
+
+def test_where_pandoc_changed_the_stand_ins_the_real_pictures_are_converted(tmp_path: Path, monkeypatch):
+    import briefkit.outputs.docx.stand_ins as stand_ins
+    from briefkit.pipeline import build
+    from tests.conftest import FIXTURE, copy_project
+
+    root = copy_project(FIXTURE, tmp_path / "mini")
+    build(root, formats=("docx",), parallel=False)
+    expected = next((root / "build").glob("*.docx")).read_bytes()
+    monkeypatch.setattr(stand_ins, "restore", lambda document, found: False)
+    build(root, out_dir=tmp_path / "again", formats=("docx",), use_cache=False, parallel=False)
+    assert next((tmp_path / "again").glob("*.docx")).read_bytes() == expected
+
+
 def test_header_shows_the_title_and_footer_the_page_except_on_the_cover(docx: Path, project):
     from docx import Document
 

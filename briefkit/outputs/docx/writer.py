@@ -59,11 +59,17 @@ def write_docx(project: Project, markdown: str, inputs: pandoc.PandocInputs, met
         word_settings,
     )
     from briefkit.outputs.docx.properties import custom_properties, extended_properties, set_properties
+    from briefkit.outputs.docx.stand_ins import real_markdown, restore, stand_in_markdown
     from briefkit.outputs.docx.styles import HEADING_FONT
 
     fonts_dir = fonts_dir or inputs.templates_dir / "fonts"
+    markdown, stand_ins = stand_in_markdown(markdown)
     pandoc.docx(style_source_lines(markdown), inputs, meta_file, reference_doc, target)
     document = Document(str(target))
+    if not restore(document, stand_ins):
+        LOG.debug("docx: pandoc did not keep the pictures' stand-ins as they were; converting the real pictures")
+        pandoc.docx(style_source_lines(real_markdown(markdown, stand_ins)), inputs, meta_file, reference_doc, target)
+        document = Document(str(target))
     body = document.element.body
     bookmarks = Bookmarks(body)
     text_width = set_page_layout(document, project.paper)
