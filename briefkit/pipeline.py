@@ -406,13 +406,14 @@ def early_docx(plan: Plan, cache: Cache, workspace: Workspace, formats: tuple[st
         yield None
         return
     ensure_charts(plan, cache, workspace.root, formats)
-    with _forked(build_docx, plan.project, plan.markdown.get("png"), workspace, plan.stamp, cache) as wait:
+    with _forked("the DOCX", build_docx, plan.project, plan.markdown.get("png"), workspace, plan.stamp,
+                 cache) as wait:
         yield wait
 
 
 @contextmanager
-def _forked(job: Callable[..., Path], *args: object) -> Iterator[Callable[[], Path]]:
-    """`job(*args)` in a forked child (no executor: it would leave a thread of its own behind, and the format
+def _forked(what: str, job: Callable[..., Path], *args: object) -> Iterator[Callable[[], Path]]:
+    """`job(*args)` (making `what`) in a forked child (no executor: it would leave a thread of its own behind, and the format
     workers are forked after); yields the wait for its result, which raises what the job raised. An interrupted
     build ends the child at once."""
     from multiprocessing import get_context
@@ -431,7 +432,7 @@ def _forked(job: Callable[..., Path], *args: object) -> Iterator[Callable[[], Pa
             done, value = receive.recv()
         except EOFError:
             child.join()
-            raise OutputError(f"the {job.__name__} worker ended without a result (exit code {child.exitcode})") \
+            raise OutputError(f"the process making {what} ended without a result (exit code {child.exitcode})") \
                 from None
         if done:
             return value

@@ -132,10 +132,10 @@ def test_after_an_edit_the_docx_begun_first_in_its_own_process_has_the_serial_by
 
     begun = []
     real = pipeline._forked
-    monkeypatch.setattr(pipeline, "_forked", lambda job, *args: begun.append(job.__name__) or real(job, *args))
+    monkeypatch.setattr(pipeline, "_forked", lambda what, job, *args: begun.append(what) or real(what, job, *args))
     append(warm / "report/sections/02-trade.md", "\nOne more sentence of the trade section.\n")
     result = build(warm, out_dir=tmp_path / "parallel", parallel=True)
-    assert begun == ["build_docx"] and set(result.rebuilt) == {"html", "pdf", "docx"}  # the chart from the cache
+    assert begun == ["the DOCX"] and set(result.rebuilt) == {"html", "pdf", "docx"}  # the chart from the cache
     for stage in ("html", "pdf", "docx"):
         shutil.rmtree(warm / ".cache" / stage)
     build(warm, out_dir=tmp_path / "serial", parallel=False)
