@@ -413,9 +413,9 @@ def early_docx(plan: Plan, cache: Cache, workspace: Workspace, formats: tuple[st
 
 @contextmanager
 def _forked(what: str, job: Callable[..., Path], *args: object) -> Iterator[Callable[[], Path]]:
-    """`job(*args)` (making `what`) in a forked child (no executor: it would leave a thread of its own behind, and the format
-    workers are forked after); yields the wait for its result, which raises what the job raised. An interrupted
-    build ends the child at once."""
+    """`job(*args)`, making `what`, in a forked child (no executor: it would leave a thread of its own behind, and
+    the format workers are forked after); yields the wait for its result, which raises what the job raised. An
+    interrupted build ends the child at once."""
     from multiprocessing import get_context
 
     context = get_context("fork")
