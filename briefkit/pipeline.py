@@ -678,7 +678,7 @@ def build_docx(project: Project, markdown: str, workspace: Workspace, stamp=None
         PROGRESS.info("docx: converting with pandoc")
         # pandoc runs sandboxed and reads no file by itself: the PNG travels inside the Markdown.
         markdown = _PNG_LINK.sub(lambda m: f"]({data_uri(workspace.root / m.group(1))})", markdown)
-        reference = make_reference_docx(workspace.root / "reference.docx")
+        reference = make_reference_docx(workspace.root / "reference.docx", cache)
         target = workspace.root / "briefing.docx"
         write_docx(project, markdown, workspace.inputs, workspace.meta_file, reference, target, stamp=stamp,
                    font_cache=workspace.font_cache)

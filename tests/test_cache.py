@@ -159,6 +159,24 @@ def test_a_docx_that_fails_in_the_process_begun_first_fails_the_build_and_keeps_
     assert outputs(warm / "build") == before
 
 
+
+def test_the_docx_reference_document_is_made_once_and_then_kept(warm: Path, monkeypatch):
+    import shutil
+
+    import briefkit.outputs.docx.styles as styles
+
+    before = outputs(warm / "build")
+    assert list((warm / ".cache" / "docx-reference").glob("*/reference.docx"))
+
+    def not_again():
+        raise AssertionError("the reference document was made again")
+
+    monkeypatch.setattr(styles, "reference_docx", not_again)
+    shutil.rmtree(warm / ".cache" / "docx")
+    assert build(warm, parallel=False).rebuilt == ("docx",)
+    assert outputs(warm / "build") == before
+
+
 # The command line's no-op (briefkit.uptodate): decided from the stamp of the last build, before the pipeline loads.
 
 def _files(root: Path) -> dict[str, int]:

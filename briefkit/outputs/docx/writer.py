@@ -8,22 +8,39 @@ from __future__ import annotations
 import io
 import logging
 import re
+import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefkit import pandoc
 from briefkit.project import Project
+
+if TYPE_CHECKING:
+    from briefkit.cache import Cache
 
 LOG = logging.getLogger(__name__)
 SOURCE_LINE = re.compile(r"^(:{3,}\s*)\{\.exhibit-source\}", re.MULTILINE)
 
 
-def make_reference_docx(target: Path) -> Path:
-    """Build the reference document from pandoc's default, restyled with python-docx."""
+REFERENCE_STAGE = "docx-reference"
+
+
+def make_reference_docx(target: Path, cache: Cache | None = None) -> Path:
+    """Build the reference document from pandoc's default, restyled with python-docx; kept in `cache` by the
+    engine's code and versions (it depends on nothing of the project)."""
+    from briefkit.cache import code_fingerprint, engine_versions, fingerprint
     from briefkit.outputs.docx.styles import reference_docx, theme_fonts
 
+    key = fingerprint(REFERENCE_STAGE, code_fingerprint(), engine_versions())
+    entry = cache.lookup(REFERENCE_STAGE, key) if cache else None
+    if entry is not None:
+        shutil.copyfile(entry / target.name, target)
+        return target
     target.write_bytes(rewrite_zip(reference_docx(), {"word/theme/theme1.xml": theme_fonts}))
+    if cache:
+        cache.store(REFERENCE_STAGE, key, {target.name: target})
     return target
 
 
