@@ -32,15 +32,15 @@ USED = "used"  # touched by every build that lays a file out on the kept LibreOf
 LOCK = "lock"  # held by the build that uses the profile
 
 
-def end(office: subprocess.Popen) -> None:
-    """End LibreOffice's whole session: asked first, then made to."""
-    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+def end(process: subprocess.Popen) -> None:
+    """End the whole session of a program started in one of its own: asked first, then made to."""
+    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, None)):
         try:
-            os.killpg(office.pid, sig)
+            os.killpg(process.pid, sig)
         except ProcessLookupError:
             return
         try:
-            office.wait(timeout=wait)
+            process.communicate(timeout=wait)
             return
         except subprocess.TimeoutExpired:
             continue
@@ -53,10 +53,11 @@ def idle(folder: Path, seconds: float) -> bool:
         return True
 
 
-def unused(folder: Path) -> object | None:
-    """The lock of the profile, taken (the open file: held until the keeper ends), or None where a build holds it."""
+def take_lock(path: Path) -> object | None:
+    """The lock file at `path`, open and locked (the lock goes with the file), or None where another process holds
+    it or it cannot be made."""
     try:
-        lock = open(folder / LOCK, "w")  # noqa: SIM115 - held until the process ends
+        lock = open(path, "w")  # noqa: SIM115 - held by the caller
     except OSError:
         return None
     try:
@@ -92,7 +93,7 @@ def main(argv: list[str]) -> int:
         if not folder.is_dir():
             end(office)
             return 0
-        if idle(folder, seconds) and unused(folder) is not None:
+        if idle(folder, seconds) and take_lock(folder / LOCK) is not None:  # held until the keeper ends
             end(office)
             break
     try:

@@ -380,20 +380,15 @@ def end_kept_offices(cache_root: Path) -> int:
 def _kept_profile(cache: Cache, layout: Layout) -> tuple[Path, Any] | None:
     """The project's LibreOffice profile for this program, and the open lock file that holds it; None where another
     build holds it or the cache cannot be written."""
-    import fcntl
+    from briefkit.outputs.docx.keeper import LOCK, take_lock
 
     folder = cache.root / PROFILE_STAGE / fingerprint(layout.identity)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        lock = open(folder / "lock", "w")  # noqa: SIM115 - held until Office.close
     except OSError:
         return None
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        lock.close()
-        return None
-    return folder / "profile", lock
+    lock = take_lock(folder / LOCK)  # held until Office.close
+    return (folder / "profile", lock) if lock is not None else None
 
 
 def _start(command: list[str], work: Path) -> subprocess.Popen:
@@ -408,18 +403,9 @@ def _start(command: list[str], work: Path) -> subprocess.Popen:
 
 def _end(process: subprocess.Popen) -> None:
     """End the program's whole session: asked first, then made to."""
-    import signal
+    from briefkit.outputs.docx.keeper import end
 
-    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, None)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            process.communicate(timeout=wait)
-            break
-        except subprocess.TimeoutExpired:
-            continue
+    end(process)
 
 
 def run(command: list[str], work: Path) -> tuple[int, str]:
