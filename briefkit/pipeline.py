@@ -413,48 +413,88 @@ def early_docx(plan: Plan, cache: Cache, workspace: Workspace, formats: tuple[st
 
 @contextmanager
 def _forked(what: str, job: Callable[..., Path], *args: object) -> Iterator[Callable[[], Path]]:
-    """`job(*args)`, making `what`, in a forked child (no executor: it would leave a thread of its own behind, and
-    the format workers are forked after); yields the wait for its result, which raises what the job raised. An
-    interrupted build ends the child at once."""
-    from multiprocessing import get_context
+    """`job(*args)`, making `what`, in a forked child; yields the wait for its result, which raises what the job
+    raised. An interrupted build ends the child at once.
 
-    context = get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_run_forked, args=(send, job, args), daemon=True)
-    child.start()
-    send.close()
+    A plain fork, not an executor (it would leave a thread of its own behind, and the format workers are forked
+    after). Ctrl-C and SIGTERM are held back across the fork: the child inherits the build's handlers, which raise
+    KeyboardInterrupt, and one raised before the child has put its own in place would leave it running the build's
+    code. The child always ends with os._exit.
+    """
+    import pickle
+    import signal
 
+    stops = {signal.SIGINT, signal.SIGTERM}
+    receive, send = os.pipe()
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    try:
+        pid = os.fork()
+    except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        os.close(receive)
+        os.close(send)
+        raise
+    if pid == 0:
+        _run_forked(receive, send, held, job, args)
+    os.close(send)
     waited = []
 
     def wait() -> Path:
         waited.append(True)
-        try:
-            done, value = receive.recv()
-        except EOFError:
-            child.join()
-            raise OutputError(f"the process making {what} ended without a result (exit code {child.exitcode})") \
-                from None
+        with os.fdopen(os.dup(receive), "rb") as pipe:
+            said = pipe.read()
+        status = os.waitpid(pid, 0)[1]
+        waited.append(status)
+        if not said:
+            code = os.waitstatus_to_exitcode(status)
+            raise OutputError(f"the process making {what} ended without a result (exit code {code})")
+        done, value = pickle.loads(said)
         if done:
             return value
         raise value
 
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         yield wait
     finally:
-        receive.close()
-        if not waited:
-            child.terminate()
-        child.join()
+        os.close(receive)
+        if len(waited) < 2:  # not reaped: interrupted, or the build failed before it waited
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
 
 
-def _run_forked(send, job: Callable[..., Path], args: tuple) -> None:
-    _worker_signals()
+def _run_forked(receive: int, send: int, held: set, job: Callable[..., Path], args: tuple) -> None:
+    """The child of _forked: its own signals first, then the job; its result (or what it raised) pickled down the
+    pipe. It never returns."""
+    import pickle
+    import signal
+
+    code = 1
     try:
-        send.send((True, job(*args)))
-    except BaseException as exc:  # noqa: BLE001 - handed to the build, which raises it
-        send.send((False, exc))
+        os.close(receive)
+        _worker_signals()
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        try:
+            result = (True, job(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to the build, which raises it
+            result = (False, exc)
+        try:
+            said = pickle.dumps(result)
+        except Exception as exc:  # noqa: BLE001 - an exception that does not pickle is handed on as its text
+            said = pickle.dumps((False, OutputError(f"{type(result[1]).__name__}: {exc}")))
+        with os.fdopen(send, "wb") as pipe:
+            pipe.write(said)
+        code = 0
     finally:
-        send.close()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001, S110 - a closed stream: nothing to flush
+                pass
+        os._exit(code)
 
 
 def conversion(plan: Plan, workspace: Workspace, fmt: str) -> Callable[[], object] | None:

@@ -177,6 +177,32 @@ def test_the_docx_reference_document_is_made_once_and_then_kept(warm: Path, monk
     assert outputs(warm / "build") == before
 
 
+
+def test_a_forked_format_ended_at_once_never_carries_on_with_the_build(tmp_path: Path):
+    """The build's SIGTERM handler raises KeyboardInterrupt, and a forked child inherits it: one ended before it has
+    put its own in place must end there, not run on as a copy of the build (the parent would wait for it forever)."""
+    import os
+    import signal
+    import time
+
+    from briefkit.pipeline import _forked
+
+    parent = os.getpid()
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # as briefkit.cli has it
+    try:
+        for _ in range(30):
+            with pytest.raises(KeyboardInterrupt), _forked("a test", time.sleep, 30):
+                raise KeyboardInterrupt
+            if os.getpid() != parent:  # a child that ran on: note it and end it
+                (tmp_path / f"ran-on-{os.getpid()}").touch()
+                os._exit(0)
+        with _forked("a test", lambda: tmp_path / "made") as wait:
+            assert wait() == tmp_path / "made"
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert not list(tmp_path.glob("ran-on-*"))
+
+
 # The command line's no-op (briefkit.uptodate): decided from the stamp of the last build, before the pipeline loads.
 
 def _files(root: Path) -> dict[str, int]:
