@@ -421,34 +421,35 @@ def _forked(what: str, job: Callable[..., Path], *args: object) -> Iterator[Call
     KeyboardInterrupt, and one raised before the child has put its own in place would leave it running the build's
     code. The child always ends with os._exit.
     """
-    import pickle
     import signal
+    from multiprocessing import Pipe
 
     stops = {signal.SIGINT, signal.SIGTERM}
-    receive, send = os.pipe()
+    receive, send = Pipe(duplex=False)  # its ends pickle what they carry, between this process and its child
     held = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
     try:
         pid = os.fork()
     except OSError:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        os.close(receive)
-        os.close(send)
+        receive.close()
+        send.close()
         raise
     if pid == 0:
         _run_forked(receive, send, held, job, args)
-    os.close(send)
+    send.close()
     waited = []
 
     def wait() -> Path:
         waited.append(True)
-        with os.fdopen(os.dup(receive), "rb") as pipe:
-            said = pipe.read()
+        try:
+            done, value = receive.recv()
+        except EOFError:
+            done, value = None, None
         status = os.waitpid(pid, 0)[1]
         waited.append(status)
-        if not said:
+        if done is None:
             code = os.waitstatus_to_exitcode(status)
             raise OutputError(f"the process making {what} ended without a result (exit code {code})")
-        done, value = pickle.loads(said)
         if done:
             return value
         raise value
@@ -457,7 +458,7 @@ def _forked(what: str, job: Callable[..., Path], *args: object) -> Iterator[Call
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
         yield wait
     finally:
-        os.close(receive)
+        receive.close()
         if len(waited) < 2:  # not reaped: interrupted, or the build failed before it waited
             try:
                 os.kill(pid, signal.SIGTERM)
@@ -466,15 +467,14 @@ def _forked(what: str, job: Callable[..., Path], *args: object) -> Iterator[Call
             os.waitpid(pid, 0)
 
 
-def _run_forked(receive: int, send: int, held: set, job: Callable[..., Path], args: tuple) -> None:
-    """The child of _forked: its own signals first, then the job; its result (or what it raised) pickled down the
+def _run_forked(receive, send, held: set, job: Callable[..., Path], args: tuple) -> None:
+    """The child of _forked: its own signals first, then the job; its result (or what it raised) sent down the
     pipe. It never returns."""
-    import pickle
     import signal
 
     code = 1
     try:
-        os.close(receive)
+        receive.close()
         _worker_signals()
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
         try:
@@ -482,11 +482,10 @@ def _run_forked(receive: int, send: int, held: set, job: Callable[..., Path], ar
         except BaseException as exc:  # noqa: BLE001 - handed to the build, which raises it
             result = (False, exc)
         try:
-            said = pickle.dumps(result)
-        except Exception as exc:  # noqa: BLE001 - an exception that does not pickle is handed on as its text
-            said = pickle.dumps((False, OutputError(f"{type(result[1]).__name__}: {exc}")))
-        with os.fdopen(send, "wb") as pipe:
-            pipe.write(said)
+            send.send(result)
+        except Exception as exc:  # noqa: BLE001 - what does not pickle is handed on as its text
+            send.send((False, OutputError(f"{type(result[1]).__name__}: {exc}")))
+        send.close()
         code = 0
     finally:
         for stream in (sys.stdout, sys.stderr):
