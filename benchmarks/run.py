@@ -632,8 +632,10 @@ def _put_section(args, heading: str, section: str) -> None:
     print(section)
     if args.out:
         text = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        if heading in text:
-            before, _, after = text.partition(heading)
+        # The heading as a whole line: another section's heading may begin with the same words.
+        found = re.search(rf"^{re.escape(heading)}$", text, re.MULTILINE)
+        if found:
+            before, after = text[:found.start()], text[found.end():]
             rest = after.split("\n## ", 1)
             text = before + section + ("\n## " + rest[1] if len(rest) > 1 else "")
         else:
