@@ -437,16 +437,15 @@ def _forked(what: str, job: Callable[..., Path], *args: object) -> Iterator[Call
     if pid == 0:
         _run_forked(receive, send, held, job, args)
     send.close()
-    waited = []
+    reaped = []
 
     def wait() -> Path:
-        waited.append(True)
         try:
             done, value = receive.recv()
         except EOFError:
             done, value = None, None
         status = os.waitpid(pid, 0)[1]
-        waited.append(status)
+        reaped.append(pid)
         if done is None:
             code = os.waitstatus_to_exitcode(status)
             raise OutputError(f"the process making {what} ended without a result (exit code {code})")
@@ -459,7 +458,7 @@ def _forked(what: str, job: Callable[..., Path], *args: object) -> Iterator[Call
         yield wait
     finally:
         receive.close()
-        if len(waited) < 2:  # not reaped: interrupted, or the build failed before it waited
+        if not reaped:  # interrupted, or the build failed before it waited
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:

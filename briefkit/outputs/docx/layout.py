@@ -301,8 +301,10 @@ class Office:
 
 
 def _kept_state(folder: Path) -> dict | None:
+    from briefkit.outputs.docx.keeper import STATE
+
     try:
-        return json.loads((folder / "office.json").read_text(encoding="utf-8"))
+        return json.loads((folder / STATE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
@@ -336,6 +338,8 @@ def _is_keeper(pid: object, folder: Path) -> bool:
 
 def _note_use(folder: Path) -> None:
     """A layout was made on the kept LibreOffice: its idle time starts again; after MAX_USES it is replaced."""
+    from briefkit.outputs.docx.keeper import STATE, USED
+
     state = kept_office(folder)
     if state is None:
         return
@@ -343,16 +347,18 @@ def _note_use(folder: Path) -> None:
     if state["uses"] >= MAX_USES:
         end_kept(folder)
         return
-    written = folder / "office.json.new"
+    written = folder / f"{STATE}.new"
     written.write_text(json.dumps(state), encoding="utf-8")
-    written.replace(folder / "office.json")
-    (folder / "used").touch()
+    written.replace(folder / STATE)
+    (folder / USED).touch()
 
 
 def end_kept(folder: Path) -> bool:
     """End the LibreOffice kept on the profile in `folder`, and its keeper; True if one was running."""
     import signal
     import time
+
+    from briefkit.outputs.docx.keeper import STATE
 
     state = kept_office(folder)
     if state is None:
@@ -361,13 +367,14 @@ def end_kept(folder: Path) -> bool:
     deadline = time.monotonic() + 15
     while (_alive(state["keeper"]) or _alive(state["office"])) and time.monotonic() < deadline:
         time.sleep(0.05)
-    for pid in (state["office"], state["keeper"]):
+    # What did not end: LibreOffice's whole session (it leads one of its own), then the keeper.
+    for kill, pid in ((os.killpg, state["office"]), (os.kill, state["keeper"])):
         if _alive(pid):
             try:
-                os.killpg(pid, signal.SIGKILL) if pid == state["office"] else os.kill(pid, signal.SIGKILL)
+                kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-    (folder / "office.json").unlink(missing_ok=True)
+    (folder / STATE).unlink(missing_ok=True)
     return True
 
 
